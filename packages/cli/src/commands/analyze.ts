@@ -1,0 +1,82 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import {
+  analyzeRelativeImprovement,
+  formatRiAnalysis,
+  importResults,
+  type OutputFormat,
+  type RunRecord,
+} from '@naslab/analysis';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+
+interface AnalyzeArgs {
+  results: string[];
+  format: OutputFormat;
+  out?: string;
+  dataset?: string;
+  resamples: number;
+  permutations: number;
+  confidence: number;
+  ddof: number;
+  seed: number;
+}
+
+/**
+ * Reads result CSVs (the paper's `Random X, X` layout or the long
+ * `dataset, method, kind, run, accuracy` format) and renders the RI table.
+ * Returns the rendered text and the warnings (exported for tests and reuse).
+ */
+export async function runAnalyze(args: Omit<AnalyzeArgs, 'out'>): Promise<{ text: string; warnings: string[] }> {
+  const records: RunRecord[] = [];
+  const warnings: string[] = [];
+  for (const file of args.results) {
+    const text = await readFile(file, 'utf8');
+    // A paper-layout file holds one dataset: named by --dataset, else by the file name.
+    const dataset = args.dataset ?? basename(file, extname(file));
+    const imp = importResults(text, dataset);
+    records.push(...imp.records);
+    warnings.push(...imp.warnings.map((w) => `${basename(file)}: ${w}`));
+  }
+  const analysis = analyzeRelativeImprovement(records, {
+    resamples: args.resamples,
+    permutations: args.permutations,
+    confidence: args.confidence,
+    ddof: args.ddof,
+    seed: args.seed,
+  });
+  analysis.warnings.unshift(...warnings);
+  return { text: formatRiAnalysis(analysis, args.format), warnings: analysis.warnings };
+}
+
+const command: CommandModule<object, AnalyzeArgs> = {
+  command: 'analyze',
+  describe: 'Relative improvement over random sampling, with bootstrap CI, Welch and permutation tests, from result CSVs',
+  builder: (y: Argv) =>
+    y
+      .option('results', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'Result CSV(s): paper layout (Random X, X columns; one row per run) or long format (dataset,method,kind,run,accuracy)',
+      })
+      .option('format', { choices: ['csv', 'json', 'md'] as const, default: 'md' as OutputFormat, describe: 'Output format' })
+      .option('out', { type: 'string', describe: 'Write to this file instead of stdout' })
+      .option('dataset', { type: 'string', describe: 'Dataset name for paper-layout files (default: file name without extension)' })
+      .option('resamples', { type: 'number', default: 10_000, describe: 'Bootstrap resamples for the RI CI (percentile method)' })
+      .option('permutations', { type: 'number', default: 10_000, describe: 'Permutations for the permutation test' })
+      .option('confidence', { type: 'number', default: 0.95, describe: 'CI level' })
+      .option('ddof', { type: 'number', default: 1, describe: 'Delta degrees of freedom of the reported std (1 = sample std)' })
+      .option('seed', { type: 'number', default: 0, describe: 'Base seed of the bootstrap and permutation RNG' }) as unknown as Argv<AnalyzeArgs>,
+  handler: async (args: ArgumentsCamelCase<AnalyzeArgs>) => {
+    const { text, warnings } = await runAnalyze(args);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    if (args.out) {
+      await writeFile(args.out, text, 'utf8');
+      process.stderr.write(`wrote ${args.out}\n`);
+    } else {
+      process.stdout.write(text);
+    }
+  },
+};
+
+export default command;

@@ -1,0 +1,10 @@
+import type { CommandModule } from 'yargs';
+import plan from './plan.js';
+import plugins from './plugins.js';
+import run from './run.js';
+import schema from './schema.js';
+import status from './status.js';
+import validate from './validate.js';
+
+/** Every `naslab` command; each lives in its own module. */
+export const commands: CommandModule<object, any>[] = [run, plan, validate, status, plugins, schema];

@@ -1,0 +1,63 @@
+import { fileURLToPath } from 'node:url';
+import { createLogger, ExitCode, StudyEvents, runStudy } from '@naslab/core';
+import { SqliteResultStore } from '@naslab/store';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { attachProgress } from '../progress.js';
+import { collectRuns, formatRunTable } from '../results.js';
+import { openStudy } from '../session.js';
+
+interface RunArgs {
+  manifest: string;
+  workers?: number;
+  threads?: number;
+  retryFailed: boolean;
+  quiet: boolean;
+}
+
+const command: CommandModule<object, RunArgs> = {
+  command: 'run <manifest>',
+  describe: 'Run a study: every job not yet done (a rerun resumes where it stopped)',
+  builder: (y: Argv) =>
+    y
+      .positional('manifest', { type: 'string', demandOption: true, describe: 'Experiment manifest (YAML)' })
+      .option('workers', { type: 'number', describe: 'Worker processes of the local executor (overrides the manifest)' })
+      .option('threads', { type: 'number', describe: 'CPU threads per in-process job (default: all cores)' })
+      .option('retry-failed', { type: 'boolean', default: false, describe: 'Run failed and skipped jobs again' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' }) as unknown as Argv<RunArgs>,
+  handler: async (args: ArgumentsCamelCase<RunArgs>) => {
+    const study = await openStudy(args.manifest);
+    const store = new SqliteResultStore(study.manifest.store);
+    const events = new StudyEvents();
+    const detach = attachProgress(events, { tty: !!process.stderr.isTTY && !process.env.CI, quiet: args.quiet });
+    const controller = new AbortController();
+    const stop = () => controller.abort(new Error('interrupted'));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      const summary = await runStudy(study, {
+        store,
+        events,
+        logger: createLogger({ level: args.quiet ? 'warn' : 'info' }),
+        workers: args.workers,
+        threads: args.threads ?? (await import('node:os')).availableParallelism(),
+        retryFailed: args.retryFailed,
+        signal: controller.signal,
+        worker: { entry: fileURLToPath(new URL('../worker.js', import.meta.url)), args: [study.manifest.file] },
+      });
+      detach();
+      const runs = collectRuns(study, store);
+      process.stdout.write(`\n${formatRunTable(study, runs)}\n`);
+      process.stdout.write(
+        `\nstudy ${study.manifest.name}: ${summary.done}/${summary.total} jobs done (${summary.ranNow} run now), ${summary.failed} failed, ${summary.skipped} skipped\nresults: ${store.location}\n`,
+      );
+      for (const job of study.jobs) {
+        const rec = store.getJob(job.id);
+        if (rec?.status === 'failed') process.stderr.write(`failed ${job.kind} ${job.id}: ${rec.error?.split('\n')[0]}\n`);
+      }
+      process.exitCode = summary.failed + summary.skipped > 0 || summary.done < summary.total ? ExitCode.jobFailures : ExitCode.ok;
+    } finally {
+      store.close();
+    }
+  },
+};
+export default command;

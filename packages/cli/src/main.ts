@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { ExitCode, InputError } from '@naslab/core';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands/index.js';
+
+/**
+ * Exit codes: 0 all jobs done; 1 some jobs failed (their errors are in the store and printed);
+ * 2 bad input (manifest, plugin, options, files) — reported as file:line:column: field: message.
+ */
+async function main(argv: string[]) {
+  let cli = yargs(argv)
+    .scriptName('naslab')
+    .usage('$0 <command> [options]\n\nFair NAS experiments: search, train from scratch, relative improvement over random sampling.')
+    .epilogue('Exit codes: 0 ok, 1 job failures, 2 bad input.')
+    .strict()
+    .demandCommand(1, 'name a command')
+    .recommendCommands()
+    .help()
+    .version()
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+  for (const c of commands) cli = cli.command(c);
+  await cli.parseAsync();
+}
+
+class UsageError extends Error {}
+
+main(hideBin(process.argv)).catch((e: unknown) => {
+  if (e instanceof InputError) {
+    process.stderr.write(`error: ${e.message.split('\n').join('\nerror: ')}\n`);
+    process.exit(ExitCode.badInput);
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`${e.message}\nRun naslab --help for usage.\n`);
+    process.exit(ExitCode.badInput);
+  }
+  process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(3);
+});

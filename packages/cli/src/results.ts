@@ -1,0 +1,78 @@
+import type { EvaluateJobResult, ResultStore, Study } from '@naslab/core';
+
+/** One trained (or looked-up) architecture of a study. */
+export interface StudyRun {
+  readonly dataset: string;
+  readonly method: string;
+  readonly kind: 'random' | 'searched';
+  readonly seed: number;
+  readonly index: number;
+  readonly protocol: string;
+  /** The accuracy the manifest's `scoring` selects. */
+  readonly accuracy: number;
+  readonly finalAccuracy: number;
+  readonly bestAccuracy: number;
+  readonly params?: number;
+  readonly backend?: string;
+  readonly arch: string;
+}
+
+/** Every finished evaluate job of the study, as rows. */
+export function collectRuns(study: Study, store: ResultStore): StudyRun[] {
+  const runs: StudyRun[] = [];
+  for (const job of study.jobs) {
+    if (job.kind !== 'evaluate') continue;
+    const rec = store.getJob(job.id);
+    if (rec?.status !== 'done') continue;
+    const r = rec.result as unknown as EvaluateJobResult;
+    runs.push({
+      dataset: job.dataset,
+      method: job.method,
+      kind: job.method === study.manifest.baseline ? 'random' : 'searched',
+      seed: job.seed,
+      index: job.index ?? 0,
+      protocol: job.protocol ?? 'base',
+      accuracy: study.manifest.scoring === 'best' ? r.bestAccuracy : r.finalAccuracy,
+      finalAccuracy: r.finalAccuracy,
+      bestAccuracy: r.bestAccuracy,
+      params: r.params,
+      backend: r.backend,
+      arch: r.arch,
+    });
+  }
+  return runs;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Sample standard deviation (ddof = 1); 0 for a single value. */
+const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+/**
+ * Plain-text table: per dataset × protocol × method, mean ± std of the scored accuracy and the
+ * relative improvement over the baseline, RI = 100 · (Acc_m − Acc_r) / Acc_r.
+ */
+export function formatRunTable(study: Study, runs: StudyRun[]): string {
+  const lines: string[] = [];
+  const scoring = study.manifest.scoring === 'best' ? 'best-over-epochs' : 'final-epoch';
+  lines.push(`Test accuracy (%) — ${scoring} scoring, mean ± std (ddof=1) over runs; RI vs ${study.manifest.baseline}`);
+  const header = ['dataset', 'protocol', 'method', 'n', 'mean ± std', 'min', 'max', 'RI (%)'];
+  const rows: string[][] = [];
+  const keys = [...new Set(runs.map((r) => `${r.dataset}\u0000${r.protocol}`))];
+  for (const key of keys) {
+    const [dataset, protocol] = key.split('\u0000') as [string, string];
+    const group = runs.filter((r) => r.dataset === dataset && r.protocol === protocol);
+    const baseline = group.filter((r) => r.kind === 'random').map((r) => r.accuracy);
+    const accR = baseline.length ? mean(baseline) : undefined;
+    for (const method of study.manifest.methods.map((m) => m.label)) {
+      const accs = group.filter((r) => r.method === method).map((r) => r.accuracy);
+      if (!accs.length) continue;
+      const m = mean(accs);
+      const ri = accR === undefined || method === study.manifest.baseline ? '' : ((100 * (m - accR)) / accR).toFixed(2);
+      rows.push([dataset, protocol, method, String(accs.length), `${m.toFixed(2)} ± ${std(accs).toFixed(2)}`, Math.min(...accs).toFixed(2), Math.max(...accs).toFixed(2), ri]);
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  lines.push(fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt));
+  return lines.join('\n');
+}

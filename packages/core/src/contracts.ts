@@ -1,0 +1,257 @@
+/**
+ * The contracts between naslab's pipeline and its plugins. Everything a plugin implements or
+ * receives is typed here; core itself knows no plugin and no tensor library, so tensor-level
+ * types (networks, batches, training hooks) are parameters that the engine fills in.
+ */
+import type { Rng } from './rng.js';
+import type { Logger } from './logger.js';
+
+export type PluginKind =
+  | 'space'
+  | 'method'
+  | 'dataset'
+  | 'trick'
+  | 'backend'
+  | 'executor'
+  | 'benchmark'
+  | 'reporter'
+  | 'trainer';
+
+export const PLUGIN_KINDS: readonly PluginKind[] = [
+  'space',
+  'method',
+  'dataset',
+  'trick',
+  'backend',
+  'executor',
+  'benchmark',
+  'reporter',
+  'trainer',
+];
+
+/** JSON-serializable value (what crosses job and process boundaries). */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+// ---------------------------------------------------------------------------------------------
+// Search space
+
+/**
+ * A search space: what an architecture is, how to sample one uniformly, and its canonical
+ * text form. Architectures travel between jobs (and processes) as that text.
+ */
+export interface SearchSpace<A = unknown> {
+  readonly id: string;
+  /** Uniform sample, as the paper's random-sampling baseline defines it for this space. */
+  sample(rng: Rng): A;
+  /** Canonical text form; equal architectures give equal text. */
+  format(arch: A): string;
+  /** Inverse of `format`; throws an error naming the position of what is malformed. */
+  parse(text: string): A;
+  /** Summary facts for reports (op counts, depth, …). */
+  describe?(arch: A): Record<string, Json>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Datasets
+
+export type DatasetSplit = 'train' | 'test' | 'search-train' | 'search-valid';
+
+/** A labelled image set, pixels as stored (0–255, NHWC); normalisation is the trainer's job. */
+export interface ImageSet {
+  readonly pixels: Uint8Array;
+  readonly labels: Uint8Array | Int32Array;
+  readonly count: number;
+  /** [height, width, channels] */
+  readonly shape: readonly [number, number, number];
+}
+
+export interface DatasetInfo {
+  readonly name: string;
+  readonly classes: number;
+  readonly shape: readonly [number, number, number];
+  /** Per-channel mean and std on the 0–1 scale, for normalisation. */
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  readonly sizes: Readonly<Record<DatasetSplit, number>>;
+}
+
+export interface Dataset {
+  readonly info: DatasetInfo;
+  /**
+   * `search-train` / `search-valid` are the two halves of the training set that weight-sharing
+   * searches use (DARTS); `train` / `test` are the evaluation protocol's splits.
+   */
+  load(split: DatasetSplit): Promise<ImageSet>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training protocol, tricks, trainer
+
+/** The evaluation protocol every architecture of a study is trained with (DARTS defaults). */
+export interface TrainingProtocol {
+  /** Protocol name; ablation studies have several. */
+  readonly name: string;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly learningRateMin: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  /** Global-norm gradient clipping; null disables it. */
+  readonly gradClip: number | null;
+  /** Initial channels C. */
+  readonly channels: number;
+  /** Number of cells L. */
+  readonly cells: number;
+  /** Evaluate on the test split every N epochs (and always at the last). */
+  readonly testEvery: number;
+}
+
+/**
+ * A training-protocol trick (cutout, drop-path, auxiliary tower…). `Hooks` is the trainer's
+ * hook interface (the engine's `TrainingHooks`): the loop calls hooks, it never names a trick.
+ */
+export interface Trick<Hooks = unknown> {
+  readonly id: string;
+  readonly hooks: Hooks;
+}
+
+export interface EpochMetrics {
+  readonly epoch: number;
+  readonly lr: number;
+  readonly trainLoss: number;
+  readonly trainAccuracy: number;
+  readonly testAccuracy?: number;
+  readonly testTop5?: number;
+  readonly seconds: number;
+  readonly [key: string]: number | undefined;
+}
+
+export interface TrainContext<A = unknown> {
+  readonly arch: A;
+  readonly archText: string;
+  readonly space: SearchSpace<A>;
+  readonly dataset: Dataset;
+  readonly protocol: TrainingProtocol;
+  readonly tricks: readonly Trick[];
+  /** Backend preference from the manifest: 'auto' or the backend plugins to try, in order. */
+  readonly backends: readonly Backend[];
+  readonly rng: Rng;
+  readonly seed: number;
+  /** Folder for checkpoints; a resumed job finds its last epoch here. */
+  readonly checkpointDir: string;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  /** CPU threads this job may use (executors split the machine between workers). */
+  readonly threads: number;
+  onEpoch(metrics: EpochMetrics): void;
+}
+
+export interface TrainResult {
+  readonly epochs: readonly EpochMetrics[];
+  /** Test accuracy (%) after the last epoch. */
+  readonly finalAccuracy: number;
+  /** Best test accuracy (%) over the evaluated epochs (what the paper's released code reports). */
+  readonly bestAccuracy: number;
+  readonly finalTop5?: number;
+  /** Parameters, auxiliary heads excluded (as DARTS reports). */
+  readonly params: number;
+  readonly flops?: number;
+  /** The backend that actually ran, e.g. `libtorch`, `wasm`, `cpu`. */
+  readonly backend: string;
+  readonly wallSeconds: number;
+  /** Final weights, relative to the job's artefact folder, if saved. */
+  readonly weightsFile?: string;
+}
+
+export interface Trainer {
+  trainFromScratch(ctx: TrainContext): Promise<TrainResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation results (training or look-up)
+
+export interface EvaluationResult {
+  /** Test accuracy (%) at the final epoch. */
+  readonly finalAccuracy: number;
+  /** Best test accuracy (%) over epochs; equals `finalAccuracy` where only one is known. */
+  readonly bestAccuracy: number;
+  readonly top5?: number;
+  readonly params?: number;
+  readonly flops?: number;
+  /** `trained` or `benchmark:<id>`. */
+  readonly source: string;
+  readonly backend?: string;
+  readonly extra?: Record<string, Json>;
+}
+
+/** A tabular benchmark: a look-up that stands in for train + evaluate. */
+export interface Benchmark<A = unknown> {
+  query(arch: A, archText: string): EvaluationResult | Promise<EvaluationResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search methods
+
+export interface SearchContext<A = unknown> {
+  readonly space: SearchSpace<A>;
+  readonly dataset: Dataset;
+  readonly rng: Rng;
+  readonly seed: number;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** Folder for the method's own checkpoints. */
+  readonly checkpointDir: string;
+  readonly threads: number;
+  /** Present when the study evaluates by look-up: each call is one query of the budget. */
+  readonly query?: (arch: A) => Promise<EvaluationResult>;
+  /** Backends the manifest allows, for methods that train (weight sharing). */
+  readonly backends: readonly Backend[];
+  recordMetric(step: number, values: Record<string, number>): void;
+}
+
+export interface SearchCost {
+  readonly wallSeconds: number;
+  readonly epochs?: number;
+  readonly queries?: number;
+}
+
+export interface SearchResult<A = unknown> {
+  /** The architectures the method hands to train-from-scratch, best first. */
+  readonly architectures: readonly A[];
+  readonly cost?: Partial<SearchCost>;
+  /** Method-specific record (α history, best-so-far trajectory…), stored as JSON. */
+  readonly history?: Json;
+}
+
+export interface SearchMethod<A = unknown> {
+  search(ctx: SearchContext<A>): Promise<SearchResult<A>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+export interface BackendProbe {
+  readonly available: boolean;
+  /** Why it is unavailable, in words a user can act on. */
+  readonly reason?: string;
+  /** How to make it available (a command). */
+  readonly fix?: string;
+}
+
+/** A compute backend for the trainer (TensorFlow.js backends for the engine). */
+export interface Backend {
+  readonly name: string;
+  /** Higher is preferred by `backend: auto`. */
+  readonly priority: number;
+  probe(): Promise<BackendProbe>;
+  /** Make this backend the active one in this process. */
+  activate(options: { threads: number }): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporters
+
+export interface Reporter {
+  report(input: { studyName: string; outDir: string; data: unknown }): Promise<string[]>;
+}

@@ -1,0 +1,58 @@
+/** Exit codes of the naslab command line, documented in the CLI's README. */
+export const ExitCode = {
+  ok: 0,
+  jobFailures: 1,
+  badInput: 2,
+} as const;
+
+/** Where in a manifest something is wrong. */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  column?: number;
+  /** Dotted field path, e.g. `methods[1].options.epochs`. */
+  path?: string;
+}
+
+export interface InputProblem extends SourceLocation {
+  message: string;
+}
+
+/**
+ * Bad input from the user (manifest, plugin name, options, data file). The CLI prints
+ * `file:line:column: field: message` for each problem and exits 2, never a stack trace.
+ */
+export class InputError extends Error {
+  readonly problems: InputProblem[];
+  constructor(problems: InputProblem[] | InputProblem) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.map(formatProblem).join('\n'));
+    this.name = 'InputError';
+    this.problems = list;
+  }
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out;
+}
+
+export function formatProblem(p: InputProblem): string {
+  let where = p.file;
+  if (p.line !== undefined) where += `:${p.line}`;
+  if (p.line !== undefined && p.column !== undefined) where += `:${p.column}`;
+  const field = p.path ? ` ${p.path}:` : '';
+  return `${where}:${field} ${p.message}`;
+}
+
+/** A plugin could not be found, loaded, or targets another plugin-API major version. */
+export class PluginError extends InputError {
+  constructor(problem: InputProblem) {
+    super(problem);
+    this.name = 'PluginError';
+  }
+}

@@ -1,0 +1,20 @@
+// tsyringe needs the Reflect metadata API; every naslab entry point imports core first.
+import 'reflect-metadata';
+
+export { z } from 'zod';
+export * from './contracts.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './executor.js';
+export * from './hash.js';
+export * from './logger.js';
+export * from './manifest.js';
+export * from './memory-store.js';
+export * from './planner.js';
+export * from './plugin.js';
+export * from './resolver.js';
+export * from './rng.js';
+export * from './store.js';
+export * from './study.js';
+export * from './tokens.js';
+export { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';

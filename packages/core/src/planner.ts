@@ -1,0 +1,136 @@
+import type { Json } from './contracts.js';
+import { contentHash } from './hash.js';
+import type { Manifest, ResolvedProtocol } from './manifest.js';
+import type { BoundPlugin, PluginHost } from './resolver.js';
+
+export type JobKind = 'search' | 'train' | 'evaluate';
+
+/** One node of a study's job DAG. */
+export interface PlannedJob {
+  /** Content hash of everything the job's result depends on. */
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly parents: readonly string[];
+  /** Dataset label. */
+  readonly dataset: string;
+  /** Method label. */
+  readonly method: string;
+  readonly seed: number;
+  /** Protocol name (train and evaluate jobs). */
+  readonly protocol?: string;
+  /** Which of the search's architectures (train and evaluate jobs). */
+  readonly index?: number;
+  /** The inputs that were hashed into `id`. */
+  readonly spec: Json;
+}
+
+/** Identity of a plugin in a job's inputs: package, version and validated options. */
+function pluginKey(b: BoundPlugin): Json {
+  return { package: b.loaded.packageName, version: b.loaded.version, options: (b.options ?? {}) as Json };
+}
+
+/**
+ * Expand a manifest into its job DAG: per dataset × method × seed a search job; per returned
+ * architecture and protocol a train job and an evaluate job (with a benchmark, one look-up
+ * evaluate job replaces train + evaluate). Jobs come out parents-first.
+ *
+ * Backend and executor are deliberately not hashed: they change how fast a job runs, not what
+ * it computes, and every result records the backend that produced it.
+ */
+export function planStudy(
+  manifest: Manifest,
+  host: PluginHost,
+  options: { protocols?: readonly ResolvedProtocol[]; trainerLabel?: string } = {},
+): PlannedJob[] {
+  const protocols = options.protocols ?? [manifest.protocol];
+  const trainerLabel = options.trainerLabel ?? manifest.trainer?.label;
+  const jobs: PlannedJob[] = [];
+  const space = host.get('space', manifest.space.label);
+  const benchmark = manifest.benchmark ? host.get('benchmark', manifest.benchmark.label) : undefined;
+  const trainer = trainerLabel && host.has('trainer', trainerLabel) ? host.get('trainer', trainerLabel) : undefined;
+  for (const datasetRef of manifest.datasets) {
+    const dataset = host.get('dataset', datasetRef.label);
+    for (const methodRef of manifest.methods) {
+      const method = host.get('method', methodRef.label);
+      const outputs = method.loaded.definition.outputs?.(method.options) ?? 1;
+      for (const seed of manifest.seeds) {
+        const searchSpec: Json = {
+          kind: 'search',
+          dataset: pluginKey(dataset),
+          space: pluginKey(space),
+          method: pluginKey(method),
+          seed,
+          ...(method.loaded.definition.needsBenchmark && benchmark ? { benchmark: pluginKey(benchmark) } : {}),
+        };
+        const search: PlannedJob = {
+          id: `s-${contentHash(searchSpec)}`,
+          kind: 'search',
+          parents: [],
+          dataset: datasetRef.label,
+          method: methodRef.label,
+          seed,
+          spec: searchSpec,
+        };
+        jobs.push(search);
+        for (let index = 0; index < outputs; index++) {
+          if (benchmark) {
+            const evalSpec: Json = { kind: 'evaluate', search: search.id, index, benchmark: pluginKey(benchmark) };
+            jobs.push({
+              id: `e-${contentHash(evalSpec)}`,
+              kind: 'evaluate',
+              parents: [search.id],
+              dataset: datasetRef.label,
+              method: methodRef.label,
+              seed,
+              protocol: 'benchmark',
+              index,
+              spec: evalSpec,
+            });
+            continue;
+          }
+          for (const protocol of protocols) {
+            const { name: _name, tricks, ...knobs } = protocol;
+            const trainSpec: Json = {
+              kind: 'train',
+              search: search.id,
+              index,
+              protocol: knobs as unknown as Json,
+              tricks: tricks.map((t) => pluginKey(host.get('trick', t.label))),
+              trainer: trainer ? pluginKey(trainer) : null,
+            };
+            const train: PlannedJob = {
+              id: `t-${contentHash(trainSpec)}`,
+              kind: 'train',
+              parents: [search.id],
+              dataset: datasetRef.label,
+              method: methodRef.label,
+              seed,
+              protocol: protocol.name,
+              index,
+              spec: trainSpec,
+            };
+            const evalSpec: Json = { kind: 'evaluate', train: train.id };
+            jobs.push(train, {
+              id: `e-${contentHash(evalSpec)}`,
+              kind: 'evaluate',
+              parents: [train.id],
+              dataset: datasetRef.label,
+              method: methodRef.label,
+              seed,
+              protocol: protocol.name,
+              index,
+              spec: evalSpec,
+            });
+          }
+        }
+      }
+    }
+  }
+  return dedupe(jobs);
+}
+
+/** Identical work appears once (e.g. two protocols that differ only in name). */
+function dedupe(jobs: PlannedJob[]): PlannedJob[] {
+  const seen = new Set<string>();
+  return jobs.filter((j) => (seen.has(j.id) ? false : (seen.add(j.id), true)));
+}

@@ -1,0 +1,158 @@
+/** A tiny trainable space and a synthetic dataset for the engine's own tests. */
+import * as tf from '@tensorflow/tfjs';
+import { Rng, createLogger, type Dataset, type DatasetSplit, type ImageSet, type TrainContext, type TrainingProtocol, type Trick } from '@naslab/core';
+import {
+  BatchNorm,
+  Conv2d,
+  FactorizedReduce,
+  GlobalAvgPool,
+  Linear,
+  Network,
+  ReLUConvBN,
+  SepConv,
+  type CellInfo,
+  type ForwardContext,
+  type Module,
+  type NetworkOutput,
+  type NetworkSpec,
+  type TrainableSpace,
+} from '../index.js';
+import { builtinCpuBackend } from '../backend.js';
+
+/** stem conv+BN → [SepConv cell, FactorizedReduce cell, ReLUConvBN cell] → pool → linear. */
+class TinyNetwork extends Network {
+  readonly cellInfo: CellInfo[];
+  private readonly stem: Conv2d;
+  private readonly stemBn: BatchNorm;
+  private readonly cellOps: Module[];
+  private readonly pool = new GlobalAvgPool();
+  private readonly classifier: Linear;
+
+  constructor(spec: NetworkSpec) {
+    super();
+    const [h, w, cin] = spec.inputShape;
+    const C = spec.channels;
+    this.stem = this.child('stem', new Conv2d(spec.rng, { inChannels: cin, outChannels: C, kernel: 3, padding: 1 }));
+    this.stemBn = this.child('stem_bn', new BatchNorm(C));
+    const wrap = (op: Module, cell: number, name: string) =>
+      spec.hooks?.wrapOp ? spec.hooks.wrapOp(op, { cell, edge: 0, op: name, reduction: cell === 1, identity: false }) : op;
+    this.cellOps = [
+      this.child('cell0', wrap(new SepConv(spec.rng, C, C, 3, 1, 1), 0, 'sep_conv_3x3')),
+      this.child('cell1', wrap(new FactorizedReduce(spec.rng, C, 2 * C), 1, 'skip_connect')),
+      this.child('cell2', wrap(new ReLUConvBN(spec.rng, 2 * C, 2 * C, 3, 1, 1), 2, 'conv_3x3')),
+    ];
+    this.cellInfo = [
+      { index: 0, reduction: false, outputShape: [h, w, C] },
+      { index: 1, reduction: true, outputShape: [h / 2, w / 2, 2 * C] },
+      { index: 2, reduction: false, outputShape: [h / 2, w / 2, 2 * C] },
+    ];
+    this.child('pool', this.pool);
+    this.classifier = this.child('classifier', new Linear(spec.rng, 2 * C, spec.classes));
+  }
+
+  run(x: tf.Tensor4D, ctx: ForwardContext): NetworkOutput {
+    const heads: Record<string, tf.Tensor> = {};
+    let s: tf.Tensor = this.stemBn.forward(this.stem.forward(x, ctx), ctx);
+    this.cellOps.forEach((op, i) => {
+      s = op.forward(s, ctx);
+      this.afterCell(i, s, ctx, heads);
+    });
+    return { logits: this.classifier.forward(this.pool.forward(s, ctx), ctx) as tf.Tensor2D, heads };
+  }
+}
+
+export const tinySpace: TrainableSpace<string> = {
+  id: 'tiny',
+  sample: () => 'tiny',
+  format: (a) => a,
+  parse: (t) => t,
+  buildNetwork: (_arch, spec) => new TinyNetwork(spec),
+};
+
+/**
+ * Four classes of noisy 8×8×3 images: horizontal or vertical stripes × a red or blue tint
+ * (features a conv net with global pooling can see anywhere in the image).
+ */
+export function syntheticImages(count: number, seed: string, size = 8): ImageSet {
+  const rng = new Rng(seed);
+  const per = size * size * 3;
+  const pixels = new Uint8Array(count * per);
+  const labels = new Int32Array(count);
+  for (let n = 0; n < count; n++) {
+    const k = rng.int(4);
+    labels[n] = k;
+    const vertical = (k & 1) === 1;
+    const tint = k >> 1 ? 0 : 2;
+    const phase = rng.int(2);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++)
+        for (let c = 0; c < 3; c++) {
+          const stripe = ((vertical ? x : y) + phase) % 2 === 0 ? 40 : -40;
+          const v = 128 + stripe + (c === tint ? 30 : 0) + (rng.uniform() - 0.5) * 120;
+          pixels[n * per + (y * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
+        }
+  }
+  return { pixels, labels, count, shape: [size, size, 3] };
+}
+
+export function syntheticDataset(trainCount = 64, testCount = 64): Dataset {
+  const sets: Partial<Record<DatasetSplit, ImageSet>> = {
+    train: syntheticImages(trainCount, 'train'),
+    test: syntheticImages(testCount, 'test'),
+  };
+  return {
+    info: {
+      name: 'synthetic-quadrants',
+      classes: 4,
+      shape: [8, 8, 3],
+      mean: [0.5, 0.5, 0.5],
+      std: [0.2, 0.2, 0.2],
+      sizes: { train: trainCount, test: testCount, 'search-train': 0, 'search-valid': 0 },
+    },
+    load: async (split) => {
+      const s = sets[split];
+      if (!s) throw new Error(`no ${split} split`);
+      return s;
+    },
+  };
+}
+
+export function tinyProtocol(overrides: Partial<TrainingProtocol> = {}): TrainingProtocol {
+  return {
+    name: 'tiny',
+    epochs: 3,
+    batchSize: 16,
+    learningRate: 0.05,
+    learningRateMin: 0.001,
+    momentum: 0.9,
+    weightDecay: 3e-4,
+    gradClip: 5,
+    channels: 4,
+    cells: 3,
+    testEvery: 1,
+    ...overrides,
+  };
+}
+
+export function tinyContext(
+  checkpointDir: string,
+  overrides: Partial<Omit<TrainContext, 'onEpoch'>> & { onEpoch?: TrainContext['onEpoch'] } = {},
+): TrainContext {
+  return {
+    arch: 'tiny',
+    archText: 'tiny',
+    space: tinySpace as TrainableSpace<unknown>,
+    dataset: syntheticDataset(),
+    protocol: tinyProtocol(),
+    tricks: [] as Trick[],
+    backends: [builtinCpuBackend],
+    rng: new Rng('job-1'),
+    seed: 1,
+    checkpointDir,
+    signal: new AbortController().signal,
+    logger: createLogger({ level: 'error' }),
+    threads: 1,
+    onEpoch: () => {},
+    ...overrides,
+  };
+}

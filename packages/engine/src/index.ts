@@ -1,0 +1,10 @@
+export * from './module.js';
+export * from './layers.js';
+export * from './network.js';
+export * from './hooks.js';
+export * from './loss.js';
+export * from './flops.js';
+export * from './checkpoint.js';
+export * from './backend.js';
+export { trainFromScratch, cosineLearningRate, evaluateAccuracy, type TrainerOptions } from './train.js';
+export * from './gradcheck.js';

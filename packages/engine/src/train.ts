@@ -1,0 +1,268 @@
+/**
+ * Train-from-scratch: the DARTS evaluation loop (quark0/darts cnn/train.py) on TensorFlow.js.
+ * SGD with momentum and weight decay as PyTorch applies them, cosine annealing per epoch,
+ * global-norm gradient clipping, softmax cross-entropy, a per-epoch shuffle from the job's
+ * random stream, checkpoints at every epoch end. Tricks act only through `TrainingHooks`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng, canonicalJson, type Backend, type EpochMetrics, type ImageSet, type TrainContext, type TrainResult } from '@naslab/core';
+import { selectBackend } from './backend.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { composeWrapOp, type EpochState, type TrainingHooks } from './hooks.js';
+import { crossEntropy, topKCorrect } from './loss.js';
+import { countParameters, uniqueVariable, type ForwardContext, type ParameterInfo } from './module.js';
+import { isTrainableSpace, type Network, type NetworkSpec } from './network.js';
+import { countFlops } from './flops.js';
+
+export interface TrainerOptions {
+  /** Label smoothing ε of the cross-entropy (0 = plain, as DARTS on CIFAR). */
+  readonly labelSmoothing?: number;
+  /** Batch size for test evaluation (default: the protocol's). */
+  readonly evalBatchSize?: number;
+  /** 'auto' sorts the allowed backends by priority; 'ordered' tries them as given. */
+  readonly backendPreference?: 'auto' | 'ordered';
+  /** Hooks in addition to the context's tricks (run after them). */
+  readonly hooks?: readonly TrainingHooks[];
+}
+
+/** PyTorch `CosineAnnealingLR(T_max = epochs, eta_min)` at (0-based) epoch e. */
+export function cosineLearningRate(epoch: number, epochs: number, lr: number, lrMin: number): number {
+  return lrMin + ((lr - lrMin) * (1 + Math.cos((Math.PI * epoch) / epochs))) / 2;
+}
+
+/** Per-channel lookup table: byte value → (v/255 − mean)/std, as ToTensor + Normalize. */
+function normalisationTable(mean: readonly number[], std: readonly number[], channels: number): Float32Array {
+  const table = new Float32Array(256 * channels);
+  for (let c = 0; c < channels; c++) {
+    const m = mean[c] ?? mean[0] ?? 0;
+    const s = std[c] ?? std[0] ?? 1;
+    for (let v = 0; v < 256; v++) table[c * 256 + v] = (Math.fround(v / 255) - m) / s;
+  }
+  return table;
+}
+
+function normalise(pixels: Uint8Array, table: Float32Array, channels: number): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) out[i] = table[(i % channels) * 256 + pixels[i]!]!;
+  return out;
+}
+
+function gather(set: ImageSet, indices: ArrayLike<number>): { pixels: Uint8Array; labels: Int32Array } {
+  const per = set.shape[0] * set.shape[1] * set.shape[2];
+  const pixels = new Uint8Array(indices.length * per);
+  const labels = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const k = indices[i]!;
+    pixels.set(set.pixels.subarray(k * per, (k + 1) * per), i * per);
+    labels[i] = set.labels[k]!;
+  }
+  return { pixels, labels };
+}
+
+/** Top-1 / top-5 accuracy (%) of the network in evaluation mode. */
+export function evaluateAccuracy(
+  network: Network,
+  set: ImageSet,
+  table: Float32Array,
+  batchSize: number,
+): { top1: number; top5: number } {
+  const [h, w, c] = set.shape;
+  let top1 = 0;
+  let top5 = 0;
+  const ctx: ForwardContext = { training: false };
+  for (let start = 0; start < set.count; start += batchSize) {
+    const end = Math.min(set.count, start + batchSize);
+    const idx = Array.from({ length: end - start }, (_, i) => start + i);
+    const { pixels, labels } = gather(set, idx);
+    const x = normalise(pixels, table, c);
+    const counts = tf.tidy(() => {
+      const out = network.run(tf.tensor4d(x, [idx.length, h, w, c]), ctx);
+      const ys = tf.tensor1d(labels, 'int32');
+      return tf.stack([topKCorrect(out.logits, ys, 1), topKCorrect(out.logits, ys, 5)]);
+    });
+    const v = counts.dataSync();
+    counts.dispose();
+    top1 += v[0]!;
+    top5 += v[1]!;
+  }
+  return { top1: (100 * top1) / set.count, top5: (100 * top5) / set.count };
+}
+
+function momentumName(path: string): string {
+  return `momentum:${path}`;
+}
+
+export async function trainFromScratch(ctx: TrainContext, options: TrainerOptions = {}): Promise<TrainResult> {
+  const started = performance.now();
+  const selection = await selectBackend(ctx.backends as Backend[], options.backendPreference ?? 'auto', {
+    threads: ctx.threads,
+    logger: ctx.logger,
+  });
+  tf.enableProdMode();
+  const space = ctx.space;
+  if (!isTrainableSpace(space)) throw new Error(`space "${space.id}" cannot build networks (it has no buildNetwork)`);
+  const { protocol } = ctx;
+  const info = ctx.dataset.info;
+  const [trainSet, testSet] = await Promise.all([ctx.dataset.load('train'), ctx.dataset.load('test')]);
+  const [h, w, c] = trainSet.shape;
+  const table = normalisationTable(info.mean, info.std, c);
+  const hooks: TrainingHooks[] = [...ctx.tricks.map((t) => t.hooks as TrainingHooks), ...(options.hooks ?? [])];
+  const smoothing = options.labelSmoothing ?? 0;
+
+  const spec: NetworkSpec = {
+    channels: protocol.channels,
+    cells: protocol.cells,
+    classes: info.classes,
+    inputShape: [h, w, c],
+    rng: ctx.rng.split('init'),
+    hooks: { wrapOp: composeWrapOp(hooks) },
+  };
+  const network = space.buildNetwork(ctx.arch, spec);
+  for (const hook of hooks) hook.buildNetwork?.(network, spec);
+  const params: ParameterInfo[] = network.parameters();
+  const trainable = params.filter((p) => p.trainable);
+  const buffers = trainable.map((p) => uniqueVariable(tf.zerosLike(p.variable), false, 'momentum'));
+  const paramCount = countParameters(network);
+  const flops = countFlops(network, [h, w, c]);
+
+  let rng = ctx.rng.split('train');
+  let startEpoch = 0;
+  const metrics: EpochMetrics[] = [];
+  const fingerprint = canonicalJson({ arch: ctx.archText, protocol, tricks: ctx.tricks.map((t) => t.id), seed: ctx.seed, smoothing });
+  const saved = await loadCheckpoint(ctx.checkpointDir);
+  if (saved && saved.meta.fingerprint === fingerprint) {
+    const restore = (name: string, v: tf.Variable) => {
+      const t = saved.tensors.get(name);
+      if (!t || t.values.length !== v.size) throw new Error(`checkpoint in ${ctx.checkpointDir} lacks ${name} or has another shape`);
+      v.assign(tf.tensor(t.values, v.shape, 'float32'));
+    };
+    tf.tidy(() => {
+      for (const p of params) restore(p.path, p.variable);
+      trainable.forEach((p, i) => restore(momentumName(p.path), buffers[i]!));
+    });
+    rng = Rng.fromState(saved.meta.rng);
+    startEpoch = saved.meta.epoch;
+    metrics.push(...saved.meta.metrics);
+    ctx.logger.info(`resuming at epoch ${startEpoch} from ${ctx.checkpointDir}`);
+  } else if (saved) {
+    ctx.logger.warn(`checkpoint in ${ctx.checkpointDir} belongs to another job; starting afresh`);
+  }
+
+  const evalBatch = options.evalBatchSize ?? protocol.batchSize;
+  const epochs = protocol.epochs;
+  const per = h * w * c;
+  try {
+    for (let epoch = startEpoch; epoch < epochs; epoch++) {
+      const epochStarted = performance.now();
+      const lr = cosineLearningRate(epoch, epochs, protocol.learningRate, protocol.learningRateMin);
+      const state: EpochState = { epoch, epochs, protocol, network, lr };
+      for (const hook of hooks) hook.epochStart?.(state);
+      const order = rng.permutation(trainSet.count);
+      let lossSum = 0;
+      let correct = 0;
+      for (let start = 0; start < trainSet.count; start += protocol.batchSize) {
+        if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('training aborted');
+        const idx = order.subarray(start, Math.min(trainSet.count, start + protocol.batchSize));
+        const n = idx.length;
+        let { pixels, labels } = gather(trainSet, idx);
+        for (const hook of hooks) {
+          const r = hook.augmentPixels?.({ pixels, labels, count: n, shape: [h, w, c] }, rng);
+          if (r) pixels = r;
+        }
+        if (pixels.length !== n * per) throw new Error('augmentPixels returned a batch of the wrong size');
+        const x = normalise(pixels, table, c);
+        const fctx: ForwardContext = { training: true, rng };
+        let hits: tf.Scalar | undefined;
+        const stepOut = tf.tidy(() => {
+          let xs = tf.tensor4d(x, [n, h, w, c]);
+          for (const hook of hooks) if (hook.augmentBatch) xs = hook.augmentBatch(xs, rng);
+          const ys = tf.tensor1d(labels, 'int32');
+          const { value, grads } = tf.variableGrads(
+            () => {
+              const output = network.run(xs, fctx);
+              hits = tf.keep(topKCorrect(output.logits, ys, 1));
+              let loss = crossEntropy(output.logits, ys, info.classes, smoothing);
+              for (const hook of hooks) {
+                const extra = hook.extraLoss?.({ output, labels: ys, classes: info.classes, ctx: fctx });
+                if (extra) loss = tf.add(loss, extra);
+              }
+              return loss;
+            },
+            trainable.map((p) => p.variable),
+          );
+          // PyTorch skips parameters without a gradient (unused this step) entirely.
+          const present = trainable.map((p) => grads[p.variable.name]);
+          let scaled = present;
+          if (protocol.gradClip != null) {
+            // clip_grad_norm_: total 2-norm, coef = max_norm / (norm + 1e-6), applied when < 1.
+            const squares = present.filter((g): g is tf.Tensor => !!g).map((g) => tf.sum(tf.square(g)));
+            const norm = tf.sqrt(squares.length > 1 ? tf.addN(squares) : squares[0]!);
+            const coef = tf.minimum(tf.scalar(1), tf.div(protocol.gradClip, tf.add(norm, 1e-6)));
+            scaled = present.map((g) => (g ? tf.mul(g, coef) : g));
+          }
+          trainable.forEach((p, i) => {
+            let g = scaled[i];
+            if (!g) return;
+            if (protocol.weightDecay) g = tf.add(g, tf.mul(p.variable, protocol.weightDecay));
+            const buf = tf.add(tf.mul(buffers[i]!, protocol.momentum), g);
+            buffers[i]!.assign(buf);
+            p.variable.assign(tf.sub(p.variable, tf.mul(buf, lr)));
+          });
+          return tf.stack([value, tf.cast(hits!, 'float32')]);
+        });
+        const v = stepOut.dataSync();
+        stepOut.dispose();
+        hits?.dispose();
+        lossSum += v[0]! * n;
+        correct += v[1]!;
+      }
+      for (const hook of hooks) hook.epochEnd?.(state);
+      const m: Record<string, number> = {
+        epoch,
+        lr,
+        trainLoss: lossSum / trainSet.count,
+        trainAccuracy: (100 * correct) / trainSet.count,
+        seconds: 0,
+      };
+      if ((epoch + 1) % Math.max(1, protocol.testEvery) === 0 || epoch === epochs - 1) {
+        const acc = evaluateAccuracy(network, testSet, table, evalBatch);
+        m.testAccuracy = acc.top1;
+        m.testTop5 = acc.top5;
+      }
+      m.seconds = (performance.now() - epochStarted) / 1000;
+      const em = m as unknown as EpochMetrics;
+      metrics.push(em);
+      await saveCheckpoint(
+        ctx.checkpointDir,
+        { epoch: epoch + 1, metrics, rng: rng.state(), backend: selection.name, fingerprint },
+        await snapshot(params, trainable, buffers),
+      );
+      ctx.onEpoch(em);
+    }
+  } finally {
+    network.dispose();
+    for (const b of buffers) b.dispose();
+  }
+  const tested = metrics.filter((m) => m.testAccuracy !== undefined);
+  const last = tested[tested.length - 1];
+  return {
+    epochs: metrics,
+    finalAccuracy: last?.testAccuracy ?? Number.NaN,
+    bestAccuracy: tested.reduce((b, m) => Math.max(b, m.testAccuracy!), Number.NEGATIVE_INFINITY),
+    finalTop5: last?.testTop5,
+    params: paramCount,
+    flops,
+    backend: selection.name,
+    wallSeconds: (performance.now() - started) / 1000,
+    weightsFile: 'checkpoint.json',
+  };
+}
+
+async function snapshot(params: ParameterInfo[], trainable: ParameterInfo[], buffers: tf.Variable[]) {
+  const out: Array<{ name: string; shape: readonly number[]; values: Float32Array }> = [];
+  for (const p of params) out.push({ name: p.path, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array });
+  for (let i = 0; i < trainable.length; i++) {
+    out.push({ name: momentumName(trainable[i]!.path), shape: buffers[i]!.shape, values: (await buffers[i]!.data()) as Float32Array });
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+import type {
+  AblationTable,
+  CurveAggregate,
+  EpochRankCorrelation,
+  GroupSummary,
+  PaperComparison,
+  RankComparison,
+  RiAnalysis,
+  RunKind,
+} from '@naslab/analysis';
+
+/** One accuracy point of a random-vs-searched distribution plot. */
+export interface DistributionPoint {
+  dataset: string;
+  method: string;
+  kind: RunKind;
+  accuracy: number;
+}
+
+export interface RankStudy {
+  title: string;
+  /** Names of the two conditions, e.g. "seed A" / "seed B" or "8 cells" / "20 cells". */
+  labelA: string;
+  labelB: string;
+  scoresA: number[];
+  scoresB: number[];
+  comparison: RankComparison;
+}
+
+export interface CurveStudy {
+  title: string;
+  aggregate: CurveAggregate;
+  /** A few individual curves to draw faintly (optional). */
+  sample?: number[][];
+  /** Kendall τ between the accuracy at each epoch and the final one (optional). */
+  tauByEpoch?: EpochRankCorrelation[];
+}
+
+export interface GroupStudy {
+  title: string;
+  /** Axis label of the group, e.g. "number of cells". */
+  groupLabel: string;
+  /** How each curve was scored (e.g. "best over epochs"). */
+  scoring: string;
+  summaries: GroupSummary[];
+}
+
+/**
+ * Everything a report renders. Plain data (analysis results), so a report can
+ * be built from any source: the paper's released data, a naslab study, a CSV.
+ */
+export interface ReportData {
+  title: string;
+  subtitle?: string;
+  /** Methodology notes shown at the top (ddof, resample counts, choices). */
+  notes: string[];
+  /** Data problems and discrepancies, shown prominently. */
+  warnings: string[];
+  ri?: RiAnalysis;
+  /** Comparison of `ri` with the paper's Table 1 (paper re-analysis only). */
+  paperComparison?: PaperComparison[];
+  distributions?: DistributionPoint[];
+  ablation?: { title: string; table: AblationTable };
+  rankStudies?: RankStudy[];
+  curveStudies?: CurveStudy[];
+  groupStudies?: GroupStudy[];
+}

@@ -1,0 +1,108 @@
+import {
+  ablationTable,
+  aggregateCurves,
+  analyzeRelativeImprovement,
+  rankCorrelationWithFinal,
+  type CurveScoring,
+  type ProtocolRuns,
+  type RiOptions,
+  type RunKind,
+} from '@naslab/analysis';
+import type { CurveStudy, ReportData } from './report-data.js';
+
+/** One trained architecture of a stored study. */
+export interface StudyRun {
+  dataset: string;
+  method: string;
+  kind: RunKind;
+  run: number | string;
+  /** Top-1 test accuracy (%). When NaN and `curve` is given, the curve is scored (see `curveScoring`). */
+  accuracy: number;
+  /** Per-epoch test accuracy (%), epoch 1 first. */
+  curve?: number[];
+}
+
+export interface StudyDataset {
+  name: string;
+  /** Display label (defaults to name). */
+  label?: string;
+}
+
+export interface StudyAblation {
+  title?: string;
+  /** Base protocol (default: the first). */
+  base?: string;
+  protocols: ProtocolRuns[];
+}
+
+/** Input of {@link buildStudyReport}: what the CLI passes from a stored study. */
+export interface StudyReportInput {
+  title?: string;
+  /** Datasets to report, in order; runs of other datasets are ignored with a warning. */
+  datasets: Array<string | StudyDataset>;
+  runs: StudyRun[];
+  ablation?: StudyAblation;
+  /** Statistics settings (ddof, resamples, permutations, seed, confidence). */
+  options?: RiOptions & { curveScoring?: CurveScoring };
+}
+
+/** Report data for a naslab study: RI table, distributions, ablation and training curves. */
+export function buildStudyReport(input: StudyReportInput): ReportData {
+  const warnings: string[] = [];
+  const datasets = input.datasets.map((d) => (typeof d === 'string' ? { name: d, label: d } : { name: d.name, label: d.label ?? d.name }));
+  const labelOf = new Map(datasets.map((d) => [d.name, d.label]));
+  const scoring = input.options?.curveScoring ?? 'final';
+  const ignored = new Set<string>();
+  const runs = input.runs.flatMap((r) => {
+    const label = labelOf.get(r.dataset);
+    if (label === undefined) {
+      ignored.add(r.dataset);
+      return [];
+    }
+    let accuracy = r.accuracy;
+    if (!Number.isFinite(accuracy) && r.curve?.length) {
+      const finite = r.curve.filter(Number.isFinite);
+      accuracy = scoring === 'best' ? Math.max(...finite) : finite[finite.length - 1];
+    }
+    return [{ ...r, dataset: label, accuracy }];
+  });
+  for (const d of ignored) warnings.push(`runs of dataset "${d}" ignored: not in the report's dataset list.`);
+  const ri = analyzeRelativeImprovement(runs, input.options);
+  warnings.push(...ri.warnings);
+
+  const curveStudies: CurveStudy[] = [];
+  for (const d of datasets) {
+    for (const kind of ['random', 'searched'] as const) {
+      const curves = runs.filter((r) => r.dataset === d.label && r.kind === kind && r.curve?.length).map((r) => r.curve!);
+      if (curves.length === 0) continue;
+      const sameLength = curves.every((c) => c.length === curves[0].length);
+      curveStudies.push({
+        title: `${d.label}, ${kind} architectures (${curves.length})`,
+        aggregate: aggregateCurves(curves, ri.settings.ddof),
+        sample: curves.slice(0, 12),
+        tauByEpoch: sameLength && curves.length > 1 ? rankCorrelationWithFinal(curves, { every: Math.max(1, Math.floor(curves[0].length / 300)) }) : undefined,
+      });
+    }
+  }
+
+  return {
+    title: input.title ?? 'naslab study report',
+    notes: [
+      `RI = 100 × (Acc_method − Acc_random) / Acc_random with means over runs; std ddof = ${ri.settings.ddof}.`,
+      `CI: ${ri.settings.ciMethod}, ${ri.settings.resamples} resamples, ${Math.round(ri.settings.confidence * 100)}% level; one-sided Welch and permutation (${ri.settings.permutations}) tests, seed ${ri.settings.seed}.`,
+      `Runs without an accuracy are scored from their curve: ${scoring === 'best' ? 'best over epochs' : 'final epoch'}.`,
+    ],
+    warnings,
+    ri,
+    distributions: runs.map((r) => ({ dataset: r.dataset, method: r.method, kind: r.kind, accuracy: r.accuracy })),
+    ...(input.ablation
+      ? {
+          ablation: {
+            title: input.ablation.title ?? 'Training-protocol ablation',
+            table: ablationTable(input.ablation.protocols, { base: input.ablation.base, ddof: ri.settings.ddof }),
+          },
+        }
+      : {}),
+    curveStudies,
+  };
+}

@@ -1,0 +1,154 @@
+import { formatCsv, formatRiAnalysis, significanceMark, type RiAnalysis } from '@naslab/analysis';
+import type { GroupStudy, RankStudy, ReportData } from './report-data.js';
+
+/** A table as header + rows of already formatted cells; rendered to Markdown, HTML or CSV. */
+export interface Table {
+  caption: string;
+  header: string[];
+  rows: string[][];
+}
+
+const f = (x: number | null | undefined, d = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const fp = (p: number | null): string => (p === null ? '–' : p < 0.001 ? p.toExponential(1) : p.toFixed(3));
+
+export function riTable(ri: RiAnalysis): Table {
+  const pct = Math.round(ri.settings.confidence * 100);
+  return {
+    caption: `Relative improvement RI = 100 × (Acc_method − Acc_random) / Acc_random (means over runs). ${pct}% percentile-bootstrap CI (${ri.settings.resamples} resamples); one-sided p (H1: the method beats random sampling): Welch's t-test and a permutation test (${ri.settings.permutations} permutations). Std with ddof = ${ri.settings.ddof}. * p < 0.05, ** p < 0.01 (Welch).`,
+    header: ['dataset', 'method', 'n rand/method', 'random mean ± std', 'method mean ± std', 'RI (%)', `${pct}% CI`, 'p Welch', 'p perm.'],
+    rows: ri.rows.map((r) => [
+      r.dataset,
+      r.method,
+      `${r.nRandom}/${r.nMethod}`,
+      `${f(r.meanRandom)} ± ${f(r.stdRandom)}`,
+      `${f(r.meanMethod)} ± ${f(r.stdMethod)}`,
+      `${f(r.ri)}${significanceMark(r.pWelch)}`,
+      r.ciLow === null ? '–' : `[${f(r.ciLow)}, ${f(r.ciHigh)}]`,
+      fp(r.pWelch),
+      fp(r.pPermutation),
+    ]),
+  };
+}
+
+export function paperComparisonTable(data: ReportData): Table | null {
+  if (!data.paperComparison) return null;
+  return {
+    caption: "RI from the released per-run data vs the paper's Table 1 (two decimals).",
+    header: ['dataset', 'method', 'paper', 'data', 'status', 'explanation'],
+    rows: data.paperComparison.map((c) => [
+      c.dataset,
+      c.method,
+      c.paper.toFixed(2),
+      c.computed === null ? '–' : c.computed.toFixed(2),
+      c.status,
+      c.discrepancy && c.status !== 'match' ? c.discrepancy.explanation : '',
+    ]),
+  };
+}
+
+export function ablationTableView(data: ReportData): Table | null {
+  if (!data.ablation) return null;
+  const t = data.ablation.table;
+  return {
+    caption: `${data.ablation.title}. Δ vs base protocol "${t.base}"; std with ddof = ${t.ddof}.`,
+    header: ['protocol', 'n', 'mean', 'std', 'min', 'max', 'Δ vs base', 'Δ vs base (%)'],
+    rows: t.rows.map((r) => [r.protocol, String(r.n), f(r.mean), f(r.std), f(r.min), f(r.max), f(r.deltaVsBase), f(r.relativeDeltaVsBase)]),
+  };
+}
+
+export function rankTable(studies: readonly RankStudy[]): Table | null {
+  if (!studies.length) return null;
+  return {
+    caption: 'Rank agreement between two training conditions (ties get average ranks).',
+    header: ['study', 'n', 'Kendall τ-b', 'Spearman ρ', 'largest rank shift'],
+    rows: studies.map((s) => [
+      s.title,
+      String(s.comparison.n),
+      f(s.comparison.kendallTauB),
+      f(s.comparison.spearmanRho),
+      `${f(s.comparison.largestShift.shift, 1)} (architecture #${s.comparison.largestShift.index}: rank ${f(s.comparison.largestShift.rankA, 1)} → ${f(s.comparison.largestShift.rankB, 1)})`,
+    ]),
+  };
+}
+
+export function groupTable(study: GroupStudy): Table {
+  return {
+    caption: `${study.title}: ${study.scoring}; std with ddof = ${study.summaries[0]?.ddof ?? 1}.`,
+    header: [study.groupLabel, 'n', 'mean', 'std', 'min', 'max'],
+    rows: study.summaries.map((s) => [s.group, String(s.n), f(s.mean), f(s.std), f(s.min), f(s.max)]),
+  };
+}
+
+export function allTables(data: ReportData): Table[] {
+  return [
+    data.ri ? riTable(data.ri) : null,
+    paperComparisonTable(data),
+    ablationTableView(data),
+    rankTable(data.rankStudies ?? []),
+    ...(data.groupStudies ?? []).map(groupTable),
+  ].filter((t): t is Table => t !== null);
+}
+
+const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function tableToMarkdown(t: Table): string {
+  return [
+    `| ${t.header.map(mdCell).join(' | ')} |`,
+    `|${t.header.map(() => '---').join('|')}|`,
+    ...t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`),
+    '',
+    `_${t.caption}_`,
+  ].join('\n');
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export function tableToHtml(t: Table): string {
+  const head = t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table><caption>${escapeHtml(t.caption)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** Markdown rendering of the whole report (tables, notes, warnings; no charts). */
+export function reportToMarkdown(data: ReportData): string {
+  const parts = [`# ${data.title}`, ''];
+  if (data.subtitle) parts.push(data.subtitle, '');
+  if (data.warnings.length) parts.push('## Warnings', '', ...data.warnings.map((w) => `- ${w}`), '');
+  if (data.notes.length) parts.push('## Method', '', ...data.notes.map((n) => `- ${n}`), '');
+  for (const t of allTables(data)) parts.push(tableToMarkdown(t), '');
+  return parts.join('\n');
+}
+
+/** Machine-readable CSV files of the report, by file name. */
+export function reportCsvFiles(data: ReportData): Record<string, string> {
+  const files: Record<string, string> = {};
+  if (data.ri) files['ri.csv'] = formatRiAnalysis(data.ri, 'csv');
+  if (data.paperComparison) {
+    files['paper-table1-comparison.csv'] = formatCsv(
+      ['dataset', 'method', 'paper_ri', 'data_ri', 'status', 'discrepancy'],
+      data.paperComparison.map((c) => [c.dataset, c.method, c.paper, c.computed, c.status, c.discrepancy?.kind ?? '']),
+    );
+  }
+  if (data.ablation) {
+    const t = data.ablation.table;
+    files['ablation.csv'] = formatCsv(
+      ['protocol', 'n', 'mean', 'std', 'min', 'max', 'delta_vs_base', 'relative_delta_vs_base', 'base', 'ddof'],
+      t.rows.map((r) => [r.protocol, r.n, r.mean, r.std, r.min, r.max, r.deltaVsBase, r.relativeDeltaVsBase, t.base, t.ddof]),
+    );
+  }
+  if (data.rankStudies?.length) {
+    files['rank-studies.csv'] = formatCsv(
+      ['study', 'n', 'kendall_tau_b', 'spearman_rho', 'largest_shift', 'largest_shift_index'],
+      data.rankStudies.map((s) => [s.title, s.comparison.n, s.comparison.kendallTauB, s.comparison.spearmanRho, s.comparison.largestShift.shift, s.comparison.largestShift.index]),
+    );
+  }
+  if (data.groupStudies?.length) {
+    files['group-studies.csv'] = formatCsv(
+      ['study', 'group', 'n', 'mean', 'std', 'ddof', 'min', 'max'],
+      data.groupStudies.flatMap((g) => g.summaries.map((s) => [g.title, s.group, s.n, s.mean, s.std, s.ddof, s.min, s.max])),
+    );
+  }
+  return files;
+}

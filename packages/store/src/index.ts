@@ -1,0 +1,1 @@
+export { SqliteResultStore } from './sqlite-store.js';

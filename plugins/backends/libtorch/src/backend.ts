@@ -1,0 +1,120 @@
+// The `libtorch` tfjs backend: the cpu backend's storage and kernels, with the heavy kernels
+// replaced by ATen ones (src/kernels.ts) that read and write that storage in place.
+import { availableParallelism } from 'node:os';
+
+import {
+  engine,
+  getKernelsForBackend,
+  registerBackend,
+  registerKernel,
+  unregisterKernel,
+  getKernel,
+  removeBackend,
+  findBackendFactory,
+  type KernelConfig,
+} from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+import { NATIVE_KERNELS, withFallback, type NativeContext } from './kernels.js';
+import { FIX, loadAddon, loadError, type NativeAddon } from './native.js';
+
+export const BACKEND_NAME = 'libtorch';
+
+export interface LibtorchOptions {
+  /** ATen intra-op threads (at::set_num_threads). Default: the cores this job was given. */
+  threads?: number;
+  /** Tensors with fewer elements stay in JS. Default 4096. */
+  minElements?: number;
+  /** tfjs backend priority (higher wins when no backend is set explicitly). Default 3 (cpu: 1, wasm: 2). */
+  priority?: number;
+  /**
+   * AvgPoolGrad: false (default) divides by the filter area everywhere, as tfjs' cpu kernel does;
+   * true gives the exact gradient of the forward pass at 'same'-padded borders.
+   */
+  exactAvgPoolGrad?: boolean;
+  /** Kernel names to leave to the pure-JS cpu kernels (for debugging). */
+  disableKernels?: string[];
+}
+
+/** Cores this job was given: CPU affinity (Slurm/cgroups) and SLURM_CPUS_PER_TASK, whichever is smaller. */
+export function defaultThreads(): number {
+  let n = availableParallelism();
+  const slurm = Number(process.env.SLURM_CPUS_PER_TASK);
+  if (Number.isInteger(slurm) && slurm > 0) n = Math.min(n, slurm);
+  return Math.max(1, n);
+}
+
+export class LibtorchBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    // The cpu backend prints a "use tfjs-node" banner on first use; not applicable here.
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+}
+
+let context: NativeContext | undefined;
+
+/** Per-kernel counts of native and JS-fallback calls since registration. */
+export function kernelStats(): Record<string, { native: number; js: number }> {
+  return Object.fromEntries(context?.stats ?? []);
+}
+
+/** Names of the kernels that have an ATen implementation. */
+export const nativeKernelNames: readonly string[] = Object.keys(NATIVE_KERNELS);
+
+export function setThreads(threads: number): void {
+  const addon = requireAddon();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  addon.setNumThreads(threads);
+}
+
+function requireAddon(): NativeAddon {
+  const addon = loadAddon();
+  if (!addon) throw new Error(`libtorch backend unavailable: ${loadError()}. Fix: ${FIX}`);
+  return addon;
+}
+
+/**
+ * Registers the `libtorch` tfjs backend (idempotent: a second call only updates the options that
+ * can change, threads and minElements). Throws with the reason and the fix when the addon is
+ * unavailable.
+ */
+export function registerLibtorchBackend(opts: LibtorchOptions = {}): void {
+  const addon = requireAddon();
+  addon.setNumThreads(opts.threads ?? defaultThreads());
+  const minElements = opts.minElements ?? 4096;
+  const exactAvgPoolGrad = opts.exactAvgPoolGrad ?? false;
+  if (context) {
+    context.minElements = minElements;
+    context.exactAvgPoolGrad = exactAvgPoolGrad;
+    return;
+  }
+  context = { addon, minElements, exactAvgPoolGrad, stats: new Map() };
+  if (findBackendFactory(BACKEND_NAME) == null) {
+    registerBackend(BACKEND_NAME, () => new LibtorchBackend(), opts.priority ?? 3);
+  }
+  const disabled = new Set(opts.disableKernels ?? []);
+  const cpuKernels = getKernelsForBackend('cpu');
+  const cpuByName = new Map<string, KernelConfig>(cpuKernels.map((k) => [k.kernelName, k]));
+  for (const k of cpuKernels) {
+    const impl = NATIVE_KERNELS[k.kernelName] as (typeof NATIVE_KERNELS)[string] | undefined;
+    const kernelFunc = impl && !disabled.has(k.kernelName) ? withFallback(k.kernelName, impl, k.kernelFunc, context) : k.kernelFunc;
+    if ((getKernel(k.kernelName, BACKEND_NAME) as KernelConfig | undefined) != null) unregisterKernel(k.kernelName, BACKEND_NAME);
+    registerKernel({ ...k, backendName: BACKEND_NAME, kernelFunc });
+  }
+  // Every native kernel has a cpu kernel to fall back to.
+  for (const name of Object.keys(NATIVE_KERNELS)) {
+    if (!cpuByName.has(name)) throw new Error(`internal: no cpu kernel ${name} to fall back to (tfjs version mismatch?)`);
+  }
+}
+
+/** Unregisters the backend (for tests). */
+export function unregisterLibtorchBackend(): void {
+  if (!context) return;
+  for (const k of getKernelsForBackend(BACKEND_NAME)) unregisterKernel(k.kernelName, BACKEND_NAME);
+  if (findBackendFactory(BACKEND_NAME) != null) {
+    if (engine().backendName === BACKEND_NAME) engine().setBackend('cpu');
+    removeBackend(BACKEND_NAME);
+  }
+  context = undefined;
+}

@@ -1,0 +1,106 @@
+// Loads the native addon (built by scripts/build-addon.mjs at install time) and explains, when it
+// cannot, exactly why and how to fix it.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+type F32 = Float32Array;
+type Shape = readonly number[];
+
+/** The functions exported by native/addon.cc. */
+export interface NativeAddon {
+  conv2d(x: F32, xs: Shape, w: F32, ws: Shape, out: F32, os: Shape, strides: Shape, dil: Shape, pads: Shape, depthwise: boolean): void;
+  conv2dBackpropInput(dy: F32, dys: Shape, w: F32, ws: Shape, out: F32, xs: Shape, strides: Shape, dil: Shape, pads: Shape, depthwise: boolean): void;
+  conv2dBackpropFilter(x: F32, xs: Shape, dy: F32, dys: Shape, out: F32, ws: Shape, strides: Shape, dil: Shape, pads: Shape, depthwise: boolean): void;
+  pool(kind: number, x: F32, xs: Shape, out: F32, os: Shape, k: Shape, s: Shape, pad: Shape, ceil: boolean): void;
+  maxPoolGrad(dy: F32, dys: Shape, x: F32, xs: Shape, out: F32, k: Shape, s: Shape, pad: Shape, ceil: boolean): void;
+  avgPoolGrad(dy: F32, dys: Shape, out: F32, xs: Shape, k: Shape, s: Shape, pad: Shape, ceil: boolean, divisor: number): void;
+  binary(op: number, a: F32, as: Shape, b: F32, bs: Shape, out: F32, os: Shape): void;
+  unary(op: number, x: F32, out: F32, n: number, alpha?: number): void;
+  reduce(op: number, x: F32, xs: Shape, axes: Shape, out: F32): void;
+  softmax(x: F32, xs: Shape, out: F32): void;
+  batchNorm(x: F32, xs: Shape, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, eps: number, out: F32): void;
+  batchMatMul(a: F32, as: Shape, b: F32, bs: Shape, transposeA: boolean, transposeB: boolean, out: F32, os: Shape): void;
+  concat(xs: F32[], shapes: Shape[], axis: number, out: F32, os: Shape): void;
+  slice(x: F32, xs: Shape, begin: Shape, size: Shape, out: F32): void;
+  pad(x: F32, xs: Shape, paddings: Shape, value: number, out: F32, os: Shape): void;
+  tile(x: F32, xs: Shape, reps: Shape, out: F32): void;
+  transpose(x: F32, xs: Shape, perm: Shape, out: F32): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  info(): { torchVersion?: string; parallelInfo: string; mkldnn: boolean; threads: number };
+}
+
+export interface ProbeResult {
+  available: boolean;
+  /** Why the backend is unavailable (absent when available). */
+  reason?: string;
+  /** How to make it available (absent when available). */
+  fix?: string;
+  /** libtorch version and threading when available. */
+  torchVersion?: string;
+  threads?: number;
+  addonPath: string;
+}
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+export const addonPath = fileURLToPath(new URL('../build/Release/naslab_libtorch.node', import.meta.url));
+export const statusPath = fileURLToPath(new URL('../addon-status.json', import.meta.url));
+
+export const FIX =
+  'Install libtorch and a C++ compiler (Debian/Ubuntu: `apt-get install -y libtorch-dev g++ make python3`), ' +
+  'or unpack a libtorch (cxx11 ABI) release and set LIBTORCH_DIR to its folder; then run ' +
+  '`npm rebuild @naslab/backend-libtorch` (with npm >= 11, allow its install script: see the package README, "allowScripts").';
+
+let cached: { addon?: NativeAddon; reason?: string } | undefined;
+
+function readStatus(): { built?: boolean; reason?: string } | undefined {
+  if (!existsSync(statusPath)) return undefined;
+  try {
+    return JSON.parse(readFileSync(statusPath, 'utf8')) as { built?: boolean; reason?: string };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The addon, or undefined with `loadError()` telling why. Loads once per process. */
+export function loadAddon(): NativeAddon | undefined {
+  if (cached) return cached.addon;
+  if (process.env.NASLAB_LIBTORCH_DISABLE === '1') {
+    cached = { reason: 'disabled by NASLAB_LIBTORCH_DISABLE=1' };
+    return undefined;
+  }
+  if (!existsSync(addonPath)) {
+    const status = readStatus();
+    const why = status?.reason
+      ? `the native addon was not built at install time: ${status.reason}`
+      : `the native addon ${addonPath} does not exist (its install script did not run; npm >= 11 blocks ` +
+        'install scripts of dependencies unless allowed)';
+    cached = { reason: why };
+    return undefined;
+  }
+  // libgomp reads OMP_WAIT_POLICY when it is loaded: passive workers stop spinning between ATen calls
+  // and leave the core to the JS kernels that run in between.
+  if (process.env.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = 'passive';
+  try {
+    const require = createRequire(import.meta.url);
+    cached = { addon: require(addonPath) as NativeAddon };
+  } catch (e) {
+    cached = { reason: `the native addon ${addonPath} exists but cannot be loaded: ${(e as Error).message}` };
+  }
+  return cached.addon;
+}
+
+export function loadError(): string | undefined {
+  loadAddon();
+  return cached?.reason;
+}
+
+export function probeNative(): ProbeResult {
+  const addon = loadAddon();
+  if (!addon) return { available: false, reason: `libtorch backend unavailable: ${cached?.reason}`, fix: FIX, addonPath };
+  const info = addon.info();
+  return { available: true, torchVersion: info.torchVersion, threads: addon.getNumThreads(), addonPath };
+}
+
+export { packageRoot };

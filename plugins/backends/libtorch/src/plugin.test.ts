@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { isPluginDefinition, PLUGIN_API_VERSION } from '@naslab/core';
+import * as tf from '@tensorflow/tfjs';
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { version_core } from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+
+import plugin, { libtorchBackend, probeLibtorch, TESTED_TFJS_VERSION } from './index.js';
+import { loadAddon } from './native.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('plugin definition', () => {
+  it('is the default export, a backend plugin for the core API', () => {
+    expect(plugin).toBe(libtorchBackend);
+    expect(isPluginDefinition(plugin)).toBe(true);
+    expect(plugin.kind).toBe('backend');
+    expect(plugin.id).toBe('libtorch');
+    expect(plugin.apiVersion).toBe(PLUGIN_API_VERSION);
+    expect(plugin.options!.parse({})).toEqual({ minElements: 4096 });
+  });
+
+  it('creates a backend whose probe agrees with the addon', async () => {
+    const backend = await plugin.create({ options: { minElements: 4096 }, label: 'libtorch', resolve: () => undefined as never });
+    expect(backend.name).toBe('libtorch');
+    expect(backend.priority).toBe(100);
+    const p = await backend.probe();
+    const full = await probeLibtorch();
+    expect(p.available).toBe(full.available);
+    expect(p.available).toBe(loadAddon() !== undefined);
+    if (!p.available) {
+      expect(p.reason).toMatch(/libtorch backend unavailable/);
+      expect(p.fix).toMatch(/apt-get install -y libtorch-dev/);
+      await expect(backend.activate({ threads: 1 })).rejects.toThrow(/libtorch backend unavailable/);
+    } else {
+      await backend.activate({ threads: 1 });
+      expect(tf.getBackend()).toBe('libtorch');
+      expect(loadAddon()!.getNumThreads()).toBe(1);
+      const y = tf.conv2d(tf.ones([2, 32, 32, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 4]) as tf.Tensor4D, 1, 'same');
+      expect(y.dataSync()[32 * 4 + 4]).toBe(72);
+      tf.dispose(y);
+      await tf.setBackend('cpu');
+    }
+  });
+});
+
+describe('tfjs pin', () => {
+  it('runs on exactly the tfjs version it reads internals of', () => {
+    expect(version_core).toBe(TESTED_TFJS_VERSION);
+    expect(version_cpu).toBe(TESTED_TFJS_VERSION);
+    expect(tf.version.tfjs).toBe(TESTED_TFJS_VERSION);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    for (const dep of ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu']) {
+      expect(pkg.dependencies[dep], dep).toBe(TESTED_TFJS_VERSION);
+    }
+  });
+});
+
+describe('install script', () => {
+  it('never fails the install: without libtorch it exits 0 and records why', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'naslab-libtorch-'));
+    try {
+      for (const p of ['scripts', 'native', 'binding.gyp', 'package.json']) cpSync(join(root, p), join(dir, p), { recursive: true });
+      const r = spawnSync(process.execPath, [join(dir, 'scripts', 'build-addon.mjs')], {
+        encoding: 'utf8',
+        env: { ...process.env, LIBTORCH_DIR: join(dir, 'no-libtorch-here') },
+      });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/native addon not built/);
+      const status = JSON.parse(readFileSync(join(dir, 'addon-status.json'), 'utf8'));
+      expect(status.built).toBe(false);
+      expect(status.reason).toMatch(/LIBTORCH_DIR=.*no-libtorch-here has no include\/ATen\/ATen.h/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

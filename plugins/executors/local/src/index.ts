@@ -1,0 +1,91 @@
+import { fork } from 'node:child_process';
+import os from 'node:os';
+import {
+  definePlugin,
+  PLUGIN_API_VERSION,
+  readyJobs,
+  z,
+  type Executor,
+  type ExecutorContext,
+  type JobOutcome,
+  type PlannedJob,
+} from '@naslab/core';
+
+const options = z
+  .object({
+    workers: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe('1: run jobs one after another in this process; N > 1: N worker processes'),
+    threadsPerWorker: z.number().int().min(1).optional().describe('CPU threads each job may use (default: cores / workers)'),
+  })
+  .strict();
+
+export type LocalExecutorOptions = z.output<typeof options>;
+
+/**
+ * Runs a study's DAG on this machine. One worker runs in-process; N workers are child
+ * processes, each running one job at a time, so a crash of one job's process (out of memory,
+ * native abort) is recorded as that job's failure and the rest of the study goes on.
+ */
+export class LocalExecutor implements Executor {
+  constructor(private readonly opts: LocalExecutorOptions) {}
+
+  async execute(ctx: ExecutorContext): Promise<void> {
+    const workers = ctx.workers ?? this.opts.workers;
+    const threads = this.opts.threadsPerWorker ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
+    const running = new Map<string, Promise<JobOutcome>>();
+    const failedOrSkipped = (id: string) => ['failed', 'skipped'].includes(ctx.statusOf(id));
+    const run = (job: PlannedJob): Promise<JobOutcome> =>
+      workers === 1 ? ctx.runInProcess(job) : runInWorker(ctx, job, threads);
+
+    while (!ctx.signal.aborted) {
+      // Dependents of a failed job can never run: record why, instead of leaving them pending.
+      for (const job of ctx.jobs) {
+        const s = ctx.statusOf(job.id);
+        if ((s === 'pending' || s === 'running') && !running.has(job.id) && job.parents.some(failedOrSkipped)) {
+          ctx.skip(job, `parent ${job.parents.find(failedOrSkipped)} did not finish`);
+        }
+      }
+      const ready = readyJobs(ctx.jobs, ctx.statusOf, new Set(running.keys()));
+      for (const job of ready.slice(0, Math.max(0, workers - running.size))) {
+        running.set(job.id, run(job).finally(() => running.delete(job.id)));
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+    await Promise.allSettled(running.values());
+  }
+}
+
+/** `node <entry> ...args <jobId>`; the worker writes the outcome to the store itself. */
+function runInWorker(ctx: ExecutorContext, job: PlannedJob, threads: number): Promise<JobOutcome> {
+  return new Promise((resolve) => {
+    const child = fork(ctx.worker.entry, [...ctx.worker.args, job.id], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, NASLAB_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+    });
+    const onAbort = () => child.kill('SIGTERM');
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    child.on('exit', (code, signal) => {
+      ctx.signal.removeEventListener('abort', onAbort);
+      const outcome = ctx.outcomeOf(job.id);
+      if (outcome.status === 'done' || outcome.status === 'failed') return resolve(outcome);
+      // The process died without recording an outcome (crash, OOM kill).
+      const error = `worker process exited with ${signal ?? `code ${code}`} before recording a result`;
+      ctx.fail(job, error);
+      resolve({ id: job.id, status: 'failed', error });
+    });
+  });
+}
+
+export default definePlugin({
+  kind: 'executor',
+  id: 'local',
+  apiVersion: PLUGIN_API_VERSION,
+  description: 'Runs jobs on this machine, in-process or in N worker processes.',
+  options,
+  create: ({ options }) => new LocalExecutor(options),
+});

@@ -1,0 +1,132 @@
+import type { EvaluationResult, Json, SearchContext, SearchSpace } from '@naslab/core';
+
+/** The accuracy a search sees in a benchmark result: `extra.searchAccuracy` if the benchmark gives one, else the reported accuracy. */
+export function searchAccuracyOf(result: EvaluationResult): number {
+  const s = result.extra?.searchAccuracy;
+  return typeof s === 'number' ? s : result.finalAccuracy;
+}
+
+/** How an algorithm evaluates an architecture: the accuracy (%) a search may see. */
+export type Evaluate<A> = (arch: A) => number | Promise<number>;
+
+export interface QueryRecord {
+  /** 1-based position in the query sequence. */
+  readonly query: number;
+  readonly arch: string;
+  readonly accuracy: number;
+  /** Best accuracy after this query. */
+  readonly best: number;
+}
+
+export type StopReason = 'budget' | 'space-exhausted';
+
+export class QueryBudgetError extends Error {}
+
+/**
+ * A query budget over a search space: counts queries, remembers every queried architecture
+ * (by its text form) with its accuracy, and keeps the best-so-far trajectory. Unless
+ * `allowRepeats`, querying an architecture twice is a programming error (methods look up
+ * `known()` first); querying past the budget always is.
+ */
+export class QueryBudget<A> {
+  private readonly seen = new Map<string, number>();
+  readonly trajectory: QueryRecord[] = [];
+  private bestArch: A | undefined;
+  private bestAccuracy = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly budget: number,
+    private readonly evaluate: Evaluate<A>,
+    readonly keyOf: (arch: A) => string,
+    readonly options: { readonly allowRepeats?: boolean; readonly signal?: AbortSignal } = {},
+  ) {
+    if (!Number.isInteger(budget) || budget < 1) throw new RangeError(`query budget must be a positive integer, got ${budget}`);
+  }
+
+  get used(): number {
+    return this.trajectory.length;
+  }
+
+  get remaining(): number {
+    return this.budget - this.trajectory.length;
+  }
+
+  get exhausted(): boolean {
+    return this.trajectory.length >= this.budget;
+  }
+
+  get allowRepeats(): boolean {
+    return this.options.allowRepeats ?? false;
+  }
+
+  /** Distinct architectures queried so far. */
+  get distinct(): number {
+    return this.seen.size;
+  }
+
+  /** Accuracy of an already queried architecture (no query spent). */
+  known(arch: A): number | undefined {
+    return this.seen.get(this.keyOf(arch));
+  }
+
+  /** Whether `arch` may be queried now without repeating one (or repeats are allowed). */
+  isFresh(arch: A): boolean {
+    return this.allowRepeats || !this.seen.has(this.keyOf(arch));
+  }
+
+  async query(arch: A): Promise<number> {
+    if (this.exhausted) throw new QueryBudgetError(`query budget of ${this.budget} is spent`);
+    this.options.signal?.throwIfAborted();
+    const key = this.keyOf(arch);
+    if (!this.allowRepeats && this.seen.has(key)) throw new QueryBudgetError(`architecture ${key} was already queried`);
+    const accuracy = await this.evaluate(arch);
+    if (!Number.isFinite(accuracy)) throw new Error(`the benchmark gave no accuracy for ${key} (${accuracy})`);
+    this.seen.set(key, accuracy);
+    if (accuracy > this.bestAccuracy) {
+      this.bestAccuracy = accuracy;
+      this.bestArch = arch;
+    }
+    this.trajectory.push({ query: this.trajectory.length + 1, arch: key, accuracy, best: this.bestAccuracy });
+    return accuracy;
+  }
+
+  /** Best architecture queried so far (the first one to reach the best accuracy). */
+  get best(): { readonly arch: A; readonly accuracy: number } | undefined {
+    return this.bestArch === undefined ? undefined : { arch: this.bestArch, accuracy: this.bestAccuracy };
+  }
+
+  /** What a method stores as its `history`. */
+  history(stopReason: StopReason, extra: Record<string, Json> = {}): Json {
+    return {
+      budget: this.budget,
+      queries: this.used,
+      stopReason,
+      metric: 'search accuracy from the benchmark (extra.searchAccuracy, else finalAccuracy)',
+      trajectory: this.trajectory.map((r) => ({ ...r })),
+      ...extra,
+    };
+  }
+}
+
+/** Spaces that can list every architecture by position (NB201: official index). */
+export interface EnumerableSpace<A> extends SearchSpace<A> {
+  readonly size: number;
+  atIndex(index: number): A;
+}
+
+export function isEnumerable<A>(space: SearchSpace<A>): space is EnumerableSpace<A> {
+  const s = space as Partial<EnumerableSpace<A>>;
+  return typeof s.size === 'number' && Number.isInteger(s.size) && typeof s.atIndex === 'function';
+}
+
+/** The budget a plugin's `search` runs against: the study's benchmark queries, counted. */
+export function budgetFor<A>(ctx: SearchContext<A>, queries: number, allowRepeats: boolean, method: string): QueryBudget<A> {
+  const query = ctx.query;
+  if (!query) {
+    throw new Error(`${method} queries a tabular benchmark, but this study has none: add a \`benchmark:\` to the manifest`);
+  }
+  return new QueryBudget<A>(queries, async (arch) => searchAccuracyOf(await query(arch)), (arch) => ctx.space.format(arch), {
+    allowRepeats,
+    signal: ctx.signal,
+  });
+}

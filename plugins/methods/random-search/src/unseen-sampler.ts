@@ -1,0 +1,51 @@
+import type { Rng, SearchSpace } from '@naslab/core';
+import { isEnumerable, type QueryBudget } from './query-budget.js';
+
+/** Consecutive already-queried draws after which a non-enumerable space counts as exhausted. */
+const MAX_REJECTIONS = 10_000;
+
+/**
+ * Uniform draws of architectures not yet queried. On an enumerable space this is a lazy
+ * Fisher–Yates permutation of all indices (exact sampling without replacement, and it knows
+ * when the space is exhausted); otherwise it rejects repeats of `space.sample`.
+ * With `allowRepeats` it is plain `space.sample`.
+ */
+export class UnseenSampler<A> {
+  private readonly order: Int32Array | undefined;
+  private next = 0;
+
+  constructor(
+    private readonly space: SearchSpace<A>,
+    private readonly budget: QueryBudget<A>,
+    private readonly rng: Rng,
+  ) {
+    if (isEnumerable(space) && !budget.allowRepeats) {
+      this.order = new Int32Array(space.size);
+      for (let i = 0; i < space.size; i++) this.order[i] = i;
+    }
+  }
+
+  /** A fresh architecture, or undefined when none is left. */
+  draw(): A | undefined {
+    if (this.budget.allowRepeats) return this.space.sample(this.rng);
+    const order = this.order;
+    if (order && isEnumerable(this.space)) {
+      while (this.next < order.length) {
+        const j = this.next + this.rng.int(order.length - this.next);
+        const pick = order[j]!;
+        order[j] = order[this.next]!;
+        order[this.next] = pick;
+        this.next++;
+        const arch = this.space.atIndex(pick);
+        // Other parts of a method may have queried it already.
+        if (this.budget.isFresh(arch)) return arch;
+      }
+      return undefined;
+    }
+    for (let tries = 0; tries < MAX_REJECTIONS; tries++) {
+      const arch = this.space.sample(this.rng);
+      if (this.budget.isFresh(arch)) return arch;
+    }
+    return undefined;
+  }
+}

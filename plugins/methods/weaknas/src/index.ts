@@ -1,0 +1,51 @@
+import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { budgetFor } from '@naslab/method-random-search';
+import { isEncodable, runWeakNas, type WeakNasIteration } from './weaknas.js';
+
+export { runWeakNas, isEncodable, type EncodableSpace, type WeakNasOptions, type WeakNasIteration } from './weaknas.js';
+export { MlpRegressor, type MlpOptions } from './mlp.js';
+
+export const weakNasOptions = z
+  .object({
+    queries: z.number().int().positive().default(200).describe('Query budget (initial samples included)'),
+    initialSamples: z.number().int().positive().default(10).describe('Uniform samples before the first predictor (reference, NB201: 10)'),
+    topK: z.number().int().positive().default(100).describe('Top-predicted pool sampled from (reference: top_start = top_end = 100)'),
+    samplesPerIteration: z.number().int().positive().default(10).describe('Queries per iteration (reference: sample_each_iter 10)'),
+    ensemble: z.number().int().positive().default(1).describe('Predictors averaged per iteration (reference, uniform sampling: 1)'),
+    encoding: z.string().default('one-hot').describe('Space encoding fed to the predictor (reference: one-hot)'),
+    hiddenLayers: z.array(z.number().int().positive()).min(1).default([256, 256]).describe('MLP hidden sizes (reference: 4 × 1000; smaller here for the pure-JS backend)'),
+    epochs: z.number().int().positive().default(100).describe('Maximum training epochs per predictor (reference: mlp_iter 100)'),
+    learningRate: z.number().positive().default(1e-3).describe('Adam learning rate (scikit-learn default)'),
+    l2: z.number().nonnegative().default(1e-4).describe('L2 penalty alpha (scikit-learn default)'),
+    batchSize: z.number().int().positive().default(200).describe('Mini-batch cap (scikit-learn: min(200, n))'),
+    patience: z.number().int().nonnegative().default(10).describe('Epochs without improvement before stopping (scikit-learn n_iter_no_change)'),
+    tolerance: z.number().nonnegative().default(1e-4).describe('Improvement that resets patience (scikit-learn tol)'),
+  })
+  .strict();
+
+export default definePlugin({
+  kind: 'method',
+  id: 'weaknas',
+  apiVersion: PLUGIN_API_VERSION,
+  description: 'WeakNAS: iterative weak MLP predictors (Wu et al., NeurIPS 2021) with a query budget on a tabular benchmark.',
+  options: weakNasOptions,
+  outputs: () => 1,
+  needsBenchmark: true,
+  create: ({ options }) => ({
+    async search(ctx) {
+      if (!isEncodable(ctx.space)) {
+        throw new Error(`weaknas needs a space that enumerates (size, atIndex, index) and encodes (encodingLength, encodeInto) its architectures; "${ctx.space.id}" does not`);
+      }
+      const budget = budgetFor(ctx, options.queries, false, 'weaknas');
+      const iterations: WeakNasIteration[] = [];
+      const stopReason = await runWeakNas(ctx.space, budget, ctx.rng.split('weaknas'), options, (it) => iterations.push(it));
+      const best = budget.best;
+      if (!best) throw new Error('weaknas queried nothing (empty space?)');
+      return {
+        architectures: [best.arch],
+        cost: { queries: budget.used },
+        history: budget.history(stopReason, { iterations: iterations.map((it) => ({ ...it })) }),
+      };
+    },
+  }),
+});

@@ -1,0 +1,124 @@
+import type { Rng, SearchSpace } from '@naslab/core';
+import { isEnumerable, UnseenSampler, type EnumerableSpace, type QueryBudget, type StopReason } from '@naslab/method-random-search';
+import { MlpRegressor, type MlpOptions } from './mlp.js';
+
+/**
+ * Spaces WeakNAS can search: enumerable both ways (the predictor ranks every architecture) and
+ * encodable as features.
+ */
+export interface EncodableSpace<A> extends EnumerableSpace<A> {
+  index(arch: A): number;
+  encodingLength(kind?: string): number;
+  encodeInto(arch: A, out: Float32Array, offset?: number, kind?: string): void;
+}
+
+export function isEncodable<A>(space: SearchSpace<A>): space is EncodableSpace<A> {
+  const s = space as Partial<EncodableSpace<A>>;
+  return isEnumerable(space) && typeof s.index === 'function' && typeof s.encodingLength === 'function' && typeof s.encodeInto === 'function';
+}
+
+export interface WeakNasOptions extends MlpOptions {
+  /** Architectures sampled uniformly before the first predictor. */
+  readonly initialSamples: number;
+  /** Size of the top-predicted pool that each iteration samples from. */
+  readonly topK: number;
+  /** Architectures queried per iteration. */
+  readonly samplesPerIteration: number;
+  /** Predictors averaged per iteration (the reference code uses 1 with uniform sampling). */
+  readonly ensemble: number;
+  readonly encoding: string;
+}
+
+export interface WeakNasIteration {
+  readonly iteration: number;
+  readonly trainingSize: number;
+  readonly epochs: number[];
+  /** Unqueried architectures among the top-K predicted. */
+  readonly freshInTopK: number;
+}
+
+/**
+ * WeakNAS (Wu et al., "Stronger NAS with Weaker Predictors", NeurIPS 2021; VITA-Group/WeakNAS
+ * `WeakNAS.py`, uniform sampling): sample `initialSamples` architectures uniformly; then
+ * iterate: fit a (weak) MLP on every queried architecture (targets standardised), rank the
+ * whole space by its prediction, and query `samplesPerIteration` architectures drawn uniformly
+ * from the unqueried ones among the top-K predicted (when fewer than that remain there, the
+ * best-predicted unqueried ones). Stops at the budget or when the space is exhausted.
+ */
+export async function runWeakNas<A>(
+  space: EncodableSpace<A>,
+  budget: QueryBudget<A>,
+  rng: Rng,
+  o: WeakNasOptions,
+  onIteration?: (it: WeakNasIteration) => void,
+): Promise<StopReason> {
+  const tf = await import('@tensorflow/tfjs');
+  if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+  tf.enableProdMode();
+
+  // Every queried architecture (by index) with its accuracy: the predictor's training set.
+  const rows: number[] = [];
+  const targets: number[] = [];
+  const queried = new Uint8Array(space.size);
+  const query = async (arch: A) => {
+    const i = space.index(arch);
+    const accuracy = await budget.query(arch);
+    if (!queried[i]) {
+      queried[i] = 1;
+      rows.push(i);
+      targets.push(accuracy);
+    }
+  };
+
+  const sampler = new UnseenSampler(space, budget, rng.split('initial'));
+  for (let i = 0; i < o.initialSamples && !budget.exhausted; i++) {
+    const arch = sampler.draw();
+    if (arch === undefined) return 'space-exhausted';
+    await query(arch);
+  }
+
+  const n = space.size;
+  const d = space.encodingLength(o.encoding);
+  const features = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) space.encodeInto(space.atIndex(i), features, i * d, o.encoding);
+  const all = tf.tensor2d(features, [n, d]);
+  try {
+    for (let iteration = 1; !budget.exhausted; iteration++) {
+      const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
+      const sd = Math.sqrt(targets.reduce((a, b) => a + (b - mean) ** 2, 0) / targets.length) || 1;
+      const x = new Float32Array(rows.length * d);
+      rows.forEach((row, k) => x.set(features.subarray(row * d, row * d + d), k * d));
+      const y = Float32Array.from(targets, (t) => (t - mean) / sd);
+
+      const predicted = new Float64Array(n);
+      const epochs: number[] = [];
+      for (let e = 0; e < o.ensemble; e++) {
+        const mlp = new MlpRegressor(tf, d, o, rng.split(`mlp/${iteration}/${e}`));
+        try {
+          epochs.push(mlp.fit(x, y));
+          const p = mlp.predict(all);
+          for (let i = 0; i < n; i++) predicted[i]! += p[i]! / o.ensemble;
+        } finally {
+          mlp.dispose();
+        }
+      }
+
+      const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
+      const fresh = ranked.slice(0, o.topK).filter((i) => !queried[i]);
+      const m = Math.min(o.samplesPerIteration, budget.remaining);
+      let picks: number[];
+      if (fresh.length >= m) {
+        const pickRng = rng.split(`pick/${iteration}`);
+        picks = pickRng.sampleWithoutReplacement(fresh.length, m).map((k) => fresh[k]!);
+      } else {
+        picks = ranked.filter((i) => !queried[i]).slice(0, m);
+      }
+      onIteration?.({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
+      if (picks.length === 0) return 'space-exhausted';
+      for (const i of picks) await query(space.atIndex(i));
+    }
+  } finally {
+    all.dispose();
+  }
+  return 'budget';
+}

@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { naslab, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
+
+describe('third-party plugins', () => {
+  const dir = tempDir();
+
+  it('loads a plugin by its package name and records its version in provenance', () => {
+    const file = writeManifest(dir, 'third-party.yaml', toyManifest({ seeds: 1, outputs: 1 }));
+    const v = naslab(['validate', file]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toContain('@acme/naslab-method-foo@2.3.1');
+    const r = naslab(['run', file, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const status = JSON.parse(naslab(['status', file, '--json']).stdout) as { done: number; total: number }[];
+    expect(status[0]).toMatchObject({ done: 6, total: 6 });
+    const db = new Database(join(dir, 'results', 'naslab.db'), { readonly: true });
+    const rows = db.prepare(`SELECT provenance FROM jobs WHERE status = 'done'`).all() as { provenance: string }[];
+    db.close();
+    expect(rows).toHaveLength(6);
+    for (const row of rows) {
+      const p = JSON.parse(row.provenance) as { plugins: Record<string, string>; manifestHash: string; core: string };
+      expect(p.plugins['@acme/naslab-method-foo']).toBe('2.3.1');
+      expect(p.manifestHash).toMatch(/^[0-9a-f]{16}$/);
+      expect(p.core).toBe('0.1.0');
+    }
+  });
+
+  it('refuses a plugin built for another plugin-API major version, naming both versions', () => {
+    const text = toyManifest({ seeds: 1 }).replace("id: '@acme/naslab-method-foo'", "id: '@acme/naslab-method-future'");
+    const file = writeManifest(dir, 'future.yaml', text);
+    const r = naslab(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/future\.yaml:\d+:\d+: methods\[1\]: @acme\/naslab-method-future@9\.0\.0 targets naslab plugin API 2\.0\.0, but this naslab provides plugin API 1\.0\.0/);
+  });
+
+  it('lists installed plugins with kinds, versions and API versions', () => {
+    const r = naslab(['plugins', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as { package: string; kind: string; apiVersion: string; compatible: boolean }[];
+    expect(list.find((p) => p.package === '@acme/naslab-method-foo')).toMatchObject({ kind: 'method', apiVersion: '1.0.0', compatible: true });
+    expect(list.find((p) => p.package === '@acme/naslab-method-future')).toMatchObject({ compatible: false });
+    expect(list.find((p) => p.package === '@naslab/executor-local')).toMatchObject({ kind: 'executor' });
+  });
+
+  it('writes a JSON Schema that describes the manifest fields', () => {
+    const r = naslab(['schema']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'seeds', 'datasets', 'space', 'methods', 'protocol', 'benchmark']));
+    expect(schema.required).toEqual(expect.arrayContaining(['name', 'seeds', 'datasets', 'space', 'methods']));
+  });
+});
