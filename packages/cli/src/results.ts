@@ -2,6 +2,9 @@ import type { EvaluateJobResult, ResultStore, Study } from '@naslab/core';
 
 /** One trained (or looked-up) architecture of a study. */
 export interface StudyRun {
+  /** The evaluate job, and the train job before it (absent for benchmark look-ups). */
+  readonly jobId: string;
+  readonly trainJobId?: string;
   readonly dataset: string;
   readonly method: string;
   readonly kind: 'random' | 'searched';
@@ -25,7 +28,10 @@ export function collectRuns(study: Study, store: ResultStore): StudyRun[] {
     const rec = store.getJob(job.id);
     if (rec?.status !== 'done') continue;
     const r = rec.result as unknown as EvaluateJobResult;
+    const parent = store.getJob(job.parents[0]!);
     runs.push({
+      jobId: job.id,
+      trainJobId: parent?.kind === 'train' ? parent.id : undefined,
       dataset: job.dataset,
       method: job.method,
       kind: job.method === study.manifest.baseline ? 'random' : 'searched',
@@ -48,8 +54,9 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
 /**
- * Plain-text table: per dataset × protocol × method, mean ± std of the scored accuracy and the
- * relative improvement over the baseline, RI = 100 · (Acc_m − Acc_r) / Acc_r.
+ * Plain-text summary: per dataset × protocol × method, mean ± std, min and max of the scored
+ * accuracy, and the relative improvement over the baseline, RI = 100 · (Acc_m − Acc_r) / Acc_r
+ * (confidence intervals and tests come with the analysis table).
  */
 export function formatRunTable(study: Study, runs: StudyRun[]): string {
   const lines: string[] = [];

@@ -58,10 +58,20 @@ export const ablationSchema = z
       .default([])
       .describe('Tricks the designs toggle, in order (cumulative adds them in this order)'),
     designs: z
-      .array(z.enum(ABLATION_DESIGNS))
+      .array(
+        z.union([
+          z.enum(ABLATION_DESIGNS),
+          z
+            .object({
+              design: z.enum(ABLATION_DESIGNS),
+              tricks: z.array(z.string().min(1)).min(1).describe('Labels of the tricks this design toggles, in order'),
+            })
+            .strict(),
+        ]),
+      )
       .default([])
       .describe(
-        'one-at-a-time: base and base + each trick; cumulative: base + the first k tricks for k = 1..n; factorial: base + every subset',
+        'one-at-a-time: base and base + each trick; cumulative: base + the first k tricks for k = 1..n; factorial: base + every subset. A bare name acts on all `tricks`; `{ design, tricks: [labels] }` on those, in that order',
       ),
     includeBase: z.boolean().default(true).describe('Keep the base protocol itself in the study'),
     protocols: z.array(namedProtocolSchema).default([]).describe('Explicit protocols with their own overrides'),
@@ -118,7 +128,7 @@ export function expandAblation<B extends AblationBase>(
   const problems: InputProblem[] = [];
   const problem = (path: (string | number)[], message: string) => problems.push({ file, path: formatPath(path), message });
 
-  const candidates: AblationTrickRef[] = a.tricks.map((t, i) => {
+  const allCandidates: AblationTrickRef[] = a.tricks.map((t, i) => {
     const path = [...at, 'tricks', i];
     return typeof t === 'string'
       ? { id: t, label: t, options: {}, path }
@@ -126,13 +136,13 @@ export function expandAblation<B extends AblationBase>(
   });
   const baseLabels = new Set(base.tricks.map((t) => t.label));
   const byLabel = new Map<string, AblationTrickRef>();
-  for (const t of candidates) {
+  for (const t of allCandidates) {
     if (byLabel.has(t.label) || baseLabels.has(t.label)) {
       problem(t.path, `trick label "${t.label}" is used twice (the base protocol or another ablation trick has it); give one a distinct \`name\``);
     }
     byLabel.set(t.label, t);
   }
-  if (a.designs.length && candidates.length === 0) problem([...at, 'designs'], 'designs need at least one trick in `tricks`');
+  if (a.designs.length && allCandidates.length === 0) problem([...at, 'designs'], 'designs need at least one trick in `tricks`');
 
   const { name: baseName, tricks: baseTricks, ...knobs } = base;
   const out: AblationProtocol<B>[] = [];
@@ -152,8 +162,18 @@ export function expandAblation<B extends AblationBase>(
   const nameOf = (added: readonly AblationTrickRef[]) => [baseName, ...added.map((t) => t.label)].join('+');
 
   if (a.includeBase) add(baseName, [], {}, at);
-  for (const design of a.designs) {
-    const path = [...at, 'designs'];
+  a.designs.forEach((entry, d) => {
+    const path = [...at, 'designs', d];
+    const design = typeof entry === 'string' ? entry : entry.design;
+    let candidates = allCandidates;
+    if (typeof entry !== 'string') {
+      candidates = [];
+      entry.tricks.forEach((label, j) => {
+        const t = byLabel.get(label);
+        if (t) candidates.push(t);
+        else problem([...path, 'tricks', j], `unknown trick "${label}"; ablation tricks are: ${[...byLabel.keys()].join(', ') || '(none)'}`);
+      });
+    }
     if (design === 'one-at-a-time') {
       for (const t of candidates) add(nameOf([t]), [t], {}, path);
     } else if (design === 'cumulative') {
@@ -168,7 +188,7 @@ export function expandAblation<B extends AblationBase>(
         for (const s of subsets) if (s.length > 0) add(nameOf(s), s, {}, path);
       }
     }
-  }
+  });
   a.protocols.forEach((p, i) => {
     const path = [...at, 'protocols', i];
     const added: AblationTrickRef[] = [];

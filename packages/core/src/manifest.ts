@@ -3,6 +3,7 @@ import { extname, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
+import { ablationSchema, expandAblation, type AblationBase } from './ablation.js';
 import { formatPath, InputError, type InputProblem } from './errors.js';
 import { contentHash } from './hash.js';
 
@@ -68,6 +69,9 @@ export const manifestSchema = z
       .default('random-sampling')
       .describe('Label of the method every other is compared with (relative improvement)'),
     protocol: protocolSchema.default(() => protocolSchema.parse({})),
+    ablation: ablationSchema
+      .optional()
+      .describe('Expand the protocol into a family (one-at-a-time, cumulative, factorial, named protocols) trained on the same architectures'),
     benchmark: pluginRefSchema
       .optional()
       .describe('A tabular benchmark: look-ups replace train-from-scratch and evaluation'),
@@ -112,6 +116,8 @@ export interface Manifest {
   readonly methods: PluginRef[];
   readonly baseline: string;
   readonly protocol: ResolvedProtocol;
+  /** The protocols train jobs use: the base protocol, or its ablation family (base first). */
+  readonly protocols: ResolvedProtocol[];
   readonly benchmark?: PluginRef;
   readonly trainer?: PluginRef;
   readonly backends: string[];
@@ -165,6 +171,13 @@ function locateInYaml(doc: Document, lc: LineCounter, path: (string | number)[])
   if (!best?.range) return {};
   const pos = lc.linePos(best.range[0]);
   return { line: pos.line, column: pos.col };
+}
+
+/** `a.b[2].c` → ['a', 'b', 2, 'c'] (inverse of formatPath). */
+function parsePath(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
 }
 
 /** Position of a key (for "unknown field" errors). */
@@ -253,6 +266,16 @@ function validateManifest(source: Source): Manifest {
   if (problems.length) throw new InputError(problems);
 
   const { tricks: _t, ...protocolRest } = m.protocol;
+  const baseProtocol: ResolvedProtocol = { ...protocolRest, tricks };
+  let protocols: ResolvedProtocol[] = [baseProtocol];
+  if (m.ablation) {
+    try {
+      protocols = expandAblation(baseProtocol as unknown as AblationBase, m.ablation, { file }) as unknown as ResolvedProtocol[];
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      throw new InputError(e.problems.map((p) => ({ ...p, ...(p.path ? source.locate(parsePath(p.path)) : {}) })));
+    }
+  }
   const normalised = {
     name: m.name,
     seeds,
@@ -260,7 +283,7 @@ function validateManifest(source: Source): Manifest {
     space: ref(m.space, ['space']),
     methods: methods.map(({ id, label, options }) => ({ id, label, options })),
     baseline: m.baseline,
-    protocol: { ...protocolRest, tricks: tricks.map(({ id, label, options }) => ({ id, label, options })) },
+    protocols: protocols.map((p) => ({ ...p, tricks: p.tricks.map(({ id, label, options }) => ({ id, label, options })) })),
     benchmark: m.benchmark && ref(m.benchmark, ['benchmark']),
     trainer: m.trainer && ref(m.trainer, ['trainer']),
   };
@@ -276,7 +299,8 @@ function validateManifest(source: Source): Manifest {
     space: ref(m.space, ['space']),
     methods,
     baseline: m.baseline,
-    protocol: { ...protocolRest, tricks },
+    protocol: baseProtocol,
+    protocols,
     benchmark: m.benchmark === undefined ? undefined : ref(m.benchmark, ['benchmark']),
     trainer: m.trainer === undefined ? undefined : ref(m.trainer, ['trainer']),
     backends,
@@ -362,9 +386,11 @@ function valueAt(raw: unknown, path: (string | number)[]): unknown {
 
 const topLevelKeys = Object.keys(manifestSchema.shape);
 const protocolKeys = Object.keys(protocolSchema.shape);
+const ablationKeys = Object.keys(ablationSchema.shape);
 function knownKeys(raw: unknown, path: (string | number)[]): string[] {
   if (path.length === 0) return topLevelKeys;
   if (path.length === 1 && path[0] === 'protocol') return protocolKeys;
+  if (path.length === 1 && path[0] === 'ablation') return ablationKeys;
   void raw;
   return ['id', 'name', 'options'];
 }

@@ -1,3 +1,5 @@
+// tsyringe needs the Reflect metadata API before it is loaded.
+import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -69,7 +71,10 @@ export async function prepareStudy(manifest: Manifest, options: PrepareOptions =
   for (const d of manifest.datasets) await bind('dataset', d);
   await bind('space', manifest.space);
   for (const m of manifest.methods) await bind('method', m);
-  for (const t of manifest.protocol.tricks) await bind('trick', t);
+  // Every trick of every protocol (an ablation adds tricks beyond the base protocol's).
+  const tricks = new Map<string, PluginRef>();
+  for (const p of manifest.protocols) for (const t of p.tricks) if (!tricks.has(t.label)) tricks.set(t.label, t);
+  for (const t of tricks.values()) await bind('trick', t);
   if (manifest.benchmark) await bind('benchmark', manifest.benchmark);
   await bind('executor', manifest.executor);
   let trainerLabel = manifest.trainer?.label;
@@ -94,7 +99,7 @@ export async function prepareStudy(manifest: Manifest, options: PrepareOptions =
       });
     }
   }
-  const protocols = [manifest.protocol];
+  const protocols = manifest.protocols;
   const jobs = planStudy(manifest, host, { trainerLabel, protocols });
   return { manifest, host, container, trainerLabel, protocols, jobs };
 }
@@ -271,7 +276,8 @@ async function executeJob(
   if (job.kind === 'train') {
     const dataset = (await host.instantiate(c, 'dataset', job.dataset)) as Dataset;
     const trainer = await host.instantiate(c, 'trainer', study.trainerLabel ?? 'default');
-    const protocol = study.protocols.find((p) => p.name === job.protocol) ?? manifest.protocol;
+    const protocol = study.protocols.find((p) => p.name === job.protocol);
+    if (!protocol) throw new Error(`protocol "${job.protocol}" is not in the manifest`);
     const tricks: Trick[] = [];
     for (const t of protocol.tricks) tricks.push(await host.instantiate(c, 'trick', t.label));
     const r = await trainer.trainFromScratch({

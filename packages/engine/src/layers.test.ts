@@ -30,7 +30,7 @@ function randomTensor(rng: Rng, shape: number[]): tf.Tensor {
   return tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape);
 }
 
-/** Finite differences (ε = 1e-2, float32) against autograd; tolerance 2e-2 relative to 1 + |grad|. */
+/** Finite differences (ε = 3e-3, float32) against autograd; tolerance 2e-2 relative to 1 + |grad|. */
 function gradCheck(module: Module, inputShape: number[], seed: string): void {
   const r = checkGradients(module, inputShape, new Rng(seed));
   expect(r.probes).toBeGreaterThanOrEqual(6);

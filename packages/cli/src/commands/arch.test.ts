@@ -79,4 +79,11 @@ describe('naslab arch: counting', { timeout: 120_000 }, () => {
     expect(r.params).toBe(246106);
     expect(r.flops).toBe(43444736);
   });
+
+  it('DARTS V2 at 20 cells, 36 channels: 3,349,342 parameters (FLOPs skipped)', async () => {
+    const r = await describeDartsArchitecture('DARTS_V2', { cells: 20, channels: 36, classes: 10, input: [32, 32, 3], flops: false });
+    expect(r.params).toBe(3349342);
+    expect(r.flops).toBeUndefined();
+    expect(formatArchReport(r)).not.toContain('FLOPs');
+  });
 });

@@ -9,6 +9,7 @@ interface ArchArgs {
   channels: number;
   classes: number;
   input: string;
+  flops: boolean;
   json: boolean;
 }
 
@@ -23,9 +24,12 @@ export interface ArchReport {
   /** Trainable parameters, auxiliary head excluded (as DARTS counts). */
   params: number;
   paramsM: number;
-  /** Multiply-adds of one forward pass at `input` (what NAS papers report as FLOPs). */
-  flops: number;
-  flopsM: number;
+  /**
+   * Multiply-adds of one forward pass at `input` (what NAS papers report as FLOPs); absent
+   * with `--no-flops` (counting runs the network once on the CPU backend: ≈ 15 s at L=20, C=36).
+   */
+  flops?: number;
+  flopsM?: number;
 }
 
 export interface ArchOptions {
@@ -33,6 +37,8 @@ export interface ArchOptions {
   channels: number;
   classes: number;
   input: readonly [number, number, number];
+  /** Count FLOPs (builds the network and runs one image through it); default true. */
+  flops?: boolean;
 }
 
 /** `32x32x3`, `32,32,3` or `32` (square, 3 channels) → [h, w, c]. */
@@ -73,21 +79,23 @@ export async function describeDartsArchitecture(genotypeArg: string, o: ArchOpti
   const genotype = await readDartsGenotype(genotypeArg);
   // tfjs is loaded only here, not when the CLI starts.
   const { buildDartsNetwork, countDartsParameters } = await darts.loadDartsNetwork();
-  const { countFlops } = await import('@naslab/engine');
-  const { Rng } = await import('@naslab/core');
   const params = countDartsParameters(genotype, { channels: o.channels, cells: o.cells, classes: o.classes, inputShape: o.input });
-  const network = buildDartsNetwork(genotype, {
-    channels: o.channels,
-    cells: o.cells,
-    classes: o.classes,
-    inputShape: o.input,
-    rng: new Rng('naslab-arch'),
-  });
-  let flops: number;
-  try {
-    flops = countFlops(network, o.input);
-  } finally {
-    network.dispose();
+  let flops: number | undefined;
+  if (o.flops !== false) {
+    const { countFlops } = await import('@naslab/engine');
+    const { Rng } = await import('@naslab/core');
+    const network = buildDartsNetwork(genotype, {
+      channels: o.channels,
+      cells: o.cells,
+      classes: o.classes,
+      inputShape: o.input,
+      rng: new Rng('naslab-arch'),
+    });
+    try {
+      flops = countFlops(network, o.input);
+    } finally {
+      network.dispose();
+    }
   }
   return {
     space: 'darts',
@@ -98,8 +106,7 @@ export async function describeDartsArchitecture(genotypeArg: string, o: ArchOpti
     input: [...o.input],
     params,
     paramsM: params / 1e6,
-    flops,
-    flopsM: flops / 1e6,
+    ...(flops === undefined ? {} : { flops, flopsM: flops / 1e6 }),
   };
 }
 
@@ -110,7 +117,7 @@ export function formatArchReport(r: ArchReport): string {
     `genotype    ${r.genotype}`,
     `network     ${r.cells} cells, ${r.channels} initial channels, ${r.classes} classes`,
     `parameters  ${n(r.params)} (${r.paramsM.toFixed(2)} M; auxiliary head excluded)`,
-    `FLOPs       ${n(r.flops)} multiply-adds (${r.flopsM.toFixed(1)} M) at ${r.input.join('×')}`,
+    ...(r.flops === undefined ? [] : [`FLOPs       ${n(r.flops)} multiply-adds (${r.flopsM!.toFixed(1)} M) at ${r.input.join('×')}`]),
   ].join('\n');
 }
 
@@ -125,6 +132,7 @@ const command: CommandModule<object, ArchArgs> = {
       .option('channels', { type: 'number', default: 36, describe: 'initial channels C (DARTS evaluation: 36)' })
       .option('classes', { type: 'number', default: 10, describe: 'output classes' })
       .option('input', { type: 'string', default: '32x32x3', describe: 'input size HxWxC for the FLOP count' })
+      .option('flops', { type: 'boolean', default: true, describe: 'count FLOPs (slow for big networks; --no-flops skips)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ArchArgs>,
   handler: async (args: ArgumentsCamelCase<ArchArgs>) => {
     for (const key of ['cells', 'channels', 'classes'] as const) {
@@ -137,6 +145,7 @@ const command: CommandModule<object, ArchArgs> = {
       channels: args.channels,
       classes: args.classes,
       input: parseInputShape(args.input),
+      flops: args.flops,
     });
     process.stdout.write((args.json ? JSON.stringify(report, null, 2) : formatArchReport(report)) + '\n');
   },

@@ -1,41 +1,70 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError } from '@naslab/core';
 import { paperReanalysis, writeReport } from '@naslab/report';
+import { SqliteResultStore } from '@naslab/store';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { openStudy } from '../session.js';
+import { studyReportInput, writeStudyReport } from '../study-report.js';
 
 interface ReportArgs {
+  manifest?: string;
   paper?: string;
-  out: string;
+  out?: string;
   resamples: number;
   permutations: number;
   seed: number;
 }
 
 const command: CommandModule<object, ReportArgs> = {
-  command: 'report',
-  describe: 'Write an HTML + Markdown + CSV report (self-contained, inline SVG charts)',
+  command: 'report [manifest]',
+  describe: "Write a study's report (HTML with inline SVG charts, Markdown, CSV) from stored results, or re-analyse the paper's released data with --paper",
   builder: (y: Argv) =>
     y
+      .positional('manifest', { type: 'string', describe: 'Manifest of a study that has run (results are read from its store; nothing is re-run)' })
       .option('paper', {
         type: 'string',
         describe: 'Re-analyse "NAS evaluation is frustratingly hard" from this seed-data folder (the one containing nas-benchmark/)',
       })
-      .option('out', { type: 'string', demandOption: true, describe: 'Output folder' })
+      .option('out', { type: 'string', describe: 'Output folder (default for a study: <store>/reports/<study>)' })
       .option('resamples', { type: 'number', default: 10_000, describe: 'Bootstrap resamples for the RI CI' })
       .option('permutations', { type: 'number', default: 10_000, describe: 'Permutations for the permutation test' })
       .option('seed', { type: 'number', default: 0, describe: 'Base seed of the bootstrap and permutation RNG' })
       .check((a) => {
-        if (!a.paper) throw new Error('nothing to report: pass --paper <seed-data-dir> (study reports come through buildStudyReport)');
+        if (!a.paper && !a.manifest) throw new Error('name a study manifest, or pass --paper <seed-data-dir>');
+        if (a.paper && !a.out) throw new Error('--paper needs --out <folder>');
         return true;
       }) as unknown as Argv<ReportArgs>,
   handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
-    const data = await paperReanalysis(resolve(args.paper!), {
-      resamples: args.resamples,
-      permutations: args.permutations,
-      seed: args.seed,
-    });
-    const written = await writeReport(resolve(args.out), data);
-    for (const w of data.warnings) process.stderr.write(`warning: ${w}\n`);
-    process.stdout.write(`wrote ${written.html}\n      ${written.markdown}\n${written.csv.map((c) => `      ${c}\n`).join('')}`);
+    if (args.paper) {
+      const data = await paperReanalysis(resolve(args.paper), { resamples: args.resamples, permutations: args.permutations, seed: args.seed });
+      const written = await writeReport(resolve(args.out!), data);
+      for (const w of data.warnings) process.stderr.write(`warning: ${w}\n`);
+      process.stdout.write(`wrote ${written.html}\n      ${written.markdown}\n${written.csv.map((c) => `      ${c}\n`).join('')}`);
+      return;
+    }
+    const study = await openStudy(args.manifest!);
+    if (!existsSync(join(study.manifest.store, 'naslab.db'))) {
+      throw new InputError({ file: args.manifest!, message: `no results yet (${study.manifest.store}); run the study first` });
+    }
+    const store = new SqliteResultStore(study.manifest.store);
+    try {
+      const input = studyReportInput(study, store);
+      input.options = { ...input.options, resamples: args.resamples, permutations: args.permutations, seed: args.seed };
+      if (args.out) {
+        const { buildStudyReport } = await import('@naslab/report');
+        const data = buildStudyReport(input);
+        const written = await writeReport(resolve(args.out), data);
+        for (const w of data.warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stdout.write(`wrote ${written.html}\n`);
+      } else {
+        const written = await writeStudyReport(study, store, input);
+        for (const w of written.warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stdout.write(`wrote ${written.html}\n`);
+      }
+    } finally {
+      store.close();
+    }
   },
 };
 

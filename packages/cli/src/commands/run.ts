@@ -5,6 +5,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { attachProgress } from '../progress.js';
 import { collectRuns, formatRunTable } from '../results.js';
 import { openStudy } from '../session.js';
+import { riTable, studyReportInput, writeStudyReport } from '../study-report.js';
 
 interface RunArgs {
   manifest: string;
@@ -47,6 +48,14 @@ const command: CommandModule<object, RunArgs> = {
       detach();
       const runs = collectRuns(study, store);
       process.stdout.write(`\n${formatRunTable(study, runs)}\n`);
+      if (runs.length) {
+        const input = studyReportInput(study, store, runs);
+        const table = riTable(input);
+        if (table) process.stdout.write(`\nRelative improvement over ${study.manifest.baseline} (bootstrap 95% CI; Welch and permutation p-values)\n${table}\n`);
+        const report = await writeStudyReport(study, store, input);
+        for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stdout.write(`\nreport: ${report.html}\n`);
+      }
       process.stdout.write(
         `\nstudy ${study.manifest.name}: ${summary.done}/${summary.total} jobs done (${summary.ranNow} run now), ${summary.failed} failed, ${summary.skipped} skipped\nresults: ${store.location}\n`,
       );

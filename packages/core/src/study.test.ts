@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { container } from 'tsyringe';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger.js';
+import { parseManifestText } from './manifest.js';
+import { InMemoryResultStore } from './memory-store.js';
+import { prepareStudy, runJob } from './study.js';
+import { Tokens } from './tokens.js';
+
+// The fixture plugins of the repository's test/ workspace are installed at the root.
+const manifestText = `name: di
+seeds: [3, 4]
+datasets: ['@naslab-fixtures/dataset-toy']
+space: '@naslab-fixtures/space-toy'
+methods:
+  - id: '@naslab-fixtures/method-toy'
+    name: random-sampling
+    options: { outputs: 2 }
+trainer: '@naslab-fixtures/trainer-toy'
+protocol: { epochs: 2 }
+`;
+
+describe('prepareStudy and runJob', () => {
+  it('resolves each job’s plugins in a child container holding that job’s context', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'naslab-core-'));
+    const manifest = parseManifestText(manifestText, join(process.cwd(), 'di.yaml'));
+    const study = await prepareStudy(manifest, { container: container.createChildContainer() });
+    expect(study.jobs.map((j) => j.kind)).toEqual(['search', 'train', 'evaluate', 'train', 'evaluate', 'search', 'train', 'evaluate', 'train', 'evaluate']);
+
+    // A plugin bound in the study container sees the job's seed through injection.
+    const seen: number[] = [];
+    study.container.register(Tokens.Seed, { useValue: -1 });
+    const probeJob = study.jobs[5]!;
+    const child = study.container.createChildContainer();
+    child.register(Tokens.Seed, { useValue: probeJob.seed });
+    seen.push(child.resolve(Tokens.Seed), study.container.resolve(Tokens.Seed));
+    expect(seen).toEqual([4, -1]);
+
+    const store = new InMemoryResultStore(dir);
+    store.saveStudy({ name: 'di', manifestFile: manifest.file, manifestHash: manifest.hash, createdAt: '', jobIds: study.jobs.map((j) => j.id) }, study.jobs);
+    for (const job of study.jobs) {
+      const outcome = await runJob(job, { study, store, logger: createLogger({ level: 'error' }) });
+      expect(outcome.status, outcome.error).toBe('done');
+    }
+    const search = store.getJob(study.jobs[0]!.id)!;
+    expect((search.result as { architectures: string[] }).architectures).toHaveLength(2);
+    expect(search.provenance?.plugins['@naslab-fixtures/method-toy']).toBe('1.0.0');
+    const evaluation = store.getJob(study.jobs[2]!.id)!.result as { finalAccuracy: number; source: string };
+    expect(evaluation.source).toBe('trained');
+    expect(store.epochs(study.jobs[1]!.id)).toHaveLength(2);
+
+    // A finished job is not run again.
+    const again = await runJob(study.jobs[0]!, { study, store, logger: createLogger({ level: 'error' }) });
+    expect(again.status).toBe('done');
+    expect(store.getJob(study.jobs[0]!.id)!.attempts).toBe(1);
+  });
+
+  it('gives a job that keeps dying up after the attempt limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'naslab-core-'));
+    const manifest = parseManifestText(manifestText, join(process.cwd(), 'di.yaml'));
+    const study = await prepareStudy(manifest, { container: container.createChildContainer() });
+    const store = new InMemoryResultStore(dir);
+    store.saveStudy({ name: 'di', manifestFile: '', manifestHash: '', createdAt: '', jobIds: [] }, study.jobs);
+    const job = study.jobs[0]!;
+    const p = { plugins: {}, core: '', manifestHash: '', node: '', host: { platform: '', arch: '', cpus: 1 } };
+    for (let i = 0; i < 3; i++) store.startJob(job.id, p); // three starts that never finished
+    const outcome = await runJob(job, { study, store, logger: createLogger({ level: 'error' }), maxAttempts: 3 });
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(/gave up after 3 attempts/);
+  });
+});
