@@ -376,7 +376,7 @@ class GenotypeParser {
     if (node.type !== 'list') this.fail(`${cell} must be a list of (op, input) edges`, node.offset, { cell });
     const items = node.items;
     const nested = items.length > 0 && items.every((n) => n.type === 'list' && n.items.every((e) => e.type === 'list'));
-    const edges: Array<{ node: Node; nodeIndex: number }> = [];
+    const edges: Node[] = [];
     if (nested) {
       if (items.length !== DARTS_NODES) {
         this.fail(`expected ${DARTS_NODES} nodes, found ${items.length}`, node.offset, { cell });
@@ -390,7 +390,7 @@ class GenotypeParser {
             { cell, node: DARTS_CELL_INPUTS + k },
           );
         }
-        for (const e of list.items) edges.push({ node: e, nodeIndex: k });
+        edges.push(...list.items);
       });
     } else {
       const expected = DARTS_NODES * DARTS_EDGES_PER_NODE;
@@ -399,9 +399,9 @@ class GenotypeParser {
         const hint = Number.isInteger(nodes) ? ` (${nodes} node${nodes === 1 ? '' : 's'}; the DARTS cell has ${DARTS_NODES})` : '';
         this.fail(`expected ${expected} edges (${DARTS_NODES} nodes × ${DARTS_EDGES_PER_NODE}), found ${items.length}${hint}`, node.offset, { cell });
       }
-      items.forEach((e, i) => edges.push({ node: e, nodeIndex: Math.floor(i / DARTS_EDGES_PER_NODE) }));
+      edges.push(...items);
     }
-    return edges.map(({ node: e }, i) => {
+    return edges.map((e, i) => {
       const where = { cell, node: nodeOfEdge(i), edge: i };
       if (e.type !== 'list' || e.items.length !== 2) {
         this.fail(`expected an edge ('op', input)`, e.offset, where);

@@ -24,7 +24,7 @@ function collect(mode: DartsSampling, n: number, seed: string) {
   for (let i = 0; i < n; i++) {
     const g = sampleGenotype(rng, mode);
     for (const cell of [g.normal, g.reduce]) {
-      cell.forEach(([op], e) => opCounts.set(op, (opCounts.get(op) ?? 0) + 1));
+      cell.forEach(([op]) => opCounts.set(op, (opCounts.get(op) ?? 0) + 1));
       for (let k = 0; k < 4; k++) {
         const [a, b] = [cell[2 * k]![1], cell[2 * k + 1]![1]];
         const node = nodeOfEdge(2 * k);
