@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { naslab, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
+import { readFileSync } from 'node:fs';
+import { naslab, repoRoot, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
 
 describe('third-party plugins', () => {
   const dir = tempDir();
@@ -50,5 +51,7 @@ describe('third-party plugins', () => {
     const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown>; required: string[] };
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'seeds', 'datasets', 'space', 'methods', 'protocol', 'benchmark']));
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'seeds', 'datasets', 'space', 'methods']));
+    // The schema committed for editors is the one the code generates (regenerate: npm run schema).
+    expect(JSON.parse(readFileSync(join(repoRoot, 'naslab.schema.json'), 'utf8'))).toEqual(schema);
   });
 });

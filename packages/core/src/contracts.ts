@@ -185,9 +185,18 @@ export interface EvaluationResult {
   readonly extra?: Record<string, Json>;
 }
 
-/** A tabular benchmark: a look-up that stands in for train + evaluate. */
+/**
+ * A tabular benchmark: a look-up that stands in for train + evaluate. In a study with a
+ * benchmark, the manifest's `datasets` name the benchmark's datasets (e.g. `cifar10`,
+ * `cifar100`); each query says which one.
+ */
 export interface Benchmark<A = unknown> {
-  query(arch: A, archText: string): EvaluationResult | Promise<EvaluationResult>;
+  query(arch: A, archText: string, context: BenchmarkQueryContext): EvaluationResult | Promise<EvaluationResult>;
+}
+
+export interface BenchmarkQueryContext {
+  /** Dataset label from the manifest. */
+  readonly dataset: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -49,14 +49,15 @@ export function planStudy(
   const benchmark = manifest.benchmark ? host.get('benchmark', manifest.benchmark.label) : undefined;
   const trainer = trainerLabel && host.has('trainer', trainerLabel) ? host.get('trainer', trainerLabel) : undefined;
   for (const datasetRef of manifest.datasets) {
-    const dataset = host.get('dataset', datasetRef.label);
+    // In a look-up study the dataset is a name of one of the benchmark's tables.
+    const dataset = benchmark ? { label: datasetRef.label, options: datasetRef.options } : pluginKey(host.get('dataset', datasetRef.label));
     for (const methodRef of manifest.methods) {
       const method = host.get('method', methodRef.label);
       const outputs = method.loaded.definition.outputs?.(method.options) ?? 1;
       for (const seed of manifest.seeds) {
         const searchSpec: Json = {
           kind: 'search',
-          dataset: pluginKey(dataset),
+          dataset: dataset as Json,
           space: pluginKey(space),
           method: pluginKey(method),
           seed,

@@ -68,7 +68,8 @@ export async function prepareStudy(manifest: Manifest, options: PrepareOptions =
       else throw e;
     }
   };
-  for (const d of manifest.datasets) await bind('dataset', d);
+  // With a benchmark, datasets name the benchmark's own tables: nothing to load.
+  if (!manifest.benchmark) for (const d of manifest.datasets) await bind('dataset', d);
   await bind('space', manifest.space);
   for (const m of manifest.methods) await bind('method', m);
   // Every trick of every protocol (an ablation adds tricks beyond the base protocol's).
@@ -233,8 +234,11 @@ async function executeJob(
   const space = (await host.instantiate(c, 'space', manifest.space.label)) as SearchSpace<unknown>;
   const benchmarkFor = async () => (manifest.benchmark ? ((await host.instantiate(c, 'benchmark', manifest.benchmark.label)) as Benchmark<unknown>) : undefined);
 
+  const datasetFor = async (): Promise<Dataset> =>
+    manifest.benchmark ? lookupOnlyDataset(job.dataset, manifest.benchmark.id) : ((await host.instantiate(c, 'dataset', job.dataset)) as Dataset);
+
   if (job.kind === 'search') {
-    const dataset = (await host.instantiate(c, 'dataset', job.dataset)) as Dataset;
+    const dataset = await datasetFor();
     const method = await host.instantiate(c, 'method', job.method);
     const bound = host.get('method', job.method);
     const benchmark = bound.loaded.definition.needsBenchmark ? await benchmarkFor() : undefined;
@@ -253,7 +257,7 @@ async function executeJob(
       query: benchmark
         ? async (arch) => {
             queries++;
-            return benchmark.query(arch, space.format(arch));
+            return benchmark.query(arch, space.format(arch), { dataset: job.dataset });
           }
         : undefined,
       recordMetric: (step, values) => store.recordEpoch(job.id, { epoch: step, lr: 0, trainLoss: Number.NaN, trainAccuracy: Number.NaN, seconds: 0, ...values }),
@@ -321,9 +325,20 @@ async function executeJob(
   }
   const benchmark = await benchmarkFor();
   if (!benchmark) throw new Error('evaluate job of a search has no benchmark to query');
-  const r = await benchmark.query(arch, archText);
+  const r = await benchmark.query(arch, archText, { dataset: job.dataset });
   const out: EvaluateJobResult = { ...r, arch: archText };
   return { result: out as unknown as Json };
+}
+
+/** Stands in for a dataset in a look-up study: methods that query the benchmark never load data. */
+function lookupOnlyDataset(label: string, benchmark: string): Dataset {
+  const fail = () => {
+    throw new Error(`dataset "${label}" is a table of benchmark ${benchmark} in this study; there are no images to load (use a dataset plugin and no benchmark to train)`);
+  };
+  return {
+    info: { name: label, classes: 0, shape: [0, 0, 0], mean: [], std: [], sizes: { train: 0, test: 0, 'search-train': 0, 'search-valid': 0 } },
+    load: async () => fail(),
+  };
 }
 
 /** The architecture a train/evaluate job works on: its search's output at `index`. */

@@ -6,5 +6,13 @@ export * from './loss.js';
 export * from './flops.js';
 export * from './checkpoint.js';
 export * from './backend.js';
-export { trainFromScratch, cosineLearningRate, evaluateAccuracy, type TrainerOptions } from './train.js';
+export {
+  trainFromScratch,
+  createTrainStep,
+  normalisePixels,
+  cosineLearningRate,
+  evaluateAccuracy,
+  type TrainerOptions,
+  type TrainStepSetup,
+} from './train.js';
 export * from './gradcheck.js';

@@ -5,7 +5,7 @@
  * random stream, checkpoints at every epoch end. Tricks act only through `TrainingHooks`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng, canonicalJson, type Backend, type EpochMetrics, type ImageSet, type TrainContext, type TrainResult } from '@naslab/core';
+import { Rng, canonicalJson, type Backend, type EpochMetrics, type ImageSet, type TrainContext, type TrainingProtocol, type TrainResult } from '@naslab/core';
 import { selectBackend } from './backend.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { composeWrapOp, type EpochState, type TrainingHooks } from './hooks.js';
@@ -88,6 +88,77 @@ export function evaluateAccuracy(
   return { top1: (100 * top1) / set.count, top5: (100 * top5) / set.count };
 }
 
+export interface TrainStepSetup {
+  readonly network: Network;
+  /** Trainable parameters, in the order of `buffers`. */
+  readonly trainable: readonly ParameterInfo[];
+  /** Momentum buffers, one per trainable parameter. */
+  readonly buffers: readonly tf.Variable[];
+  readonly hooks: readonly TrainingHooks[];
+  readonly classes: number;
+  readonly smoothing: number;
+  readonly protocol: Pick<TrainingProtocol, 'gradClip' | 'weightDecay' | 'momentum'>;
+  readonly inputShape: readonly [number, number, number];
+}
+
+/**
+ * One SGD step on a normalised batch: forward in training mode, cross-entropy (+ hooks' extra
+ * losses), gradients, global-norm clipping, then PyTorch's SGD (grad += wd·w; buf = m·buf + grad;
+ * w −= lr·buf). Returns the batch's mean loss and number of top-1 hits.
+ */
+export function createTrainStep(s: TrainStepSetup) {
+  const { network, trainable, buffers, hooks, classes, smoothing, protocol } = s;
+  const [h, w, c] = s.inputShape;
+  const variables = trainable.map((p) => p.variable);
+  return (x: Float32Array, labels: Int32Array, n: number, lr: number, rng?: Rng): { loss: number; correct: number } => {
+    const fctx: ForwardContext = { training: true, rng };
+    let hits: tf.Scalar | undefined;
+    const stepOut = tf.tidy(() => {
+      let xs = tf.tensor4d(x, [n, h, w, c]);
+      for (const hook of hooks) if (hook.augmentBatch) xs = hook.augmentBatch(xs, rng!);
+      const ys = tf.tensor1d(labels, 'int32');
+      const { value, grads } = tf.variableGrads(() => {
+        const output = network.run(xs, fctx);
+        hits = tf.keep(topKCorrect(output.logits, ys, 1));
+        let loss = crossEntropy(output.logits, ys, classes, smoothing);
+        for (const hook of hooks) {
+          const extra = hook.extraLoss?.({ output, labels: ys, classes, ctx: fctx });
+          if (extra) loss = tf.add(loss, extra);
+        }
+        return loss;
+      }, variables);
+      // PyTorch skips parameters without a gradient (unused this step) entirely.
+      const present = trainable.map((p) => grads[p.variable.name]);
+      let scaled = present;
+      if (protocol.gradClip != null) {
+        // clip_grad_norm_: total 2-norm, coef = max_norm / (norm + 1e-6), applied when < 1.
+        const squares = present.filter((g): g is tf.Tensor => !!g).map((g) => tf.sum(tf.square(g)));
+        const norm = tf.sqrt(squares.length > 1 ? tf.addN(squares) : squares[0]!);
+        const coef = tf.minimum(tf.scalar(1), tf.div(protocol.gradClip, tf.add(norm, 1e-6)));
+        scaled = present.map((g) => (g ? tf.mul(g, coef) : g));
+      }
+      trainable.forEach((p, i) => {
+        let g = scaled[i];
+        if (!g) return;
+        if (protocol.weightDecay) g = tf.add(g, tf.mul(p.variable, protocol.weightDecay));
+        const buf = tf.add(tf.mul(buffers[i]!, protocol.momentum), g);
+        buffers[i]!.assign(buf);
+        p.variable.assign(tf.sub(p.variable, tf.mul(buf, lr)));
+      });
+      return tf.stack([value, tf.cast(hits!, 'float32')]);
+    });
+    const v = stepOut.dataSync();
+    stepOut.dispose();
+    hits?.dispose();
+    return { loss: v[0]!, correct: v[1]! };
+  };
+}
+
+/** Normalise raw pixels as the trainer does (exported for benchmarks and tools). */
+export function normalisePixels(pixels: Uint8Array, mean: readonly number[], std: readonly number[], channels: number): Float32Array {
+  return normalise(pixels, normalisationTable(mean, std, channels), channels);
+}
+
 function momentumName(path: string): string {
   return `momentum:${path}`;
 }
@@ -148,6 +219,7 @@ export async function trainFromScratch(ctx: TrainContext, options: TrainerOption
     ctx.logger.warn(`checkpoint in ${ctx.checkpointDir} belongs to another job; starting afresh`);
   }
 
+  const step = createTrainStep({ network, trainable, buffers, hooks, classes: info.classes, smoothing, protocol, inputShape: [h, w, c] });
   const evalBatch = options.evalBatchSize ?? protocol.batchSize;
   const epochs = protocol.epochs;
   const per = h * w * c;
@@ -171,50 +243,9 @@ export async function trainFromScratch(ctx: TrainContext, options: TrainerOption
         }
         if (pixels.length !== n * per) throw new Error('augmentPixels returned a batch of the wrong size');
         const x = normalise(pixels, table, c);
-        const fctx: ForwardContext = { training: true, rng };
-        let hits: tf.Scalar | undefined;
-        const stepOut = tf.tidy(() => {
-          let xs = tf.tensor4d(x, [n, h, w, c]);
-          for (const hook of hooks) if (hook.augmentBatch) xs = hook.augmentBatch(xs, rng);
-          const ys = tf.tensor1d(labels, 'int32');
-          const { value, grads } = tf.variableGrads(
-            () => {
-              const output = network.run(xs, fctx);
-              hits = tf.keep(topKCorrect(output.logits, ys, 1));
-              let loss = crossEntropy(output.logits, ys, info.classes, smoothing);
-              for (const hook of hooks) {
-                const extra = hook.extraLoss?.({ output, labels: ys, classes: info.classes, ctx: fctx });
-                if (extra) loss = tf.add(loss, extra);
-              }
-              return loss;
-            },
-            trainable.map((p) => p.variable),
-          );
-          // PyTorch skips parameters without a gradient (unused this step) entirely.
-          const present = trainable.map((p) => grads[p.variable.name]);
-          let scaled = present;
-          if (protocol.gradClip != null) {
-            // clip_grad_norm_: total 2-norm, coef = max_norm / (norm + 1e-6), applied when < 1.
-            const squares = present.filter((g): g is tf.Tensor => !!g).map((g) => tf.sum(tf.square(g)));
-            const norm = tf.sqrt(squares.length > 1 ? tf.addN(squares) : squares[0]!);
-            const coef = tf.minimum(tf.scalar(1), tf.div(protocol.gradClip, tf.add(norm, 1e-6)));
-            scaled = present.map((g) => (g ? tf.mul(g, coef) : g));
-          }
-          trainable.forEach((p, i) => {
-            let g = scaled[i];
-            if (!g) return;
-            if (protocol.weightDecay) g = tf.add(g, tf.mul(p.variable, protocol.weightDecay));
-            const buf = tf.add(tf.mul(buffers[i]!, protocol.momentum), g);
-            buffers[i]!.assign(buf);
-            p.variable.assign(tf.sub(p.variable, tf.mul(buf, lr)));
-          });
-          return tf.stack([value, tf.cast(hits!, 'float32')]);
-        });
-        const v = stepOut.dataSync();
-        stepOut.dispose();
-        hits?.dispose();
-        lossSum += v[0]! * n;
-        correct += v[1]!;
+        const v = step(x, labels, n, lr, rng);
+        lossSum += v.loss * n;
+        correct += v.correct;
       }
       for (const hook of hooks) hook.epochEnd?.(state);
       const m: Record<string, number> = {

@@ -81,8 +81,7 @@ export async function runWeakNas<A>(
   const d = space.encodingLength(o.encoding);
   const features = new Float32Array(n * d);
   for (let i = 0; i < n; i++) space.encodeInto(space.atIndex(i), features, i * d, o.encoding);
-  const all = tf.tensor2d(features, [n, d]);
-  try {
+  {
     for (let iteration = 1; !budget.exhausted; iteration++) {
       const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
       const sd = Math.sqrt(targets.reduce((a, b) => a + (b - mean) ** 2, 0) / targets.length) || 1;
@@ -96,7 +95,7 @@ export async function runWeakNas<A>(
         const mlp = new MlpRegressor(tf, d, o, rng.split(`mlp/${iteration}/${e}`));
         try {
           epochs.push(mlp.fit(x, y));
-          const p = mlp.predict(all);
+          const p = mlp.predictRows(features, n);
           for (let i = 0; i < n; i++) predicted[i]! += p[i]! / o.ensemble;
         } finally {
           mlp.dispose();
@@ -117,8 +116,6 @@ export async function runWeakNas<A>(
       if (picks.length === 0) return 'space-exhausted';
       for (const i of picks) await query(space.atIndex(i));
     }
-  } finally {
-    all.dispose();
   }
   return 'budget';
 }

@@ -15,6 +15,7 @@ import { DARTS_SAMPLING_MODES, sampleGenotype, type DartsSampling } from './samp
 
 export * from './genotype.js';
 export * from './sampling.js';
+export * from './supernet.js';
 
 export const dartsSpaceOptions = z
   .object({

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/**
+ * Train-step throughput of a DARTS network (DARTS V2 genotype, C=16, L=8, 32×32×3, batch 64)
+ * on every available naslab backend, next to the same network in PyTorch.
+ *
+ *   npm run build && node bench/train-throughput/run.mjs [--backends wasm,cpu] [--threads 2]
+ *       [--batch 64] [--steps wasm=3,cpu=1] [--cpu-batch 64] [--no-pytorch]
+ *
+ * Each backend runs in its own process (fresh TensorFlow.js, its own peak RSS). Prints one
+ * table; this is a benchmark, not a test.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+
+const ALL = ['libtorch', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+const DEFAULT_STEPS = { libtorch: 10, 'tfjs-node-gpu': 10, 'tfjs-node': 10, wasm: 3, cpu: 1 };
+const GENOTYPE_CHANNELS = 16;
+const CELLS = 8;
+
+if (args[0] === '--child') await child(args[1], Number(args[2]), Number(args[3]), Number(args[4]));
+else await main();
+
+async function main() {
+  const threads = Number(opt('threads', '2'));
+  const batch = Number(opt('batch', '64'));
+  const cpuBatch = Number(opt('cpu-batch', String(batch)));
+  const backends = opt('backends', ALL.join(',')).split(',');
+  const steps = { ...DEFAULT_STEPS };
+  for (const kv of (opt('steps', '') || '').split(',').filter(Boolean)) {
+    const [k, v] = kv.split('=');
+    steps[k] = Number(v);
+  }
+  const rows = [];
+  for (const name of backends) {
+    const b = name === 'cpu' ? cpuBatch : batch;
+    process.stderr.write(`… ${name} (batch ${b}, ${steps[name] ?? 3} timed steps)\n`);
+    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', name, String(b), String(steps[name] ?? 3), String(threads)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+    rows.push(line ? JSON.parse(line) : { backend: name, error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}` });
+  }
+  if (!args.includes('--no-pytorch')) rows.push(pytorch(batch, threads, Number(opt('pytorch-steps', '10'))));
+  const torch = rows.find((r) => r.backend === 'pytorch' && r.imagesPerSecond);
+  console.log(`\nDARTS V2, C=${GENOTYPE_CHANNELS}, L=${CELLS}, 32×32×3, train step (forward + backward + SGD), threads=${threads}`);
+  console.log('backend        batch  steps   img/s    vs PyTorch   peak RSS   note');
+  for (const r of rows) {
+    if (r.imagesPerSecond === undefined) {
+      console.log(`${r.backend.padEnd(14)} ${'—'.padStart(5)}  ${'—'.padStart(5)}  ${'—'.padStart(7)}  ${''.padStart(11)}  ${''.padStart(9)}   ${r.skipped ?? r.error}`);
+      continue;
+    }
+    const ratio = torch ? `${((100 * r.imagesPerSecond) / torch.imagesPerSecond).toFixed(1)} %` : '—';
+    console.log(
+      `${r.backend.padEnd(14)} ${String(r.batch).padStart(5)}  ${String(r.steps).padStart(5)}  ${r.imagesPerSecond.toFixed(2).padStart(7)}  ${ratio.padStart(11)}  ${(r.peakRssMB.toFixed(0) + ' MB').padStart(9)}   ${r.note ?? ''}`,
+    );
+  }
+}
+
+function pytorch(batch, threads, steps) {
+  const script = join(here, 'pytorch_reference.py');
+  const r = spawnSync('/usr/bin/python3', [script, '--batch', String(batch), '--threads', String(threads), '--steps', String(steps), '--channels', String(GENOTYPE_CHANNELS), '--cells', String(CELLS)], {
+    encoding: 'utf8',
+  });
+  const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) return { backend: 'pytorch', error: `python: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' | ')} (apt-get install -y python3-torch)` };
+  return JSON.parse(line);
+}
+
+async function child(name, batch, steps, threads) {
+  const tf = await import('@tensorflow/tfjs');
+  const { Rng } = await import('@naslab/core');
+  const engine = await import('@naslab/engine');
+  const network = join(root, 'plugins/spaces/darts/dist/network.js');
+  const genotypes = join(root, 'plugins/spaces/darts/dist/genotype.js');
+  if (!existsSync(network)) throw new Error('build first: npm run build');
+  const { buildDartsNetwork } = await import(network);
+  const { DARTS_V2 } = await import(genotypes);
+  let plugin;
+  try {
+    plugin = (await import(`@naslab/backend-${name}`)).default;
+  } catch (e) {
+    console.log(JSON.stringify({ backend: name, skipped: `@naslab/backend-${name} not installed/built (${e.message.split('\n')[0]})` }));
+    return;
+  }
+  const backend = await plugin.create({ options: plugin.options ? plugin.options.parse({}) : {}, label: name, resolve: () => undefined });
+  const probe = await backend.probe();
+  if (!probe.available) {
+    console.log(JSON.stringify({ backend: name, skipped: `unavailable: ${probe.reason}` }));
+    return;
+  }
+  await backend.activate({ threads });
+  tf.enableProdMode();
+  const rng = new Rng('bench');
+  const net = buildDartsNetwork(DARTS_V2, { channels: GENOTYPE_CHANNELS, cells: CELLS, classes: 10, inputShape: [32, 32, 3], rng });
+  const trainable = net.parameters().filter((p) => p.trainable);
+  const buffers = trainable.map((p) => tf.variable(tf.zerosLike(p.variable), false, `bench_m_${p.path}`));
+  const protocol = { gradClip: 5, weightDecay: 3e-4, momentum: 0.9 };
+  const step = engine.createTrainStep({ network: net, trainable, buffers, hooks: [], classes: 10, smoothing: 0, protocol, inputShape: [32, 32, 3] });
+  const pixels = new Uint8Array(batch * 32 * 32 * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.int(256);
+  const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+  const x = engine.normalisePixels(pixels, [0.4914, 0.4822, 0.4465], [0.247, 0.2435, 0.2616], 3);
+  let note = '';
+  try {
+    if (name !== 'cpu') step(x, labels, batch, 0.025, rng); // warm-up (kernel setup, allocation)
+    else note = 'no warm-up step';
+    const t0 = performance.now();
+    for (let s = 0; s < steps; s++) step(x, labels, batch, 0.025, rng);
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(
+      JSON.stringify({
+        backend: tf.getBackend() === 'tensorflow' ? name : name,
+        batch,
+        steps,
+        seconds,
+        imagesPerSecond: (batch * steps) / seconds,
+        peakRssMB: process.resourceUsage().maxRSS / 1024,
+        params: engine.countParameters(net),
+        note,
+      }),
+    );
+  } catch (e) {
+    console.log(JSON.stringify({ backend: name, error: `${e.message.split('\n')[0]} (peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)` }));
+  }
+}
