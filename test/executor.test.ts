@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { naslab, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
+import { naslab, resultTables, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
 
-const table = (stdout: string) => stdout.slice(stdout.indexOf('Test accuracy'), stdout.indexOf('\nstudy '));
+const table = resultTables;
 
 describe('local executor', () => {
   it('gives the same results with 2 worker processes as in-process', () => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliMain, naslab, repoRoot, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
+import { cliMain, naslab, repoRoot, resultTables, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
 
@@ -12,10 +12,7 @@ interface StatusRow {
   running: number;
 }
 
-/** Final accuracies of all evaluate jobs, from `naslab run`'s printed table. */
-function resultTable(stdout: string): string {
-  return stdout.slice(stdout.indexOf('Test accuracy'), stdout.indexOf('\nstudy '));
-}
+const resultTable = resultTables;
 
 describe('a study killed with SIGKILL resumes without redoing finished work', () => {
   it('reruns only the job in flight and ends with the same results as an uninterrupted run', async () => {

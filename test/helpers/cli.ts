@@ -78,3 +78,10 @@ executor: { id: local, options: { workers: ${opts.workers ?? 1} } }
 store: results
 `;
 }
+
+/** The result tables `naslab run` prints (accuracy summary and RI table), without paths. */
+export function resultTables(stdout: string): string {
+  const start = stdout.indexOf('Test accuracy');
+  const ends = ['\nreport:', '\nstudy '].map((m) => stdout.indexOf(m, start)).filter((i) => i >= 0);
+  return stdout.slice(start, Math.min(...ends));
+}

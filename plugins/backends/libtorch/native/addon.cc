@@ -268,10 +268,16 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
     switch (op) {
       case 0: at::clamp_min_out(out, x, 0); break;
       case 1: {
-        double alpha = info[4].As<Napi::Number>().DoubleValue();
-        // x > 0 ? 1 : alpha, NaN stays NaN (as tfjs).
-        at::where_out(out, at::gt(x, 0), at::scalar_tensor(1.0, kF32), at::scalar_tensor(alpha, kF32));
-        out.masked_fill_(at::isnan(x), NAN);
+        // x > 0 ? 1 : alpha, NaN stays NaN (as tfjs). One pass, no temporaries.
+        const float alpha = static_cast<float>(info[4].As<Napi::Number>().DoubleValue());
+        const float* xp = x.data_ptr<float>();
+        float* op = out.data_ptr<float>();
+        at::parallel_for(0, n, 16384, [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) {
+            const float v = xp[i];
+            op[i] = v > 0.f ? 1.f : (v != v ? v : alpha);
+          }
+        });
         break;
       }
       case 2: at::exp_out(out, x); break;
@@ -367,7 +373,18 @@ Napi::Value Concat(const Napi::CallbackInfo& info) {
     ts.reserve(arrs.Length());
     for (uint32_t i = 0; i < arrs.Length(); ++i) ts.push_back(view(arrs.Get(i), toShape(shapes.Get(i)), "input"));
     at::Tensor out = view(info[3], toShape(info[4]), "out");
-    at::cat_out(out, ts, axis);
+    if (axis == 0) {
+      at::cat_out(out, ts, axis);
+    } else {
+      // at::cat on an inner axis with short rows (NHWC channels) is slow and serial in ATen 1.13;
+      // strided copies into slices of the output are vectorised and parallel.
+      int64_t offset = 0;
+      for (auto& t : ts) {
+        const int64_t len = t.size(axis);
+        out.narrow(axis, offset, len).copy_(t);
+        offset += len;
+      }
+    }
   });
 }
 

@@ -13,7 +13,7 @@ export const weakNasOptions = z
     samplesPerIteration: z.number().int().positive().default(10).describe('Queries per iteration (reference: sample_each_iter 10)'),
     ensemble: z.number().int().positive().default(1).describe('Predictors averaged per iteration (reference, uniform sampling: 1)'),
     encoding: z.string().default('one-hot').describe('Space encoding fed to the predictor (reference: one-hot)'),
-    hiddenLayers: z.array(z.number().int().positive()).min(1).default([256, 256]).describe('MLP hidden sizes (reference: 4 × 1000; smaller here for the pure-JS backend)'),
+    hiddenLayers: z.array(z.number().int().positive()).min(1).default([16, 16]).describe('MLP hidden sizes (reference: 4 × 1000; smaller here for the pure-JS backend)'),
     epochs: z.number().int().positive().default(100).describe('Maximum training epochs per predictor (reference: mlp_iter 100)'),
     learningRate: z.number().positive().default(1e-3).describe('Adam learning rate (scikit-learn default)'),
     l2: z.number().nonnegative().default(1e-4).describe('L2 penalty alpha (scikit-learn default)'),

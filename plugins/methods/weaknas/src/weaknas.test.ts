@@ -84,8 +84,8 @@ describe('on the NB201 CIFAR-10 table', () => {
   it('beats random search at 100 queries on average (few seeds here; 100 in bench/nb201-study)', async () => {
     const bench = new Nb201Benchmark(loadNb201Table(csvFile), { dataset: 'cifar10', metric: 'valid' });
     const test = bench.table.columns.get('cifar10_test_acc')!;
-    const seeds = SEEDS;
-    const o = weakNasOptions.parse(TEST_PREDICTOR);
+    const seeds = 5;
+    const o = weakNasOptions.parse({});
     const mean = { rs: 0, wn: 0 };
     for (let s = 0; s < seeds; s++) {
       const rs = new QueryBudget(100, (a: Nb201Arch) => bench.searchAccuracy(a), (a) => space.format(a));
@@ -95,7 +95,7 @@ describe('on the NB201 CIFAR-10 table', () => {
       mean.rs += test[bench.rowOf(rs.best!.arch)]! / seeds;
       mean.wn += test[bench.rowOf(wn.best!.arch)]! / seeds;
     }
-    console.log(`cifar10 test of best-by-valid at 100 queries, mean over ${seeds} seeds: RS ${mean.rs.toFixed(3)}, WeakNAS ${mean.wn.toFixed(3)} (${JSON.stringify(TEST_PREDICTOR)})`);
+    console.log(`cifar10 test of best-by-valid at 100 queries, mean over ${seeds} seeds: RS ${mean.rs.toFixed(3)}, WeakNAS ${mean.wn.toFixed(3)}`);
     expect(mean.wn).toBeGreaterThan(mean.rs);
   }, 120_000);
 });
