@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 
 import * as tf from '@tensorflow/tfjs';
-import { kernelStats, probeLibtorch, registerLibtorchBackend, defaultThreads } from '@naslab/backend-libtorch';
+import { kernelStats, probeLibtorch, registerLibtorchBackend, defaultThreads, resetKernelStats } from '@naslab/backend-libtorch';
 
 const { values: opt } = parseArgs({
   options: {
@@ -27,7 +27,7 @@ if (!probe.available) {
   process.exit(1);
 }
 const threads = opt.threads ? Number(opt.threads) : defaultThreads();
-registerLibtorchBackend({ threads });
+registerLibtorchBackend({ threads, profile: true });
 const B = Number(opt.batch);
 const minMs = Number(opt['min-ms']);
 const only = opt.only ? new Set(opt.only.split(',')) : undefined;
@@ -160,6 +160,7 @@ if (!opt['no-train']) {
       loss.dispose();
     };
     step(); // warm-up
+    resetKernelStats();
     const t = performance.now();
     for (let i = 0; i < steps; i++) step();
     const ms = (performance.now() - t) / steps;
@@ -168,6 +169,13 @@ if (!opt['no-train']) {
     return ms;
   };
   const lt = await trainStep('libtorch', 5);
+  const top = Object.entries(kernelStats())
+    .map(([k, v]) => [k, v.native / 5, v.js / 5, (v.nativeMs + v.jsMs) / 5])
+    .filter((r) => r[3] > 0)
+    .sort((a, b) => b[3] - a[3])
+    .slice(0, 12);
+  console.log(`libtorch train step, top kernels (calls native/JS per step, ms per step):`);
+  for (const [k, n, j, ms] of top) console.log(`  ${k.padEnd(36)} ${String(n).padStart(3)}/${String(j).padEnd(3)} ${ms.toFixed(1).padStart(7)} ms`);
   const cpu = opt['no-cpu'] ? undefined : await trainStep('cpu', 1);
   console.log(
     `train step (small conv net, batch ${B}, 32×32×3): cpu ${cpu ? fmt(cpu) + ' ms' : '—'}, libtorch ${fmt(lt)} ms` +

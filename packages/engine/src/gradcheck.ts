@@ -6,6 +6,8 @@ export interface GradientCheckResult {
   /** Largest |numeric − analytic| / (1 + |analytic|) over the probed coordinates. */
   readonly worstError: number;
   readonly probes: number;
+  /** Error of each probe, in probe order. */
+  readonly errors: readonly number[];
 }
 
 /**
@@ -30,12 +32,8 @@ export function checkGradients(
   const r = random(outShape);
   const objective = (xx: tf.Tensor) => tf.sum(tf.mul(module.forward(xx, ctx), r)) as tf.Scalar;
   const loss = (xx: tf.Tensor) => tf.tidy(() => objective(xx).dataSync()[0]!);
-  let worst = 0;
-  let count = 0;
-  const record = (ana: number, num: number) => {
-    worst = Math.max(worst, Math.abs(ana - num) / (1 + Math.abs(ana)));
-    count++;
-  };
+  const errors: number[] = [];
+  const record = (ana: number, num: number) => errors.push(Math.abs(ana - num) / (1 + Math.abs(ana)));
   const gx = tf.tidy(() => tf.grad(objective)(x));
   const gxv = gx.dataSync();
   const xv = x.dataSync();
@@ -73,5 +71,5 @@ export function checkGradients(
     gp.dispose();
   }
   tf.dispose([x, r, gx]);
-  return { worstError: worst, probes: count };
+  return { worstError: Math.max(0, ...errors), probes: errors.length, errors };
 }

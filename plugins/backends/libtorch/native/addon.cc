@@ -445,6 +445,52 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   });
 }
 
+// Args: (arrays[], shape, out): elementwise sum of same-shape tensors.
+Napi::Value AddN(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Array arrs = info[0].As<Napi::Array>();
+    Shape xs = toShape(info[1]);
+    at::Tensor out = view(info[2], xs, "out");
+    const uint32_t n = arrs.Length();
+    if (n == 1) {
+      out.copy_(view(arrs.Get(0u), xs, "input"));
+      return;
+    }
+    at::add_out(out, view(arrs.Get(0u), xs, "input"), view(arrs.Get(1u), xs, "input"));
+    for (uint32_t i = 2; i < n; ++i) out.add_(view(arrs.Get(i), xs, "input"));
+  });
+}
+
+// NHWC space-to-batch with a 2-D block. Args: (x, xShape, [bh, bw], [pt, pb, pl, pr], out, outShape)
+Napi::Value SpaceToBatch(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Shape xs = toShape(info[1]), bs = toShape(info[2]), ps = toShape(info[3]), os = toShape(info[5]);
+    at::Tensor x = view(info[0], xs, "x");
+    at::Tensor out = view(info[4], os, "out");
+    const int64_t B = xs[0], C = xs[3], bh = bs[0], bw = bs[1];
+    at::Tensor xp = at::constant_pad_nd(x, {0, 0, ps[2], ps[3], ps[0], ps[1]}, 0);
+    const int64_t Hb = xp.size(1) / bh, Wb = xp.size(2) / bw;
+    // [B, Hb, bh, Wb, bw, C] -> [bh, bw, B, Hb, Wb, C]
+    out.view({bh, bw, B, Hb, Wb, C}).copy_(xp.view({B, Hb, bh, Wb, bw, C}).permute({2, 4, 0, 1, 3, 5}));
+  });
+}
+
+// NHWC batch-to-space with a 2-D block. Args: (x, xShape, [bh, bw], [ct, cb, cl, cr], out, outShape)
+Napi::Value BatchToSpace(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Shape xs = toShape(info[1]), bs = toShape(info[2]), cs = toShape(info[3]), os = toShape(info[5]);
+    at::Tensor x = view(info[0], xs, "x");
+    at::Tensor out = view(info[4], os, "out");
+    const int64_t bh = bs[0], bw = bs[1], B = xs[0] / (bh * bw), Hb = xs[1], Wb = xs[2], C = xs[3];
+    // [bh, bw, B, Hb, Wb, C] -> [B, Hb, bh, Wb, bw, C] -> [B, Hb*bh, Wb*bw, C], then crop.
+    at::Tensor full = x.view({bh, bw, B, Hb, Wb, C}).permute({2, 3, 0, 4, 1, 5});
+    at::Tensor cropped = full.reshape({B, Hb * bh, Wb * bw, C})
+                             .narrow(1, cs[0], Hb * bh - cs[0] - cs[1])
+                             .narrow(2, cs[2], Wb * bw - cs[2] - cs[3]);
+    out.copy_(cropped);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
@@ -485,6 +531,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pad", Napi::Function::New(env, Pad));
   exports.Set("tile", Napi::Function::New(env, Tile));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
+  exports.Set("addN", Napi::Function::New(env, AddN));
+  exports.Set("spaceToBatch", Napi::Function::New(env, SpaceToBatch));
+  exports.Set("batchToSpace", Napi::Function::New(env, BatchToSpace));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("info", Napi::Function::New(env, Info));

@@ -3,7 +3,9 @@
 import { availableParallelism } from 'node:os';
 
 import {
+  backend_util,
   engine,
+  type DataType,
   getKernelsForBackend,
   registerBackend,
   registerKernel,
@@ -15,7 +17,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
-import { NATIVE_KERNELS, withFallback, type NativeContext } from './kernels.js';
+import { counted, NATIVE_KERNELS, withFallback, type KernelStat, type NativeContext } from './kernels.js';
+import { BufferPool } from './pool.js';
 import { FIX, loadAddon, loadError, type NativeAddon } from './native.js';
 
 export const BACKEND_NAME = 'libtorch';
@@ -32,6 +35,13 @@ export interface LibtorchOptions {
    * true gives the exact gradient of the forward pass at 'same'-padded borders.
    */
   exactAvgPoolGrad?: boolean;
+  /** Also count calls and time of the kernels that have no native implementation (kernelStats()). */
+  profile?: boolean;
+  /**
+   * Reuse the output arrays of disposed tensors (MiB kept at most; 0 turns the pool off).
+   * Default 256.
+   */
+  poolMiB?: number;
   /** Kernel names to leave to the pure-JS cpu kernels (for debugging). */
   disableKernels?: string[];
 }
@@ -45,18 +55,58 @@ export function defaultThreads(): number {
 }
 
 export class LibtorchBackend extends MathBackendCPU {
-  constructor() {
+  constructor(readonly pool?: BufferPool) {
     super();
     // The cpu backend prints a "use tfjs-node" banner on first use; not applicable here.
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
+
+  override write(values: backend_util.BackendValues, shape: number[], dtype: DataType): DataId {
+    const id = super.write(values, shape, dtype);
+    this.pool?.stored(values);
+    return id;
+  }
+
+  override move(dataId: DataId, values: backend_util.BackendValues, shape: number[], dtype: DataType, refCount: number): void {
+    super.move(dataId, values, shape, dtype, refCount);
+    this.pool?.stored(values);
+  }
+
+  override readSync(dataId: DataId): backend_util.BackendValues {
+    const v = super.readSync(dataId);
+    this.pool?.escaped(v);
+    return v;
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.pool ? this.data.get(dataId)?.values : undefined;
+    const r = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) this.pool!.released(values);
+    return r;
+  }
+
+  override dispose(): void {
+    this.pool?.clear();
+    super.dispose();
+  }
 }
+
+type DataId = object;
 
 let context: NativeContext | undefined;
 
-/** Per-kernel counts of native and JS-fallback calls since registration. */
-export function kernelStats(): Record<string, { native: number; js: number }> {
-  return Object.fromEntries(context?.stats ?? []);
+/** Per-kernel counts and milliseconds of native and JS calls since registration (or the last reset). */
+export function kernelStats(): Record<string, KernelStat> {
+  return Object.fromEntries([...(context?.stats ?? [])].map(([k, v]) => [k, { ...v }]));
+}
+
+/** Output arrays reused so far, and bytes waiting in the pool. */
+export function poolStats(): { reused: number; pooledBytes: number } {
+  return { reused: context?.pool?.reused ?? 0, pooledBytes: context?.pool?.pooledBytes ?? 0 };
+}
+
+export function resetKernelStats(): void {
+  for (const v of context?.stats.values() ?? []) Object.assign(v, { native: 0, js: 0, nativeMs: 0, jsMs: 0 });
 }
 
 /** Names of the kernels that have an ATen implementation. */
@@ -89,16 +139,23 @@ export function registerLibtorchBackend(opts: LibtorchOptions = {}): void {
     context.exactAvgPoolGrad = exactAvgPoolGrad;
     return;
   }
-  context = { addon, minElements, exactAvgPoolGrad, stats: new Map() };
+  const poolMiB = opts.poolMiB ?? 256;
+  const pool = poolMiB > 0 ? new BufferPool(poolMiB * 2 ** 20, process.env.NASLAB_LIBTORCH_POOL_POISON === '1') : undefined;
+  context = { addon, minElements, exactAvgPoolGrad, stats: new Map(), alloc: (n) => pool?.alloc(n) ?? new Float32Array(n), pool };
   if (findBackendFactory(BACKEND_NAME) == null) {
-    registerBackend(BACKEND_NAME, () => new LibtorchBackend(), opts.priority ?? 3);
+    registerBackend(BACKEND_NAME, () => new LibtorchBackend(context?.pool), opts.priority ?? 3);
   }
   const disabled = new Set(opts.disableKernels ?? []);
   const cpuKernels = getKernelsForBackend('cpu');
   const cpuByName = new Map<string, KernelConfig>(cpuKernels.map((k) => [k.kernelName, k]));
   for (const k of cpuKernels) {
     const impl = NATIVE_KERNELS[k.kernelName] as (typeof NATIVE_KERNELS)[string] | undefined;
-    const kernelFunc = impl && !disabled.has(k.kernelName) ? withFallback(k.kernelName, impl, k.kernelFunc, context) : k.kernelFunc;
+    const kernelFunc =
+      impl && !disabled.has(k.kernelName)
+        ? withFallback(k.kernelName, impl, k.kernelFunc, context)
+        : opts.profile
+          ? counted(k.kernelName, k.kernelFunc, context)
+          : k.kernelFunc;
     if ((getKernel(k.kernelName, BACKEND_NAME) as KernelConfig | undefined) != null) unregisterKernel(k.kernelName, BACKEND_NAME);
     registerKernel({ ...k, backendName: BACKEND_NAME, kernelFunc });
   }

@@ -13,6 +13,8 @@ export {
   LibtorchBackend,
   defaultThreads,
   kernelStats,
+  resetKernelStats,
+  poolStats,
   nativeKernelNames,
   registerLibtorchBackend,
   setThreads,

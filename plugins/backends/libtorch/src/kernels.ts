@@ -12,6 +12,7 @@ import {
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 import type { NativeAddon } from './native.js';
+import type { BufferPool } from './pool.js';
 
 export interface KernelArgs {
   inputs: Record<string, TensorInfo> | TensorInfo[];
@@ -29,12 +30,22 @@ export interface NativeContext {
    * train alike; true: the exact gradient of the forward pass.
    */
   exactAvgPoolGrad: boolean;
-  /** Calls per kernel that ran natively / fell back to JS. */
-  stats: Map<string, { native: number; js: number }>;
+  /** Output allocation (from the buffer pool when enabled). */
+  alloc(n: number): Float32Array;
+  pool?: BufferPool;
+  /** Calls per kernel that ran natively / fell back to JS, and the milliseconds spent in each. */
+  stats: Map<string, KernelStat>;
+}
+
+export interface KernelStat {
+  native: number;
+  js: number;
+  nativeMs: number;
+  jsMs: number;
 }
 
 /** Returns the output, or null to fall back to the cpu kernel. */
-type NativeImpl = (args: KernelArgs, ctx: NativeContext) => TensorInfo | null;
+type NativeImpl = (args: KernelArgs, ctx: NativeContext) => TensorInfo | TensorInfo[] | null;
 
 function f32(backend: MathBackendCPU, t: TensorInfo | undefined | null): Float32Array | null {
   if (t == null || t.dtype !== 'float32') return null;
@@ -62,7 +73,8 @@ function padsOf(info: backend_util.Conv2DInfo): number[] {
 // --------------------------------------------------------------------------------------------
 // Convolutions
 
-const conv2d: NativeImpl = (args, { addon, minElements }) => {
+const conv2d: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x, filter } = named(args);
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as any;
   if (dataFormat === 'NCHW' || x.shape.length !== 4) return null;
@@ -70,65 +82,70 @@ const conv2d: NativeImpl = (args, { addon, minElements }) => {
   if (!xv || !wv) return null;
   const info = backend_util.computeConv2DInfo(x.shape as any, filter.shape as any, strides, dilations ?? 1, pad, dimRoundingMode, false, 'channelsLast');
   if (size(info.outShape) < minElements) return null;
-  const o = new Float32Array(size(info.outShape));
+  const o = ctx.alloc(size(info.outShape));
   addon.conv2d(xv, x.shape, wv, filter.shape, o, info.outShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), false);
   return out(args.backend, info.outShape, o);
 };
 
-const conv2dBackpropInput: NativeImpl = (args, { addon, minElements }) => {
+const conv2dBackpropInput: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { dy, filter } = named(args);
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = args.attrs as any;
   if (dataFormat === 'NCHW') return null;
   const dyv = f32(args.backend, dy), wv = f32(args.backend, filter);
   if (!dyv || !wv || size(inputShape) < minElements) return null;
   const info = backend_util.computeConv2DInfo(inputShape, filter.shape as any, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const o = new Float32Array(size(inputShape));
+  const o = ctx.alloc(size(inputShape));
   addon.conv2dBackpropInput(dyv, dy.shape, wv, filter.shape, o, inputShape, [info.strideHeight, info.strideWidth], [1, 1], padsOf(info), false);
   return out(args.backend, [...inputShape], o);
 };
 
-const conv2dBackpropFilter: NativeImpl = (args, { addon, minElements }) => {
+const conv2dBackpropFilter: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x, dy } = named(args);
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as any;
   if (dataFormat === 'NCHW') return null;
   const xv = f32(args.backend, x), dyv = f32(args.backend, dy);
   if (!xv || !dyv || size(x.shape) < minElements) return null;
   const info = backend_util.computeConv2DInfo(x.shape as any, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const o = new Float32Array(size(filterShape));
+  const o = ctx.alloc(size(filterShape));
   addon.conv2dBackpropFilter(xv, x.shape, dyv, dy.shape, o, filterShape, [info.strideHeight, info.strideWidth], [1, 1], padsOf(info), false);
   return out(args.backend, [...filterShape], o);
 };
 
-const depthwiseConv2d: NativeImpl = (args, { addon, minElements }) => {
+const depthwiseConv2d: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x, filter } = named(args);
   const { strides, pad, dilations, dimRoundingMode } = args.attrs as any;
   const xv = f32(args.backend, x), wv = f32(args.backend, filter);
   if (!xv || !wv || x.shape.length !== 4) return null;
   const info = backend_util.computeConv2DInfo(x.shape as any, filter.shape as any, strides, dilations ?? [1, 1], pad, dimRoundingMode, true);
   if (size(info.outShape) < minElements) return null;
-  const o = new Float32Array(size(info.outShape));
+  const o = ctx.alloc(size(info.outShape));
   addon.conv2d(xv, x.shape, wv, filter.shape, o, info.outShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), true);
   return out(args.backend, info.outShape, o);
 };
 
-const depthwiseConv2dBackpropInput: NativeImpl = (args, { addon, minElements }) => {
+const depthwiseConv2dBackpropInput: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { dy, filter } = named(args);
   const { strides, dilations, pad, dimRoundingMode, inputShape } = args.attrs as any;
   const dyv = f32(args.backend, dy), wv = f32(args.backend, filter);
   if (!dyv || !wv || size(inputShape) < minElements) return null;
   const info = backend_util.computeConv2DInfo(inputShape, filter.shape as any, strides, dilations ?? [1, 1], pad, dimRoundingMode, true);
-  const o = new Float32Array(size(inputShape));
+  const o = ctx.alloc(size(inputShape));
   addon.conv2dBackpropInput(dyv, dy.shape, wv, filter.shape, o, inputShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), true);
   return out(args.backend, [...inputShape], o);
 };
 
-const depthwiseConv2dBackpropFilter: NativeImpl = (args, { addon, minElements }) => {
+const depthwiseConv2dBackpropFilter: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x, dy } = named(args);
   const { strides, dilations, pad, dimRoundingMode, filterShape } = args.attrs as any;
   const xv = f32(args.backend, x), dyv = f32(args.backend, dy);
   if (!xv || !dyv || size(x.shape) < minElements) return null;
   const info = backend_util.computeConv2DInfo(x.shape as any, filterShape, strides, dilations ?? [1, 1], pad, dimRoundingMode, true);
-  const o = new Float32Array(size(filterShape));
+  const o = ctx.alloc(size(filterShape));
   addon.conv2dBackpropFilter(xv, x.shape, dyv, dy.shape, o, filterShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), true);
   return out(args.backend, [...filterShape], o);
 };
@@ -174,7 +191,8 @@ function isIdentityPool(info: backend_util.Conv2DInfo): boolean {
   return info.filterWidth === 1 && info.filterHeight === 1 && util.arraysEqual(info.inShape, info.outShape);
 }
 
-const makePool = (kind: 0 | 1): NativeImpl => (args, { addon, minElements }) => {
+const makePool = (kind: 0 | 1): NativeImpl => (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x } = named(args);
   const xv = f32(args.backend, x);
   if (!xv || x.shape.length !== 4 || size(x.shape) < minElements) return null;
@@ -182,19 +200,20 @@ const makePool = (kind: 0 | 1): NativeImpl => (args, { addon, minElements }) => 
   if (isIdentityPool(info)) return null;
   const p = poolParams(info);
   if (!p) return null;
-  const o = new Float32Array(size(info.outShape));
+  const o = ctx.alloc(size(info.outShape));
   addon.pool(kind, xv, x.shape, o, info.outShape, p.k, p.s, p.pad, p.ceil);
   return out(args.backend, info.outShape, o);
 };
 
-const maxPoolGrad: NativeImpl = (args, { addon, minElements }) => {
+const maxPoolGrad: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { dy, input } = named(args);
   const dyv = f32(args.backend, dy), xv = f32(args.backend, input);
   if (!dyv || !xv || size(input.shape) < minElements) return null;
   const info = poolInfo(input.shape, args.attrs);
   const p = poolParams(info);
   if (!p) return null;
-  const o = new Float32Array(size(input.shape));
+  const o = ctx.alloc(size(input.shape));
   addon.maxPoolGrad(dyv, dy.shape, xv, input.shape, o, p.k, p.s, p.pad, p.ceil);
   return out(args.backend, [...input.shape], o);
 };
@@ -207,7 +226,7 @@ const avgPoolGrad: NativeImpl = (args, ctx) => {
   const info = poolInfo(input.shape, args.attrs);
   const p = poolParams(info);
   if (!p) return null;
-  const o = new Float32Array(size(input.shape));
+  const o = ctx.alloc(size(input.shape));
   addon.avgPoolGrad(dyv, dy.shape, o, input.shape, p.k, p.s, p.pad, p.ceil, ctx.exactAvgPoolGrad ? 0 : p.k[0] * p.k[1]);
   return out(args.backend, [...input.shape], o);
 };
@@ -215,28 +234,31 @@ const avgPoolGrad: NativeImpl = (args, ctx) => {
 // --------------------------------------------------------------------------------------------
 // Elementwise, reductions, softmax, batch norm
 
-const makeBinary = (op: number): NativeImpl => (args, { addon, minElements }) => {
+const makeBinary = (op: number): NativeImpl => (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { a, b } = named(args);
   const av = f32(args.backend, a), bv = f32(args.backend, b);
   if (!av || !bv) return null;
   const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
   if (size(shape) < minElements) return null;
-  const o = new Float32Array(size(shape));
+  const o = ctx.alloc(size(shape));
   addon.binary(op, av, a.shape, bv, b.shape, o, shape);
   return out(args.backend, shape, o);
 };
 
-const makeUnary = (op: number, alphaAttr?: string): NativeImpl => (args, { addon, minElements }) => {
+const makeUnary = (op: number, alphaAttr?: string): NativeImpl => (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x } = named(args);
   const xv = f32(args.backend, x);
   if (!xv || xv.length < minElements) return null;
-  const o = new Float32Array(xv.length);
+  const o = ctx.alloc(xv.length);
   const alpha = alphaAttr ? Number((args.attrs as any)?.[alphaAttr] ?? 0) : undefined;
   addon.unary(op, xv, o, xv.length, alpha);
   return out(args.backend, [...x.shape], o);
 };
 
-const makeReduce = (op: number, axisAttr: string): NativeImpl => (args, { addon, minElements }) => {
+const makeReduce = (op: number, axisAttr: string): NativeImpl => (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x } = named(args);
   const xv = f32(args.backend, x);
   if (!xv || xv.length < minElements) return null;
@@ -245,23 +267,25 @@ const makeReduce = (op: number, axisAttr: string): NativeImpl => (args, { addon,
   if (axes.length === 0) return null;
   const reduced = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const shape = attrs.keepDims ? reduced : x.shape.filter((_, i) => !axes.includes(i));
-  const o = new Float32Array(size(reduced));
+  const o = ctx.alloc(size(reduced));
   addon.reduce(op, xv, x.shape, axes, o);
   return out(args.backend, shape, o);
 };
 
-const softmax: NativeImpl = (args, { addon, minElements }) => {
+const softmax: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { logits } = named(args);
   const { dim } = args.attrs as any;
   const xv = f32(args.backend, logits);
   const rank = logits.shape.length;
   if (!xv || xv.length < minElements || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
-  const o = new Float32Array(xv.length);
+  const o = ctx.alloc(xv.length);
   addon.softmax(xv, logits.shape, o);
   return out(args.backend, [...logits.shape], o);
 };
 
-const fusedBatchNorm: NativeImpl = (args, { addon, minElements }) => {
+const fusedBatchNorm: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x, mean, variance, offset, scale } = named(args);
   const { backend } = args;
   const xv = f32(backend, x), mv = f32(backend, mean), vv = f32(backend, variance);
@@ -274,7 +298,7 @@ const fusedBatchNorm: NativeImpl = (args, { addon, minElements }) => {
   const last = x.shape[x.shape.length - 1];
   for (const p of [mv, vv, ov, sv]) if (p && p.length !== last && p.length !== 1) return null;
   const eps = (args.attrs as any)?.varianceEpsilon ?? 0.001;
-  const o = new Float32Array(xv.length);
+  const o = ctx.alloc(xv.length);
   addon.batchNorm(xv, x.shape, mv, vv, ov, sv, eps, o);
   return out(backend, [...x.shape], o);
 };
@@ -282,7 +306,8 @@ const fusedBatchNorm: NativeImpl = (args, { addon, minElements }) => {
 // --------------------------------------------------------------------------------------------
 // Matmul and shape ops
 
-const batchMatMul: NativeImpl = (args, { addon, minElements }) => {
+const batchMatMul: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { a, b } = named(args);
   const { transposeA, transposeB } = args.attrs as any;
   const av = f32(args.backend, a), bv = f32(args.backend, b);
@@ -297,12 +322,13 @@ const batchMatMul: NativeImpl = (args, { addon, minElements }) => {
   const shape = [...batch, m, n];
   // Work, not output size, decides: m*n*k multiply-adds.
   if (size(batch) * m * n * ka < minElements * 16) return null;
-  const o = new Float32Array(size(shape));
+  const o = ctx.alloc(size(shape));
   addon.batchMatMul(av, a.shape, bv, b.shape, !!transposeA, !!transposeB, o, shape);
   return out(args.backend, shape, o);
 };
 
-const concat: NativeImpl = (args, { addon, minElements }) => {
+const concat: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const all = args.inputs as TensorInfo[];
   const { axis } = args.attrs as any;
   if (all.length === 0) return null;
@@ -317,12 +343,13 @@ const concat: NativeImpl = (args, { addon, minElements }) => {
     if (!v) return null;
     vals.push(v);
   }
-  const o = new Float32Array(size(shape));
+  const o = ctx.alloc(size(shape));
   addon.concat(vals, inputs.map((t) => t.shape), $axis, o, shape);
   return out(args.backend, shape, o);
 };
 
-const slice: NativeImpl = (args, { addon, minElements }) => {
+const slice: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x } = named(args);
   const { begin, size: sz } = args.attrs as any;
   const xv = f32(args.backend, x);
@@ -331,43 +358,139 @@ const slice: NativeImpl = (args, { addon, minElements }) => {
   slice_util.assertParamsValid(x as any, $begin, $size);
   // Contiguous slices are zero-copy subarrays in the cpu kernel already.
   if (size($size) < minElements || slice_util.isSliceContinous(x.shape as number[], $begin, $size)) return null;
-  const o = new Float32Array(size($size));
+  const o = ctx.alloc(size($size));
   addon.slice(xv, x.shape, $begin, $size, o);
   return out(args.backend, $size, o);
 };
 
-const padV2: NativeImpl = (args, { addon, minElements }) => {
+const padV2: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x } = named(args);
   const { paddings, constantValue } = args.attrs as any;
   const xv = f32(args.backend, x);
   if (!xv || x.shape.length === 0) return null;
   const shape = paddings.map((p: [number, number], i: number) => p[0] + x.shape[i] + p[1]);
   if (size(shape) < minElements) return null;
-  const o = new Float32Array(size(shape));
+  const o = ctx.alloc(size(shape));
   addon.pad(xv, x.shape, paddings.flat(), Number(constantValue ?? 0), o, shape);
   return out(args.backend, shape, o);
 };
 
-const tile: NativeImpl = (args, { addon, minElements }) => {
+const tile: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x } = named(args);
   const { reps } = args.attrs as any;
   const xv = f32(args.backend, x);
   if (!xv || x.shape.length === 0 || reps.length !== x.shape.length) return null;
   const shape = x.shape.map((d, i) => d * reps[i]);
   if (size(shape) < minElements) return null;
-  const o = new Float32Array(size(shape));
+  const o = ctx.alloc(size(shape));
   addon.tile(xv, x.shape, reps, o);
   return out(args.backend, shape, o);
 };
 
-const transpose: NativeImpl = (args, { addon, minElements }) => {
+const transpose: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
   const { x } = named(args);
   const { perm } = args.attrs as any;
   const xv = f32(args.backend, x);
   if (!xv || xv.length < minElements || perm.length !== x.shape.length) return null;
   const shape = perm.map((p: number) => x.shape[p]);
-  const o = new Float32Array(xv.length);
+  const o = ctx.alloc(xv.length);
   addon.transpose(xv, x.shape, perm, o);
+  return out(args.backend, shape, o);
+};
+
+const addN: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
+  const all = args.inputs as TensorInfo[];
+  if (all.length === 0 || size(all[0].shape) < minElements) return null;
+  const vals: Float32Array[] = [];
+  for (const t of all) {
+    const v = f32(args.backend, t);
+    if (!v || !util.arraysEqual(t.shape, all[0].shape)) return null;
+    vals.push(v);
+  }
+  const o = ctx.alloc(vals[0].length);
+  addon.addN(vals, all[0].shape, o);
+  return out(args.backend, [...all[0].shape], o);
+};
+
+const pack: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
+  const all = args.inputs as TensorInfo[];
+  if (all.length < 2) return null;
+  const shape0 = all[0].shape;
+  const rank = shape0.length;
+  let axis = Number((args.attrs as any).axis ?? 0);
+  if (axis < 0) axis += rank + 1;
+  if (axis < 0 || axis > rank || size(shape0) * all.length < minElements) return null;
+  const vals: Float32Array[] = [];
+  for (const t of all) {
+    const v = f32(args.backend, t);
+    if (!v || !util.arraysEqual(t.shape, shape0)) return null;
+    vals.push(v);
+  }
+  const expanded = [...shape0.slice(0, axis), 1, ...shape0.slice(axis)];
+  const shape = [...shape0.slice(0, axis), all.length, ...shape0.slice(axis)];
+  const o = ctx.alloc(size(shape));
+  addon.concat(vals, vals.map(() => expanded), axis, o, shape);
+  return out(args.backend, shape, o);
+};
+
+const unpack = (args: KernelArgs, ctx: NativeContext): TensorInfo[] | null => {
+  const { addon, minElements } = ctx;
+  const { value } = named(args);
+  const xv = f32(args.backend, value);
+  const rank = value.shape.length;
+  let axis = Number((args.attrs as any).axis ?? 0);
+  if (axis < 0) axis += rank;
+  // Along axis 0 the cpu kernel's slices are zero-copy subarrays.
+  if (!xv || axis <= 0 || axis >= rank || xv.length < minElements) return null;
+  const num = value.shape[axis];
+  const outShape = value.shape.filter((_, i) => i !== axis);
+  const begin = new Array(rank).fill(0);
+  const sz = [...value.shape];
+  sz[axis] = 1;
+  const res: TensorInfo[] = [];
+  for (let i = 0; i < num; i++) {
+    begin[axis] = i;
+    const o = ctx.alloc(size(outShape));
+    addon.slice(xv, value.shape, begin, sz, o);
+    res.push(out(args.backend, outShape, o));
+  }
+  return res;
+};
+
+const spaceToBatchND: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
+  const { x } = named(args);
+  const { blockShape, paddings } = args.attrs as any;
+  const xv = f32(args.backend, x);
+  if (!xv || x.shape.length !== 4 || blockShape.length !== 2 || xv.length < minElements) return null;
+  const [bh, bw] = blockShape as number[];
+  const [[pt, pb], [pl, pr]] = paddings as number[][];
+  const hp = x.shape[1] + pt + pb, wp = x.shape[2] + pl + pr;
+  if (hp % bh !== 0 || wp % bw !== 0) return null;
+  const shape = [x.shape[0] * bh * bw, hp / bh, wp / bw, x.shape[3]];
+  const o = ctx.alloc(size(shape));
+  addon.spaceToBatch(xv, x.shape, [bh, bw], [pt, pb, pl, pr], o, shape);
+  return out(args.backend, shape, o);
+};
+
+const batchToSpaceND: NativeImpl = (args, ctx) => {
+  const { addon, minElements } = ctx;
+  const { x } = named(args);
+  const { blockShape, crops } = args.attrs as any;
+  const xv = f32(args.backend, x);
+  if (!xv || x.shape.length !== 4 || blockShape.length !== 2 || xv.length < minElements) return null;
+  const [bh, bw] = blockShape as number[];
+  const [[ct, cb], [cl, cr]] = crops as number[][];
+  if (x.shape[0] % (bh * bw) !== 0) return null;
+  const shape = [x.shape[0] / (bh * bw), x.shape[1] * bh - ct - cb, x.shape[2] * bw - cl - cr, x.shape[3]];
+  if (shape[1] <= 0 || shape[2] <= 0) return null;
+  const o = ctx.alloc(size(shape));
+  addon.batchToSpace(xv, x.shape, [bh, bw], [ct, cb, cl, cr], o, shape);
   return out(args.backend, shape, o);
 };
 
@@ -414,20 +537,44 @@ export const NATIVE_KERNELS: Record<string, NativeImpl> = {
   PadV2: padV2,
   Tile: tile,
   Transpose: transpose,
+  AddN: addN,
+  Pack: pack,
+  Unpack: unpack as unknown as NativeImpl,
+  SpaceToBatchND: spaceToBatchND,
+  BatchToSpaceND: batchToSpaceND,
 };
 
 /** Wraps a native implementation with its cpu fallback. */
 export function withFallback(name: string, impl: NativeImpl, cpu: KernelFunc, ctx: NativeContext): KernelFunc {
   let st = ctx.stats.get(name);
-  if (!st) ctx.stats.set(name, (st = { native: 0, js: 0 }));
+  if (!st) ctx.stats.set(name, (st = { native: 0, js: 0, nativeMs: 0, jsMs: 0 }));
   const stats = st;
   return ((args: KernelArgs) => {
+    const t0 = performance.now();
     const r = impl(args, ctx);
     if (r) {
       stats.native++;
+      stats.nativeMs += performance.now() - t0;
       return r;
     }
+    const t1 = performance.now();
+    const y = cpu(args as any);
     stats.js++;
-    return cpu(args as any);
+    stats.jsMs += performance.now() - t1;
+    return y;
+  }) as unknown as KernelFunc;
+}
+
+/** Wraps a JS-only kernel to count its calls and time (profiling mode). */
+export function counted(name: string, cpu: KernelFunc, ctx: NativeContext): KernelFunc {
+  let st = ctx.stats.get(name);
+  if (!st) ctx.stats.set(name, (st = { native: 0, js: 0, nativeMs: 0, jsMs: 0 }));
+  const stats = st;
+  return ((args: unknown) => {
+    const t1 = performance.now();
+    const y = cpu(args as any);
+    stats.js++;
+    stats.jsMs += performance.now() - t1;
+    return y;
   }) as unknown as KernelFunc;
 }

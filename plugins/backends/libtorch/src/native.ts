@@ -26,6 +26,9 @@ export interface NativeAddon {
   pad(x: F32, xs: Shape, paddings: Shape, value: number, out: F32, os: Shape): void;
   tile(x: F32, xs: Shape, reps: Shape, out: F32): void;
   transpose(x: F32, xs: Shape, perm: Shape, out: F32): void;
+  addN(xs: F32[], shape: Shape, out: F32): void;
+  spaceToBatch(x: F32, xs: Shape, block: Shape, pads: Shape, out: F32, os: Shape): void;
+  batchToSpace(x: F32, xs: Shape, block: Shape, crops: Shape, out: F32, os: Shape): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   info(): { torchVersion?: string; parallelInfo: string; mkldnn: boolean; threads: number };

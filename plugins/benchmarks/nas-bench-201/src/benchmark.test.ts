@@ -43,8 +43,15 @@ describe('CSV table (nb201_cifar10_200ep.csv)', () => {
     expect(t.query(arch).extra!.searchAccuracy).toBeCloseTo(93.66, 6);
   });
 
-  it('names the missing column when a dataset is not in the table', () => {
-    expect(() => new Nb201Benchmark(table, { dataset: 'cifar100', metric: 'valid' })).toThrow(/nb201_cifar10_200ep\.csv: missing column "cifar100_test_acc".*present: cifar10_test_acc/);
+  it('picks columns by the dataset each query names, with NB201/NNI spellings', () => {
+    const b = new Nb201Benchmark(table, { metric: 'valid' });
+    const arch = space.atIndex(1);
+    const r = b.query(arch, '', { dataset: 'cifar10-valid' });
+    expect(r.finalAccuracy).toBeCloseTo(90.513333, 6);
+    expect(r.extra).toMatchObject({ searchColumn: 'cifar10valid_valid_acc' });
+    expect(() => b.query(arch, '', { dataset: 'ImageNet16-120' })).toThrow(/nb201_cifar10_200ep\.csv: missing column "imagenet16_test_acc".*present: cifar10_test_acc/);
+    expect(() => b.query(arch, '', { dataset: 'cifar100' })).toThrow(/missing column "cifar100_test_acc"/);
+    expect(() => b.query(arch, '', { dataset: 'mnist' })).toThrow(/dataset "mnist" is not a NAS-Bench-201 dataset/);
   });
 });
 
@@ -119,7 +126,7 @@ describe('NNI SQLite database', () => {
     expect(r.extra!.searchAccuracy).toBeCloseTo(62.111, 9);
     expect(r.params).toBe(200000);
     const c10 = new Nb201Benchmark(table, { dataset: 'cifar10', metric: 'valid' });
-    expect(c10.searchColumn).toBe('cifar10valid_valid_acc');
+    expect(c10.columns().searchColumn).toBe('cifar10valid_valid_acc');
   });
 
   it('reads the 12-epoch trials when asked and says which epochs exist otherwise', () => {
@@ -147,10 +154,10 @@ describe('plugin', () => {
     expect(plugin.kind).toBe('benchmark');
     expect(() => plugin.options!.parse({ path: 'x.csv', metric: 'train' })).toThrow();
     const options = plugin.options!.parse({ path: '${NB201_TEST_TABLE}' });
-    expect(options).toMatchObject({ format: 'auto', dataset: 'cifar10', metric: 'valid', epochs: 200 });
+    expect(options).toEqual({ path: '${NB201_TEST_TABLE}', format: 'auto', metric: 'valid', epochs: 200 });
     process.env.NB201_TEST_TABLE = csvFile;
     const b = await plugin.create({ options, label: 'nas-bench-201', resolve: () => { throw new Error('unused'); } });
-    expect((await b.query(space.atIndex(6111), '')).finalAccuracy).toBeCloseTo(94.3733, 3);
+    expect((await b.query(space.atIndex(6111), '', { dataset: 'cifar10' })).finalAccuracy).toBeCloseTo(94.3733, 3);
     delete process.env.NB201_TEST_TABLE;
     await expect(async () => plugin.create({ options, label: 'x', resolve: () => { throw new Error('unused'); } })).rejects.toThrow(/NB201_TEST_TABLE, which is not set/);
   });

@@ -1,6 +1,6 @@
 import { openSync, readSync, closeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { Benchmark, EvaluationResult, Json } from '@naslab/core';
+import type { Benchmark, BenchmarkQueryContext, EvaluationResult, Json } from '@naslab/core';
 import { NasBench201Space, type Nb201Arch } from '@naslab/space-nas-bench-201';
 import { loadNb201Csv } from './csv.js';
 import { loadNniSqlite } from './nni-sqlite.js';
@@ -13,11 +13,9 @@ export interface Nb201BenchmarkOptions {
   /** The table file (CSV or NNI SQLite). `$VAR` / `${VAR}` are expanded from the environment. */
   readonly path: string;
   readonly format: TableFormat;
-  /** Dataset whose test accuracy is reported (`<dataset>_test_acc`). */
-  readonly dataset: Nb201Dataset;
   /**
-   * What a search sees: `valid` (honest; for `cifar10`, whose NB201 `valid` is the test set,
-   * the accuracy on `cifar10valid`'s held-out half) or `test` (the reported column itself).
+   * What a search sees: `valid` (honest; for `cifar10`, which NB201 trains on train+valid, the
+   * accuracy on `cifar10valid`'s held-out half) or `test` (the reported column itself).
    */
   readonly metric: 'valid' | 'test';
   /** Overrides `metric` with an explicit column name. */
@@ -66,35 +64,79 @@ export function loadNb201Table(path: string, format: TableFormat = 'auto', epoch
   return table;
 }
 
-/** The column a search sees for these options. */
-export function searchColumnOf(o: Pick<Nb201BenchmarkOptions, 'dataset' | 'metric' | 'searchColumn'>): string {
+/** NB201 dataset names, and the spellings NB201/NNI/NATS use for them. */
+const DATASET_ALIASES: Record<string, Nb201Dataset> = {
+  cifar10: 'cifar10',
+  cifar10valid: 'cifar10valid',
+  cifar100: 'cifar100',
+  imagenet16: 'imagenet16',
+  imagenet16120: 'imagenet16',
+};
+
+/** `cifar10-valid`, `ImageNet16-120`, … → the table's dataset prefix; throws for other names. */
+export function nb201DatasetOf(label: string): Nb201Dataset {
+  const d = DATASET_ALIASES[label.toLowerCase().replace(/[-_]/g, '')];
+  if (!d) throw new Error(`dataset "${label}" is not a NAS-Bench-201 dataset (cifar10, cifar10valid, cifar100, imagenet16)`);
+  return d;
+}
+
+/** The column a search sees for this dataset and these options. */
+export function searchColumnOf(dataset: Nb201Dataset, o: Pick<Nb201BenchmarkOptions, 'metric' | 'searchColumn'>): string {
   if (o.searchColumn) return o.searchColumn;
-  if (o.metric === 'test') return `${o.dataset}_test_acc`;
+  if (o.metric === 'test') return `${dataset}_test_acc`;
   // NB201's `cifar10` entry is trained on train+valid: its only held-out accuracy is the test
   // set (NNI even stores it as `valid_acc`), so validation for CIFAR-10 comes from
   // `cifar10valid`, as in the NB201 paper's protocol.
-  if (o.dataset === 'cifar10') return 'cifar10valid_valid_acc';
-  return `${o.dataset}_valid_acc`;
+  if (dataset === 'cifar10') return 'cifar10valid_valid_acc';
+  return `${dataset}_valid_acc`;
 }
 
-/** A look-up evaluator over a loaded table. */
-export class Nb201Benchmark implements Benchmark<Nb201Arch> {
+interface DatasetColumns {
   readonly testColumn: string;
   readonly searchColumn: string;
-  private readonly test: Float64Array;
-  private readonly search: Float64Array;
-  private readonly params: Float64Array | undefined;
+  readonly test: Float64Array;
+  readonly search: Float64Array;
+  readonly params: Float64Array | undefined;
+}
+
+export interface Nb201BenchmarkSettings extends Pick<Nb201BenchmarkOptions, 'metric' | 'searchColumn'> {
+  /** Dataset used when a query names none (direct use; studies always name one). */
+  readonly dataset?: string;
+}
+
+/**
+ * A look-up evaluator over a loaded table. In a study the manifest's `datasets` entry of the job
+ * (`cifar10`, `cifar10valid`, `cifar100`, `imagenet16`) picks the columns of each query.
+ */
+export class Nb201Benchmark implements Benchmark<Nb201Arch> {
+  private readonly byDataset = new Map<string, DatasetColumns>();
   private readonly space = new NasBench201Space();
+  private readonly defaultDataset: string;
 
   constructor(
     readonly table: Nb201Table,
-    options: Pick<Nb201BenchmarkOptions, 'dataset' | 'metric' | 'searchColumn'>,
+    private readonly settings: Nb201BenchmarkSettings,
   ) {
-    this.testColumn = `${options.dataset}_test_acc`;
-    this.searchColumn = searchColumnOf(options);
-    this.test = requireColumn(table, this.testColumn, `the reported test accuracy of dataset "${options.dataset}"`);
-    this.search = requireColumn(table, this.searchColumn, `the accuracy searches see (metric "${options.metric}")`);
-    this.params = table.columns.get(`${options.dataset}_params_m`) ?? table.columns.get('params_m');
+    this.defaultDataset = settings.dataset ?? 'cifar10';
+  }
+
+  /** The columns a dataset label reads (checked once per label). */
+  columns(label: string = this.defaultDataset): DatasetColumns {
+    let c = this.byDataset.get(label);
+    if (!c) {
+      const dataset = nb201DatasetOf(label);
+      const testColumn = `${dataset}_test_acc`;
+      const searchColumn = searchColumnOf(dataset, this.settings);
+      c = {
+        testColumn,
+        searchColumn,
+        test: requireColumn(this.table, testColumn, `the reported test accuracy of dataset "${label}"`),
+        search: requireColumn(this.table, searchColumn, `the accuracy searches on "${label}" see (metric "${this.settings.metric}")`),
+        params: this.table.columns.get(`${dataset}_params_m`) ?? this.table.columns.get('params_m'),
+      };
+      this.byDataset.set(label, c);
+    }
+    return c;
   }
 
   /** Table row of an architecture; throws when the table lacks it. */
@@ -106,25 +148,26 @@ export class Nb201Benchmark implements Benchmark<Nb201Arch> {
   }
 
   /** The accuracy a search uses, without building a result (fast path for in-process studies). */
-  searchAccuracy(arch: Nb201Arch): number {
-    return this.search[this.rowOf(arch)]!;
+  searchAccuracy(arch: Nb201Arch, dataset?: string): number {
+    return this.columns(dataset).search[this.rowOf(arch)]!;
   }
 
-  query(arch: Nb201Arch, archText?: string): EvaluationResult {
+  query(arch: Nb201Arch, archText?: string, context?: BenchmarkQueryContext): EvaluationResult {
     void archText;
+    const c = this.columns(context?.dataset);
     const row = this.rowOf(arch);
     const extra: Record<string, Json> = {
       index: this.table.index[row]!,
-      searchAccuracy: this.search[row]!,
-      searchColumn: this.searchColumn,
+      searchAccuracy: c.search[row]!,
+      searchColumn: c.searchColumn,
     };
     for (const [name, col] of this.table.columns) {
       const v = col[row]!;
       extra[name] = Number.isNaN(v) ? null : v;
     }
     for (const [name, col] of this.table.textColumns) extra[name] = col[row]!;
-    const acc = this.test[row]!;
-    const params = this.params?.[row];
+    const acc = c.test[row]!;
+    const params = c.params?.[row];
     return {
       finalAccuracy: acc,
       bestAccuracy: acc,

@@ -1,1 +1,46 @@
-export {};
+/**
+ * `@naslab/method-darts-pt`: DARTS-PT (Wang, Cheng, Chen, Tang & Hsieh, "Rethinking Architecture
+ * Selection in Differentiable NAS", ICLR 2021; reference code ruocwang/darts-pt): train the DARTS
+ * supernet as DARTS does, then select the architecture by perturbation — per edge the op whose
+ * removal hurts validation accuracy most, per node the 2 edges whose removal hurts most — with
+ * fine-tuning between decisions. TensorFlow.js is loaded only when the method is created.
+ */
+import { definePlugin, PLUGIN_API_VERSION, z, type SearchMethod } from '@naslab/core';
+import { dartsOptions } from '@naslab/method-darts';
+import type { Genotype } from '@naslab/space-darts';
+
+export const dartsPtOptions = dartsOptions
+  .extend({
+    /** Tuning epochs between two projections (`proj_intv`, reference 10); 0: project without tuning. */
+    projectionInterval: z.number().int().min(0).default(10),
+    /** What a perturbation is judged by (`proj_crit_*`, reference `acc`). */
+    criterion: z.enum(['accuracy', 'loss']).default('accuracy'),
+    /** DARTS-PT (fix α): α stay as the supernet left them while tuning. */
+    fixAlpha: z.boolean().default(false),
+    /** Weight learning rate of the tuning phase (reference: learning_rate / 10). */
+    tuneLearningRate: z.number().positive().optional(),
+    /** Evaluate each perturbation on the first N images of `search-valid` only (default: all). */
+    projectionSubset: z.number().int().positive().optional(),
+  })
+  .strict();
+export type DartsPtOptions = z.output<typeof dartsPtOptions>;
+
+export function createDartsPt(options: DartsPtOptions): SearchMethod<Genotype> {
+  return {
+    search: async (ctx) => {
+      if (ctx.space.id !== 'darts') throw new Error(`darts-pt: needs the 'darts' search space, got '${ctx.space.id}'`);
+      const { searchDartsPt } = await import('./projection.js');
+      return searchDartsPt(ctx, options);
+    },
+  };
+}
+
+export default definePlugin({
+  kind: 'method',
+  id: 'darts-pt',
+  apiVersion: PLUGIN_API_VERSION,
+  description: 'DARTS-PT (Wang et al., ICLR 2021): DARTS supernet + perturbation-based architecture selection.',
+  options: dartsPtOptions,
+  outputs: () => 1,
+  create: ({ options }) => createDartsPt(options),
+});

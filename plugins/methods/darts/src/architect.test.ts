@@ -2,10 +2,41 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@naslab/core';
 import { crossEntropy } from '@naslab/engine';
 import { loadDartsSupernet } from '@naslab/space-darts';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstOrderArchGradient, secondOrderArchGradient, type TensorBatch } from './architect.js';
 import { Adam, SgdMomentum } from './optim.js';
 import type { DartsSupernet } from './supernet-types.js';
+
+/**
+ * The hypergradient identity holds for smooth losses. With ReLU and max-pool kinks, ∇_w L_train
+ * jumps whenever an activation changes sign, so on a supernet this small a finite difference of
+ * α ↦ L_val(w − ξ∇_w L_train(w, α), α) measures the jumps, not the derivative (measured: errors
+ * of 50–4000 %). The test therefore swaps the cpu backend's Relu for softplus (forward kernel and
+ * gradient) and leaves max pooling out of the candidate ops; the architect's code is unchanged.
+ */
+const reluKernel = tf.getKernel('Relu', 'cpu')!;
+const reluGradient = tf.getGradient('Relu')!;
+function useSoftplusForRelu(): void {
+  tf.unregisterKernel('Relu', 'cpu');
+  tf.registerKernel({
+    kernelName: 'Relu',
+    backendName: 'cpu',
+    kernelFunc: ({ inputs, backend }) => {
+      const x = inputs.x as tf.TensorInfo;
+      const cpu = backend as unknown as { readSync(id: unknown): Float32Array; makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo };
+      const v = cpu.readSync(x.dataId);
+      const out = new Float32Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = v[i]! > 20 ? v[i]! : Math.log1p(Math.exp(v[i]!));
+      return cpu.makeTensorInfo([...x.shape], 'float32', out);
+    },
+  });
+  tf.registerGradient({ kernelName: 'Relu', inputsToSave: ['x'], gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.sigmoid(saved[0]!)) }) });
+}
+function restoreRelu(): void {
+  tf.unregisterKernel('Relu', 'cpu');
+  tf.registerKernel(reluKernel);
+  tf.registerGradient(reluGradient);
+}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -26,6 +57,8 @@ const flatten = (grads: Record<string, tf.Tensor>, net: DartsSupernet) =>
   net.archParameters().flatMap((p) => Array.from(grads[p.variable.name]!.dataSync()));
 
 describe('second-order architecture gradient (architect.py)', () => {
+  beforeAll(useSoftplusForRelu);
+  afterAll(restoreRelu);
   it('matches a central finite difference of α ↦ L_val(w − ξ(μ·buf + ∇L_train(w, α) + λw), α)', async () => {
     const { DartsSupernet } = await loadDartsSupernet();
     const net = new DartsSupernet({ channels: 2, cells: 3, classes: CLASSES, inputShape: [8, 8, 1], rng: new Rng('hyper') });
@@ -33,6 +66,9 @@ describe('second-order architecture gradient (architect.py)', () => {
     const ar = new Rng('alpha-values');
     for (const c of ['normal', 'reduce'] as const)
       net.alphas[c].assign(tf.tensor2d(Float32Array.from({ length: 112 }, () => 0.5 * ar.normal()), [14, 8]));
+    // smooth candidates only (no max pooling); fewer ops also keep the cpu test short
+    const smooth = [true, false, true, true, true, false, true, false];
+    for (const c of ['normal', 'reduce'] as const) for (let e = 0; e < 14; e++) net.setCandidates(c, e, smooth);
     const weights = net.weightParameters();
     const alphas = net.archParameters();
     const sgd = new SgdMomentum(weights, 0.9, 3e-4);
@@ -41,7 +77,7 @@ describe('second-order architecture gradient (architect.py)', () => {
     const train = batch('train', 4);
     const valid = batch('valid', 4);
     const xi = 0.5;
-    const settings = { lr: xi, momentum: 0.9, weightDecay: 3e-4, sgd };
+    const settings = { lr: xi, momentum: 0.9, weightDecay: 3e-4, sgd }; // reference r = 0.01
 
     const g2 = flatten(secondOrderArchGradient(net, train, valid, CLASSES, alphas, weights, settings), net);
 
@@ -53,7 +89,7 @@ describe('second-order architecture gradient (architect.py)', () => {
       value.dispose();
       tf.tidy(() =>
         weights.forEach((p, i) => {
-          const d = tf.add(tf.add(grads[p.variable.name]!, tf.mul(original[i]!, 3e-4)), tf.mul(sgd.buffers.get(p.path)!, 0.9));
+          const d = tf.add(tf.add(grads[p.variable.name] ?? tf.zerosLike(p.variable), tf.mul(original[i]!, 3e-4)), tf.mul(sgd.buffers.get(p.path)!, 0.9));
           p.variable.assign(tf.sub(original[i]!, tf.mul(d, xi)));
         }),
       );
@@ -105,9 +141,10 @@ describe('second-order architecture gradient (architect.py)', () => {
       directErrors.push(Math.abs(fd - dot(direct, v)) / Math.abs(fd));
     }
     console.log(`hypergradient relative errors: second order ${errors.map((e) => e.toExponential(2)).join(', ')}; first-order term alone ${directErrors.map((e) => e.toExponential(2)).join(', ')}`);
-    // Bound: 5 % along each direction (float32 losses, central differences with h = 1e-2 in α
-    // and ε = 0.01/‖v‖ in w); the first-order term alone is farther off.
-    for (const e of errors) expect(e).toBeLessThan(0.05);
+    // Measured: 0.09–0.8 % along the gradient and two random directions (float32, central
+    // differences with h = 1e-2 in α, the reference ε = 0.01/‖v‖ in w); the first-order term
+    // alone is 87–131 % off. Bound: 3 %.
+    for (const e of errors) expect(e).toBeLessThan(0.03);
     expect(Math.max(...directErrors)).toBeGreaterThan(Math.max(...errors));
     tf.dispose([original, alpha0]);
     sgd.dispose();

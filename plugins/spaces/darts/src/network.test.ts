@@ -20,15 +20,23 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-describe('DARTS ops: gradients (finite differences, ε = 3e-3, float32, error/(1+|g|) < 2e-2)', () => {
+/**
+ * Finite differences (ε = 3e-4, float32) against autograd, 8 input + 8 parameter probes per op.
+ * A ReLU after a BatchNorm sees every element move when one weight moves, so a few central
+ * differences may straddle a kink: require ≥ 80 % of probes within 2e-2 (error/(1+|g|)) and a
+ * median below 5e-3 — a wrong gradient fails nearly every probe.
+ */
+describe('DARTS ops: gradients (finite differences)', () => {
   const rng = new Rng('darts-ops');
   for (const op of DARTS_OPS) {
     for (const stride of [1, 2]) {
       if (op === 'none') continue; // constant zeros: no gradient to check
       it(`${op} stride ${stride}`, () => {
         const m = makeDartsOp(op, 4, stride, rng);
-        const r = checkGradients(m, [2, 6, 6, 4], rng.split(`${op}/${stride}`), { probes: 4 });
-        expect(r.worstError).toBeLessThan(2e-2);
+        const r = checkGradients(m, [2, 6, 6, 4], rng.split(`${op}/${stride}`), { probes: 8, eps: 3e-4 });
+        const sorted = [...r.errors].sort((a, b) => a - b);
+        expect(sorted.filter((e) => e < 2e-2).length / sorted.length).toBeGreaterThanOrEqual(0.8);
+        expect(sorted[Math.floor(sorted.length / 2)]!).toBeLessThan(5e-3);
         m.dispose();
       });
     }

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, Rng, type Dataset, type DatasetSplit, type ImageSet, type SearchContext } from '@naslab/core';
+import { builtinCpuBackend } from '@naslab/engine';
+import { createDartsSpace, formatGenotype, validateGenotype, type Genotype } from '@naslab/space-darts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import plugin, { dartsOptions } from './index.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tf.enableProdMode();
+});
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+/** A few 8×8 grey images of 3 classes (a bright quadrant per class plus noise). */
+export function syntheticDataset(perSplit = 4): Dataset {
+  const make = (split: DatasetSplit): ImageSet => {
+    const r = new Rng(`synthetic/${split}`);
+    const pixels = new Uint8Array(perSplit * 64);
+    const labels = new Uint8Array(perSplit);
+    for (let i = 0; i < perSplit; i++) {
+      const label = i % 3;
+      labels[i] = label;
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 8; x++) {
+          const bright = (label === 0 && y < 4) || (label === 1 && x < 4) || (label === 2 && x >= 4 && y >= 4);
+          pixels[i * 64 + y * 8 + x] = Math.min(255, (bright ? 180 : 40) + r.int(60));
+        }
+    }
+    return { pixels, labels, count: perSplit, shape: [8, 8, 1] };
+  };
+  return {
+    info: {
+      name: 'synthetic',
+      classes: 3,
+      shape: [8, 8, 1],
+      mean: [0.4],
+      std: [0.3],
+      sizes: { train: 2 * perSplit, test: perSplit, 'search-train': perSplit, 'search-valid': perSplit },
+    },
+    load: async (split) => make(split),
+  };
+}
+
+export async function searchContext(seed: number, extra: Partial<SearchContext<Genotype>> = {}): Promise<SearchContext<Genotype>> {
+  const dir = await mkdtemp(join(tmpdir(), 'naslab-darts-'));
+  dirs.push(dir);
+  return {
+    space: createDartsSpace(),
+    dataset: syntheticDataset(),
+    rng: new Rng(seed),
+    seed,
+    logger: createLogger({ level: 'error' } as never),
+    signal: new AbortController().signal,
+    checkpointDir: dir,
+    threads: 1,
+    backends: [builtinCpuBackend],
+    recordMetric: () => {},
+    ...extra,
+  };
+}
+
+const tinyOptions = dartsOptions.parse({ epochs: 2, batchSize: 4, channels: 2, cells: 3 });
+
+
+const strip = (h: unknown) => (h as { epochs: Array<Record<string, unknown>> }).epochs.map(({ seconds: _s, ...rest }) => rest);
+
+describe('DARTS search (tiny, synthetic; 1 step per epoch on the cpu backend)', () => {
+  it('returns a valid genotype with history and cost; a run killed after epoch 1 resumes to the identical result (deterministic)', async () => {
+    const method = await plugin.create({ options: tinyOptions, label: 'darts', resolve: () => undefined as never });
+    const full = await method.search(await searchContext(1));
+    expect(full.architectures).toHaveLength(1);
+    const g = full.architectures[0]!;
+    validateGenotype(g);
+    expect([...g.normal, ...g.reduce].some(([op]) => op === 'none')).toBe(false);
+    const history = full.history as {
+      initialAlphas: { normal: number[][] };
+      epochs: Array<{ alphas: { normal: number[][] }; trainAccuracy: number; validAccuracy: number; genotype: string }>;
+    };
+    expect(history.epochs).toHaveLength(2);
+    expect(history.epochs[1]!.alphas.normal).toHaveLength(14);
+    expect(history.epochs[1]!.alphas.normal[0]!.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
+    expect(history.epochs[1]!.alphas.normal).not.toEqual(history.initialAlphas.normal);
+    expect(history.epochs[1]!.genotype).toBe(formatGenotype(g));
+    expect(full.cost?.epochs).toBe(2);
+    expect(full.cost!.wallSeconds).toBeGreaterThan(0);
+    expect(plugin.outputs!(tinyOptions)).toBe(1);
+
+    const abort = new AbortController();
+    const ctx = await searchContext(1, { signal: abort.signal, recordMetric: () => abort.abort(new Error('killed')) });
+    await expect(method.search(ctx)).rejects.toThrow('killed');
+    const resumed = await method.search({ ...ctx, signal: new AbortController().signal, recordMetric: () => {} });
+    expect(formatGenotype(resumed.architectures[0]!)).toBe(formatGenotype(g));
+    expect(strip(resumed.history)).toEqual(strip(full.history));
+  });
+
+  it('second order runs end to end', async () => {
+    const method = await plugin.create({ options: { ...tinyOptions, epochs: 1, order: 2 }, label: 'darts', resolve: () => undefined as never });
+    const r = await method.search(await searchContext(3));
+    validateGenotype(r.architectures[0]!);
+  });
+
+  it('validates options with the reference defaults', () => {
+    expect(() => dartsOptions.parse({ order: 3 })).toThrow();
+    const d = dartsOptions.parse({});
+    expect([d.epochs, d.batchSize, d.channels, d.cells, d.order, d.learningRate, d.archLearningRate]).toEqual([50, 64, 16, 8, 1, 0.025, 3e-4]);
+  });
+});
