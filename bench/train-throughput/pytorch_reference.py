@@ -5,6 +5,7 @@ clipping + SGD(momentum, weight decay). Prints one JSON line. Run with /usr/bin/
 (Debian's python3-torch); the thread count is set explicitly."""
 import argparse
 import json
+import os
 import resource
 import time
 
@@ -139,7 +140,7 @@ def main():
         'imagesPerSecond': a.batch * a.steps / seconds,
         'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         'params': sum(q.numel() for q in net.parameters()),
-        'note': f'torch {torch.__version__}, {a.threads} threads',
+        'note': f'torch {torch.__version__}, {a.threads} threads, OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY", "default")}',
     }))
 
 

@@ -23,7 +23,7 @@ const opt = (name, fallback) => {
 };
 
 const ALL = ['libtorch', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
-const DEFAULT_STEPS = { libtorch: 10, 'tfjs-node-gpu': 10, 'tfjs-node': 10, wasm: 3, cpu: 1 };
+const DEFAULT_STEPS = { libtorch: 3, 'tfjs-node-gpu': 10, 'tfjs-node': 10, wasm: 3, cpu: 1 };
 const GENOTYPE_CHANNELS = 16;
 const CELLS = 8;
 
@@ -40,16 +40,32 @@ async function main() {
     const [k, v] = kv.split('=');
     steps[k] = Number(v);
   }
+  const childTimeout = Number(opt('child-timeout', '1200')) * 1000;
   const rows = [];
   for (const name of backends) {
-    const b = name === 'cpu' ? cpuBatch : batch;
-    process.stderr.write(`… ${name} (batch ${b}, ${steps[name] ?? 3} timed steps)\n`);
-    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', name, String(b), String(steps[name] ?? 3), String(threads)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
-    const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-    rows.push(line ? JSON.parse(line) : { backend: name, error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}` });
+    let b = name === 'cpu' ? cpuBatch : batch;
+    let note = '';
+    for (;;) {
+      process.stderr.write(`… ${name} (batch ${b}, ${steps[name] ?? 3} timed steps)\n`);
+      const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', name, String(b), String(steps[name] ?? 3), String(threads)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+        timeout: childTimeout,
+      });
+      const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      const row = line
+        ? JSON.parse(line)
+        : { backend: name, error: r.error?.code === 'ETIMEDOUT' ? `no result within ${childTimeout / 1000} s` : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}` };
+      // The wasm32 heap is 4 GB: when a batch overflows it, measure at half the batch.
+      if (row.error && /Aborted|memory/i.test(row.error) && b > 8) {
+        note += `batch ${b}: ${row.error.split(' (')[0]}; `;
+        b = b / 2;
+        continue;
+      }
+      if (note) row.note = `${note}${row.note ?? ''}`;
+      rows.push(row);
+      break;
+    }
   }
   if (!args.includes('--no-pytorch')) rows.push(pytorch(batch, threads, Number(opt('pytorch-steps', '10'))));
   const torch = rows.find((r) => r.backend === 'pytorch' && r.imagesPerSecond);
@@ -71,6 +87,8 @@ function pytorch(batch, threads, steps) {
   const script = join(here, 'pytorch_reference.py');
   const r = spawnSync('/usr/bin/python3', [script, '--batch', String(batch), '--threads', String(threads), '--steps', String(steps), '--channels', String(GENOTYPE_CHANNELS), '--cells', String(CELLS)], {
     encoding: 'utf8',
+    // GNU OpenMP's default busy-waiting collapses (≈ 25× slower measured) when the cores are shared.
+    env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
   });
   const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (!line) return { backend: 'pytorch', error: `python: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' | ')} (apt-get install -y python3-torch)` };

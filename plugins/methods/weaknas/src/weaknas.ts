@@ -81,41 +81,39 @@ export async function runWeakNas<A>(
   const d = space.encodingLength(o.encoding);
   const features = new Float32Array(n * d);
   for (let i = 0; i < n; i++) space.encodeInto(space.atIndex(i), features, i * d, o.encoding);
-  {
-    for (let iteration = 1; !budget.exhausted; iteration++) {
-      const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
-      const sd = Math.sqrt(targets.reduce((a, b) => a + (b - mean) ** 2, 0) / targets.length) || 1;
-      const x = new Float32Array(rows.length * d);
-      rows.forEach((row, k) => x.set(features.subarray(row * d, row * d + d), k * d));
-      const y = Float32Array.from(targets, (t) => (t - mean) / sd);
+  for (let iteration = 1; !budget.exhausted; iteration++) {
+    const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
+    const sd = Math.sqrt(targets.reduce((a, b) => a + (b - mean) ** 2, 0) / targets.length) || 1;
+    const x = new Float32Array(rows.length * d);
+    rows.forEach((row, k) => x.set(features.subarray(row * d, row * d + d), k * d));
+    const y = Float32Array.from(targets, (t) => (t - mean) / sd);
 
-      const predicted = new Float64Array(n);
-      const epochs: number[] = [];
-      for (let e = 0; e < o.ensemble; e++) {
-        const mlp = new MlpRegressor(tf, d, o, rng.split(`mlp/${iteration}/${e}`));
-        try {
-          epochs.push(mlp.fit(x, y));
-          const p = mlp.predictRows(features, n);
-          for (let i = 0; i < n; i++) predicted[i]! += p[i]! / o.ensemble;
-        } finally {
-          mlp.dispose();
-        }
+    const predicted = new Float64Array(n);
+    const epochs: number[] = [];
+    for (let e = 0; e < o.ensemble; e++) {
+      const mlp = new MlpRegressor(tf, d, o, rng.split(`mlp/${iteration}/${e}`));
+      try {
+        epochs.push(mlp.fit(x, y));
+        const p = mlp.predictRows(features, n);
+        for (let i = 0; i < n; i++) predicted[i]! += p[i]! / o.ensemble;
+      } finally {
+        mlp.dispose();
       }
-
-      const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
-      const fresh = ranked.slice(0, o.topK).filter((i) => !queried[i]);
-      const m = Math.min(o.samplesPerIteration, budget.remaining);
-      let picks: number[];
-      if (fresh.length >= m) {
-        const pickRng = rng.split(`pick/${iteration}`);
-        picks = pickRng.sampleWithoutReplacement(fresh.length, m).map((k) => fresh[k]!);
-      } else {
-        picks = ranked.filter((i) => !queried[i]).slice(0, m);
-      }
-      onIteration?.({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
-      if (picks.length === 0) return 'space-exhausted';
-      for (const i of picks) await query(space.atIndex(i));
     }
+
+    const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
+    const fresh = ranked.slice(0, o.topK).filter((i) => !queried[i]);
+    const m = Math.min(o.samplesPerIteration, budget.remaining);
+    let picks: number[];
+    if (fresh.length >= m) {
+      const pickRng = rng.split(`pick/${iteration}`);
+      picks = pickRng.sampleWithoutReplacement(fresh.length, m).map((k) => fresh[k]!);
+    } else {
+      picks = ranked.filter((i) => !queried[i]).slice(0, m);
+    }
+    onIteration?.({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
+    if (picks.length === 0) return 'space-exhausted';
+    for (const i of picks) await query(space.atIndex(i));
   }
   return 'budget';
 }
