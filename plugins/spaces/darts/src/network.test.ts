@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, createLogger, type Dataset, type ImageSet, type TrainingProtocol } from '@naslab/core';
-import { checkGradients, countParameters, trainFromScratch, builtinCpuBackend, Module, type EdgeInfo } from '@naslab/engine';
+import { checkGradients, countFlops, countParameters, trainFromScratch, builtinCpuBackend, Module, type EdgeInfo } from '@naslab/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DARTS_OPS, DARTS_V2, type Genotype } from './genotype.js';
 import { sampleGenotype } from './sampling.js';
@@ -72,6 +72,13 @@ describe('network assembly', () => {
       }
     }
   });
+
+  it('DARTS V2 at C=36, L=20 on 32×32: 3,349,342 parameters built and 528.4 M multiply-adds (the published ≈ 528 M)', () => {
+    const net = buildDartsNetwork(DARTS_V2, { channels: 36, cells: 20, classes: 10, inputShape: [32, 32, 3], rng: new Rng('v2') });
+    expect(countParameters(net)).toBe(3_349_342);
+    expect(countFlops(net, [32, 32, 3])).toBe(528_359_040);
+    net.dispose();
+  }, 120_000);
 
   it('runs NetworkCIFAR: reductions at L/3 and 2L/3 with channel doubling, cell shapes as declared', () => {
     const net = buildDartsNetwork(DARTS_V2, { ...small, rng: new Rng('shape') });
