@@ -28,6 +28,7 @@ const threads = Number(opt('threads', '2'));
 const steps = Number(opt('steps', '2'));
 const top = Number(opt('top', '40'));
 const size = Number(opt('size', '32'));
+const poolMiB = opt('pool', undefined);
 
 const tf = await import('@tensorflow/tfjs');
 const { Rng } = await import('@naslab/core');
@@ -36,7 +37,7 @@ const lt = await import('@naslab/backend-libtorch');
 const { buildDartsNetwork } = await import(join(root, 'plugins/spaces/darts/dist/network.js'));
 const { DARTS_V2 } = await import(join(root, 'plugins/spaces/darts/dist/genotype.js'));
 
-lt.registerLibtorchBackend({ threads, profile: true });
+lt.registerLibtorchBackend({ threads, profile: true, ...(poolMiB !== undefined ? { poolMiB: Number(poolMiB) } : {}) });
 await tf.setBackend('libtorch');
 tf.enableProdMode();
 

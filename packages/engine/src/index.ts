@@ -16,3 +16,4 @@ export {
   type TrainStepSetup,
 } from './train.js';
 export * from './gradcheck.js';
+export * from './fused.js';

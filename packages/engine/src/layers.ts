@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@naslab/core';
+import { fusedBatchNormTraining, relu } from './fused.js';
 import { Module, Sequential, type ForwardContext } from './module.js';
 
 /** PyTorch's default init for conv/linear: kaiming_uniform(a=√5) = U(±1/√fan_in). */
@@ -137,10 +138,19 @@ export class BatchNorm extends Module {
   forward(input: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     let mean: tf.Tensor;
     let variance: tf.Tensor;
+    // Backends with a fused batch-norm kernel pair (libtorch) run the same maths in two passes.
+    const fused = ctx.training
+      ? fusedBatchNormTraining(input, this.gamma ?? tf.ones([this.channels]), this.beta ?? tf.zeros([this.channels]), this.eps)
+      : undefined;
     if (ctx.training) {
-      const m = tf.moments(input, [0, 1, 2]);
-      mean = m.mean;
-      variance = m.variance;
+      if (fused) {
+        mean = fused.mean;
+        variance = fused.variance;
+      } else {
+        const m = tf.moments(input, [0, 1, 2]);
+        mean = m.mean;
+        variance = m.variance;
+      }
       const n = input.size / this.channels;
       const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
       // A variable's assign keeps the new value alive past the step's tidy.
@@ -154,6 +164,7 @@ export class BatchNorm extends Module {
       mean = this.runningMean;
       variance = this.runningVar;
     }
+    if (fused) return fused.y;
     let y = tf.mul(tf.sub(input, mean), tf.rsqrt(tf.add(variance, this.eps)));
     if (this.gamma && this.beta) y = tf.add(tf.mul(y, this.gamma), this.beta);
     return y;
@@ -162,7 +173,7 @@ export class BatchNorm extends Module {
 
 export class ReLU extends Module {
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
-    return tf.relu(x);
+    return relu(x);
   }
 }
 
@@ -322,7 +333,7 @@ export class FactorizedReduce extends Module {
     this.bn = this.child('bn', new BatchNorm(cOut, { affine }));
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const r = tf.relu(x) as tf.Tensor4D;
+    const r = relu(x) as tf.Tensor4D;
     // tf.slice has a gradient (stridedSlice has none).
     const shifted = tf.slice(r, [0, 1, 1, 0], [-1, -1, -1, -1]);
     const y = tf.concat([this.conv1.forward(r, ctx), this.conv2.forward(shifted, ctx)], 3);

@@ -19,6 +19,8 @@
 #endif
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -348,6 +350,88 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   });
 }
 
+// Training-mode batch norm over every axis but the last (NHWC: over N, H, W), fused: one pass for
+// the batch statistics, one for the output. x of any rank is seen as channels-last [1, C, M, 1],
+// which ATen's channels-last batch-norm kernels handle.
+// Args: (x, xShape, scale|null, offset|null, eps, out(y), outMean, outVariance (biased))
+at::Tensor channelsLastView(const Napi::Value& v, const Shape& shape, const char* what) {
+  float* p = f32ptr(v, numelOf(shape), what);
+  const int64_t C = shape.empty() ? 1 : shape.back();
+  const int64_t M = C == 0 ? 0 : numelOf(shape) / C;
+  return at::from_blob(p, {1, C, M, 1}, {M * C, 1, C, C}, kF32);
+}
+
+at::Tensor vecView(const Napi::Value& v, int64_t n, const char* what) { return at::from_blob(f32ptr(v, n, what), {n}, kF32); }
+
+Napi::Value BatchNormTraining(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Shape xs = toShape(info[1]);
+    at::Tensor x = channelsLastView(info[0], xs, "x");
+    const int64_t C = x.size(1);
+    const double eps = info[4].As<Napi::Number>().DoubleValue();
+    at::Tensor y = channelsLastView(info[5], xs, "out");
+    at::Tensor mean = vecView(info[6], C, "mean"), var = vecView(info[7], C, "variance");
+    // Biased batch variance (ATen's Var transform), without touching running statistics.
+    auto stats = at::batch_norm_update_stats(x, c10::nullopt, c10::nullopt, 0.0);
+    mean.copy_(std::get<0>(stats));
+    var.copy_(std::get<1>(stats));
+    // y = x * a + b per channel, a = scale / sqrt(var + eps), b = offset - mean * a.
+    at::Tensor a = at::rsqrt(var + eps);
+    if (!info[2].IsNull() && !info[2].IsUndefined()) a = a * vecView(info[2], C, "scale");
+    at::Tensor b = -mean * a;
+    if (!info[3].IsNull() && !info[3].IsUndefined()) b = b + vecView(info[3], C, "offset");
+    at::addcmul_out(y, b.view({1, C, 1, 1}), x, a.view({1, C, 1, 1}));
+  });
+}
+
+// Gradient of BatchNormTraining with respect to x, scale and offset (the batch statistics' own
+// gradients included, as autograd through mean and variance would give).
+// Args: (dy, x, xShape, mean, variance, scale|null, eps, out(dx), outDScale|null, outDOffset|null)
+Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Shape xs = toShape(info[2]);
+    at::Tensor dy = channelsLastView(info[0], xs, "dy");
+    at::Tensor x = channelsLastView(info[1], xs, "x");
+    const int64_t C = x.size(1);
+    at::Tensor mean = vecView(info[3], C, "mean"), var = vecView(info[4], C, "variance");
+    const bool hasScale = !info[5].IsNull() && !info[5].IsUndefined();
+    at::Tensor scale = hasScale ? vecView(info[5], C, "scale") : at::Tensor();
+    const double eps = info[6].As<Napi::Number>().DoubleValue();
+    at::Tensor dx = channelsLastView(info[7], xs, "dx");
+    const bool wantScale = !info[8].IsNull() && !info[8].IsUndefined();
+    const bool wantOffset = !info[9].IsNull() && !info[9].IsUndefined();
+    at::Tensor invstd = at::rsqrt(var + eps);
+    auto r = at::native_batch_norm_backward(dy, x, scale, c10::nullopt, c10::nullopt, mean, invstd, true, eps,
+                                            {true, wantScale && hasScale, wantOffset});
+    dx.copy_(std::get<0>(r));
+    if (wantScale) {
+      at::Tensor ds = vecView(info[8], C, "dscale");
+      // Without a scale ATen skips grad_weight: sum(dy * x_hat) per channel.
+      if (hasScale) ds.copy_(std::get<1>(r));
+      else ds.copy_(at::sum(dy * (x - mean.view({1, C, 1, 1})), {0, 2, 3}) * invstd);
+    }
+    if (wantOffset) vecView(info[9], C, "doffset").copy_(std::get<2>(r));
+  });
+}
+
+// Relu gradient from the Relu output: dy where y > 0, else 0 (NaN in y propagates, as tfjs'
+// dy * step(x)). One pass instead of Step + Multiply. Args: (dy, y, out, n)
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    int64_t n = info[3].As<Napi::Number>().Int64Value();
+    const float* dyp = f32ptr(info[0], n, "dy");
+    const float* yp = f32ptr(info[1], n, "y");
+    float* op = f32ptr(info[2], n, "out");
+    at::parallel_for(0, n, 16384, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        // No 0 * dy: multiplying tiny (denormal) gradients is microcode-slow on x86.
+        const float v = yp[i], d = dyp[i];
+        op[i] = v > 0.f ? d : (v != v ? v : (std::isfinite(d) ? 0.f : std::numeric_limits<float>::quiet_NaN()));
+      }
+    });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shape ops.
 
@@ -525,6 +609,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("batchNormTraining", Napi::Function::New(env, BatchNormTraining));
+  exports.Set("batchNormTrainingGrad", Napi::Function::New(env, BatchNormTrainingGrad));
+  exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
   exports.Set("batchMatMul", Napi::Function::New(env, BatchMatMul));
   exports.Set("concat", Napi::Function::New(env, Concat));
   exports.Set("slice", Napi::Function::New(env, Slice));

@@ -8,6 +8,8 @@ import vm from 'node:vm';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { BatchNorm, ReLU } from '@naslab/engine';
+
 import { kernelStats, poolStats, registerLibtorchBackend, setThreads } from './backend.js';
 import { loadAddon, probeNative } from './native.js';
 
@@ -375,6 +377,81 @@ if (!probe.available) {
       const st = kernelStats();
       for (const k of ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'MaxPoolGrad', 'AvgPoolGrad']) {
         expect(st[k].native, k).toBeGreaterThan(0);
+      }
+    });
+
+    it.each([true, false])("the engine's BatchNorm (affine %s) and ReLU use the fused kernels and agree with the cpu maths", async (affine) => {
+      const xs = rnd([8, 12, 12, 16], -2, 3);
+      const ws = rnd([8, 12, 12, 16]);
+      // Tiny gradients (denormal range) where y <= 0 must still give exact zeros.
+      for (let i = 0; i < ws.data.length; i += 7) ws.data[i] *= 1e-39;
+      const res: Record<string, Float32Array[]> = {};
+      for (const b of ['cpu', 'libtorch']) {
+        await tf.setBackend(b);
+        const before = { ...kernelStats() };
+        const bn = new BatchNorm(16, { affine });
+        const act = new ReLU();
+        const x = tf.variable(tf.tensor4d(xs.data, xs.shape as any), true, `fused_x_${b}_${affine}`);
+        const w = tf.tensor4d(ws.data, ws.shape as any);
+        const vars = [x, ...(affine ? [bn.gamma!, bn.beta!] : [])];
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(act.forward(bn.forward(x, { training: true })), w)) as tf.Scalar, vars);
+        res[b] = [value, ...vars.map((v) => grads[v.name]), bn.runningMean, bn.runningVar].map((t) => Float32Array.from(t.dataSync()));
+        if (b === 'libtorch') {
+          const st = kernelStats();
+          for (const k of ['NaslabBatchNormTraining', 'NaslabBatchNormTrainingGrad', 'NaslabReluGrad']) {
+            expect(st[k].native - (before[k]?.native ?? 0), k).toBe(1);
+          }
+        }
+        tf.dispose([value, ...Object.values(grads), x, w]);
+        bn.dispose();
+      }
+      for (let i = 0; i < res.cpu.length; i++) {
+        const a = res.cpu[i], c = res.libtorch[i];
+        let err = 0, scale = 0;
+        for (let j = 0; j < a.length; j++) {
+          err = Math.max(err, Math.abs(a[j] - c[j]));
+          scale = Math.max(scale, Math.abs(a[j]));
+        }
+        expect(err, `output ${i}: max abs err ${err}, magnitude ${scale}`).toBeLessThanOrEqual(1e-4 * Math.max(scale, 1e-3));
+      }
+    });
+
+    it('training steps through the fused kernels leave no tensor behind', async () => {
+      await tf.setBackend('libtorch');
+      const bn = new BatchNorm(16);
+      const x = tf.randomNormal([8, 12, 12, 16]);
+      const step = () =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => tf.sum(new ReLU().forward(bn.forward(x, { training: true }))) as tf.Scalar, [bn.gamma!, bn.beta!]);
+          bn.gamma!.assign(tf.sub(bn.gamma!, tf.mul(grads[bn.gamma!.name], 1e-3)));
+          return value;
+        }).dispose();
+      step();
+      const tensors = tf.memory().numTensors;
+      for (let i = 0; i < 30; i++) step();
+      expect(tf.memory().numTensors).toBe(tensors);
+      tf.dispose(x);
+      bn.dispose();
+    });
+
+    it('SplitV (the gradient of a channel concat) runs natively; along the batch axis it stays a JS view', async () => {
+      const x = rnd([8, 16, 16, 24]);
+      for (const [attrs, native] of [
+        [{ numOrSizeSplits: [8, 16], axis: 3 }, true],
+        [{ numOrSizeSplits: 3, axis: -1 }, true],
+        [{ numOrSizeSplits: [4, 4], axis: 0 }, false],
+      ] as const) {
+        const outs: Record<string, Float32Array[]> = {};
+        for (const b of ['cpu', 'libtorch']) {
+          await tf.setBackend(b);
+          const t = tf.tensor(x.data, x.shape);
+          const before = kernelStats().SplitV?.native ?? 0;
+          const parts = tf.engine().runKernel('SplitV', { x: t }, attrs as any) as tf.Tensor[];
+          if (b === 'libtorch') expect(kernelStats().SplitV.native - before).toBe(native ? 1 : 0);
+          outs[b] = parts.map((p) => Float32Array.from(p.dataSync()));
+          tf.dispose([t, ...parts]);
+        }
+        expect(outs.libtorch).toEqual(outs.cpu);
       }
     });
 

@@ -363,6 +363,35 @@ const slice: NativeImpl = (args, ctx) => {
   return out(args.backend, $size, o);
 };
 
+/**
+ * tf.split (the gradient of tf.concat on channels): the cpu kernel copies each non-contiguous piece
+ * element by element, which was 75 % of a DARTS training step before this kernel.
+ */
+const splitV = (args: KernelArgs, ctx: NativeContext): TensorInfo[] | null => {
+  const { addon, minElements } = ctx;
+  const { x } = named(args);
+  const { numOrSizeSplits, axis } = args.attrs as any;
+  const xv = f32(args.backend, x);
+  if (!xv || xv.length < minElements) return null;
+  const $axis = util.parseAxisParam(axis, x.shape as number[])[0];
+  const sizes = backend_util.prepareSplitSize(x as any, numOrSizeSplits, $axis) as number[];
+  const begin = new Array(x.shape.length).fill(0);
+  const first = [...x.shape];
+  first[$axis] = sizes[0];
+  // Pieces along a leading axis are zero-copy subarrays in the cpu kernel.
+  if (slice_util.isSliceContinous(x.shape as number[], begin, first)) return null;
+  const res: TensorInfo[] = [];
+  for (const s of sizes) {
+    const sz = [...x.shape];
+    sz[$axis] = s;
+    const o = ctx.alloc(size(sz));
+    if (o.length > 0) addon.slice(xv, x.shape, begin, sz, o);
+    res.push(out(args.backend, sz, o));
+    begin[$axis] += s;
+  }
+  return res;
+};
+
 const padV2: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
@@ -494,6 +523,97 @@ const batchToSpaceND: NativeImpl = (args, ctx) => {
   return out(args.backend, shape, o);
 };
 
+// --------------------------------------------------------------------------------------------
+// Fused training kernels that @naslab/engine uses when the active backend registers them (see the
+// engine's src/fused.ts for the contract). They have no cpu counterpart: the engine keeps its own
+// tfjs maths on other backends.
+
+/** Kernel names shared with @naslab/engine (src/fused.ts). */
+export const FUSED_KERNEL_NAMES = {
+  batchNormTraining: 'NaslabBatchNormTraining',
+  batchNormTrainingGrad: 'NaslabBatchNormTrainingGrad',
+  reluGrad: 'NaslabReluGrad',
+} as const;
+
+function required(backend: MathBackendCPU, t: TensorInfo | undefined, kernel: string, what: string): Float32Array {
+  const v = f32(backend, t);
+  if (!v) throw new Error(`${kernel}: ${what} must be a float32 tensor`);
+  return v;
+}
+
+function channelsOf(x: TensorInfo): number {
+  return x.shape.length === 0 ? 1 : x.shape[x.shape.length - 1];
+}
+
+/** Inputs {x, scale?, offset?}, attr varianceEpsilon → [y, mean, variance (biased)] over all axes but the last. */
+const batchNormTraining = (args: KernelArgs, ctx: NativeContext): TensorInfo[] => {
+  const name = FUSED_KERNEL_NAMES.batchNormTraining;
+  const { x, scale, offset } = named(args);
+  const { backend } = args;
+  const xv = required(backend, x, name, 'x');
+  const sv = scale ? required(backend, scale, name, 'scale') : null;
+  const ov = offset ? required(backend, offset, name, 'offset') : null;
+  const c = channelsOf(x);
+  const eps = Number((args.attrs as any)?.varianceEpsilon ?? 1e-5);
+  const y = ctx.alloc(xv.length);
+  const mean = new Float32Array(c);
+  const variance = new Float32Array(c);
+  ctx.addon.batchNormTraining(xv, x.shape, sv, ov, eps, y, mean, variance);
+  return [out(backend, [...x.shape], y), out(backend, [c], mean), out(backend, [c], variance)];
+};
+
+/** Inputs {dy, x, mean, variance, scale?}, attr varianceEpsilon → [dx, dscale, doffset]. */
+const batchNormTrainingGrad = (args: KernelArgs, ctx: NativeContext): TensorInfo[] => {
+  const name = FUSED_KERNEL_NAMES.batchNormTrainingGrad;
+  const { dy, x, mean, variance, scale } = named(args);
+  const { backend } = args;
+  const dyv = required(backend, dy, name, 'dy');
+  const xv = required(backend, x, name, 'x');
+  const mv = required(backend, mean, name, 'mean');
+  const vv = required(backend, variance, name, 'variance');
+  const sv = scale ? required(backend, scale, name, 'scale') : null;
+  const c = channelsOf(x);
+  const eps = Number((args.attrs as any)?.varianceEpsilon ?? 1e-5);
+  const dx = ctx.alloc(xv.length);
+  const dscale = new Float32Array(c);
+  const doffset = new Float32Array(c);
+  ctx.addon.batchNormTrainingGrad(dyv, xv, x.shape, mv, vv, sv, eps, dx, dscale, doffset);
+  return [out(backend, [...x.shape], dx), out(backend, [c], dscale), out(backend, [c], doffset)];
+};
+
+/** Inputs {dy, y} (y = relu(x)) → dy where y > 0, else 0. */
+const reluGrad = (args: KernelArgs, ctx: NativeContext): TensorInfo => {
+  const name = FUSED_KERNEL_NAMES.reluGrad;
+  const { dy, y } = named(args);
+  const dyv = required(args.backend, dy, name, 'dy');
+  const yv = required(args.backend, y, name, 'y');
+  if (dyv.length !== yv.length) throw new Error(`${name}: dy and y differ in size`);
+  const o = ctx.alloc(yv.length);
+  ctx.addon.reluGrad(dyv, yv, o, yv.length);
+  return out(args.backend, [...y.shape], o);
+};
+
+/** Kernel name → implementation, for the kernels only this backend has. */
+export const FUSED_KERNELS: Record<string, (args: KernelArgs, ctx: NativeContext) => TensorInfo | TensorInfo[]> = {
+  [FUSED_KERNEL_NAMES.batchNormTraining]: batchNormTraining,
+  [FUSED_KERNEL_NAMES.batchNormTrainingGrad]: batchNormTrainingGrad,
+  [FUSED_KERNEL_NAMES.reluGrad]: reluGrad,
+};
+
+/** Wraps a backend-only kernel to count its calls and time (always native). */
+export function timedNative(name: string, impl: (args: KernelArgs, ctx: NativeContext) => TensorInfo | TensorInfo[], ctx: NativeContext): KernelFunc {
+  let st = ctx.stats.get(name);
+  if (!st) ctx.stats.set(name, (st = { native: 0, js: 0, nativeMs: 0, jsMs: 0 }));
+  const stats = st;
+  return ((args: KernelArgs) => {
+    const t0 = performance.now();
+    const r = impl(args, ctx);
+    stats.native++;
+    stats.nativeMs += performance.now() - t0;
+    return r;
+  }) as unknown as KernelFunc;
+}
+
 /** Kernel name → native implementation. */
 export const NATIVE_KERNELS: Record<string, NativeImpl> = {
   Conv2D: conv2d,
@@ -534,6 +654,7 @@ export const NATIVE_KERNELS: Record<string, NativeImpl> = {
   BatchMatMul: batchMatMul,
   Concat: concat,
   Slice: slice,
+  SplitV: splitV as unknown as NativeImpl,
   PadV2: padV2,
   Tile: tile,
   Transpose: transpose,

@@ -20,6 +20,9 @@ export interface NativeAddon {
   reduce(op: number, x: F32, xs: Shape, axes: Shape, out: F32): void;
   softmax(x: F32, xs: Shape, out: F32): void;
   batchNorm(x: F32, xs: Shape, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, eps: number, out: F32): void;
+  batchNormTraining(x: F32, xs: Shape, scale: F32 | null, offset: F32 | null, eps: number, out: F32, mean: F32, variance: F32): void;
+  batchNormTrainingGrad(dy: F32, x: F32, xs: Shape, mean: F32, variance: F32, scale: F32 | null, eps: number, dx: F32, dscale: F32 | null, doffset: F32 | null): void;
+  reluGrad(dy: F32, y: F32, out: F32, n: number): void;
   batchMatMul(a: F32, as: Shape, b: F32, bs: Shape, transposeA: boolean, transposeB: boolean, out: F32, os: Shape): void;
   concat(xs: F32[], shapes: Shape[], axis: number, out: F32, os: Shape): void;
   slice(x: F32, xs: Shape, begin: Shape, size: Shape, out: F32): void;
