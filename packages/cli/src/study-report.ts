@@ -37,8 +37,23 @@ export function studyReportInput(study: Study, store: ResultStore, runs: StudyRu
           })),
         }
       : undefined;
+  // Query-based searches record the incumbent's test accuracy after every query.
+  const anytime: NonNullable<StudyReportInput['anytime']> = [];
+  for (const d of manifest.datasets) {
+    for (const m of manifest.methods) {
+      const curves: number[][] = [];
+      for (const job of study.jobs) {
+        if (job.kind !== 'search' || job.dataset !== d.label || job.method !== m.label) continue;
+        const history = (store.getJob(job.id)?.result as { history?: { trajectory?: { bestTest?: number }[] } } | undefined)?.history;
+        const curve = history?.trajectory?.map((t) => t.bestTest).filter((v): v is number => typeof v === 'number');
+        if (curve?.length) curves.push(curve);
+      }
+      if (curves.length) anytime.push({ dataset: d.label, method: m.label, curves });
+    }
+  }
   return {
     title: `naslab study ${manifest.name}`,
+    anytime,
     datasets: manifest.datasets.map((d) => d.label),
     runs: reportRuns,
     ablation,

@@ -154,16 +154,16 @@ export function curveSpec(study: CurveStudy, maxPoints = 150): TopLevelSpec {
   for (let e = 0; e < n; e += step) {
     const m = study.aggregate.mean[e];
     const s = Number.isFinite(study.aggregate.std[e]) ? study.aggregate.std[e] : 0;
-    mean.push({ epoch: e + 1, mean: m, lo: m - s, hi: m + s });
+    mean.push({ epoch: e + 1, mean: m, lo: study.band ? study.band.lo[e] : m - s, hi: study.band ? study.band.hi[e] : m + s });
   }
   const individual = (study.sample ?? []).flatMap((c, i) => {
     const pts: object[] = [];
     for (let e = 0; e < c.length; e += step) pts.push({ epoch: e + 1, accuracy: c[e], curve: i });
     return pts;
   });
-  const x = { field: 'epoch', type: 'quantitative', title: 'epoch' };
+  const x = { field: 'epoch', type: 'quantitative', title: study.xLabel ?? 'epoch' };
   return {
-    title: `${study.title}: mean test accuracy ± std`,
+    title: `${study.title}: mean test accuracy, ${study.band ? study.band.label : '± std'}`,
     width: 420,
     height: 240,
     layer: [

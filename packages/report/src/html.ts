@@ -62,6 +62,10 @@ export async function renderHtml(data: ReportData): Promise<string> {
       s.push(`<h2>${escapeHtml(g.title)}</h2>`, tableToHtml(groupTable(g)), await figure(groupSpec(g), `group-${i}`));
     }
   }
+  if (data.anytimeStudies?.length) {
+    s.push('<h2>Anytime performance</h2>', '<p>Test accuracy of the best architecture found so far (by the search metric) after each query.</p>');
+    for (const [i, c] of data.anytimeStudies.entries()) s.push(await figure(curveSpec(c), `anytime-${i}`));
+  }
   if (data.curveStudies?.length) {
     s.push('<h2>Training curves</h2>');
     for (const [i, c] of data.curveStudies.entries()) {

@@ -30,6 +30,10 @@ export interface RankStudy {
 export interface CurveStudy {
   title: string;
   aggregate: CurveAggregate;
+  /** Label of the x axis (default "epoch"; "queries" for anytime curves). */
+  xLabel?: string;
+  /** Shaded band instead of ±1 std (e.g. a 95 % confidence interval of the mean). */
+  band?: { lo: number[]; hi: number[]; label: string };
   /** A few individual curves to draw faintly (optional). */
   sample?: number[][];
   /** Kendall τ between the accuracy at each epoch and the final one (optional). */
@@ -63,5 +67,7 @@ export interface ReportData {
   ablation?: { title: string; table: AblationTable };
   rankStudies?: RankStudy[];
   curveStudies?: CurveStudy[];
+  /** Anytime performance of query-based searches: best test accuracy found vs queries. */
+  anytimeStudies?: CurveStudy[];
   groupStudies?: GroupStudy[];
 }

@@ -42,6 +42,8 @@ export interface StudyReportInput {
   datasets: Array<string | StudyDataset>;
   runs: StudyRun[];
   ablation?: StudyAblation;
+  /** Best-so-far test accuracy after each query, one curve per seed, per dataset × method. */
+  anytime?: Array<{ dataset: string; method: string; curves: number[][] }>;
   /** Statistics settings (ddof, resamples, permutations, seed, confidence). */
   options?: RiOptions & { curveScoring?: CurveScoring };
 }
@@ -104,5 +106,20 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
         }
       : {}),
     curveStudies,
+    anytimeStudies: (input.anytime ?? []).map((a) => anytimeStudy(a, ri.settings.ddof)),
+  };
+}
+
+/** Mean best-so-far curve over seeds with a normal-approximation 95 % CI of the mean. */
+function anytimeStudy(a: { dataset: string; method: string; curves: number[][] }, ddof: number): CurveStudy {
+  const aggregate = aggregateCurves(a.curves, ddof);
+  const counts = Array.from({ length: aggregate.epochs }, (_, q) => a.curves.filter((c) => q < c.length && Number.isFinite(c[q])).length);
+  const half = aggregate.std.map((s, q) => (counts[q] > 1 && Number.isFinite(s) ? (1.96 * s) / Math.sqrt(counts[q]) : 0));
+  return {
+    title: `${a.dataset} / ${a.method} (${a.curves.length} seeds)`,
+    aggregate,
+    xLabel: 'queries',
+    band: { lo: aggregate.mean.map((m, q) => m - half[q]), hi: aggregate.mean.map((m, q) => m + half[q]), label: '95% CI of the mean' },
+    sample: a.curves.slice(0, 12),
   };
 }

@@ -6,8 +6,16 @@ export function searchAccuracyOf(result: EvaluationResult): number {
   return typeof s === 'number' ? s : result.finalAccuracy;
 }
 
-/** How an algorithm evaluates an architecture: the accuracy (%) a search may see. */
-export type Evaluate<A> = (arch: A) => number | Promise<number>;
+/**
+ * How an algorithm evaluates an architecture: the accuracy (%) a search may see, or that and the
+ * test accuracy a report may show (never the search's business).
+ */
+export type Evaluate<A> = (arch: A) => number | Scored | Promise<number | Scored>;
+
+export interface Scored {
+  readonly accuracy: number;
+  readonly test?: number;
+}
 
 export interface QueryRecord {
   /** 1-based position in the query sequence. */
@@ -16,6 +24,8 @@ export interface QueryRecord {
   readonly accuracy: number;
   /** Best accuracy after this query. */
   readonly best: number;
+  /** Test accuracy of the best architecture after this query (anytime curves), when known. */
+  readonly bestTest?: number;
 }
 
 export type StopReason = 'budget' | 'space-exhausted';
@@ -33,6 +43,7 @@ export class QueryBudget<A> {
   readonly trajectory: QueryRecord[] = [];
   private bestArch: A | undefined;
   private bestAccuracy = Number.NEGATIVE_INFINITY;
+  private bestTest: number | undefined;
 
   constructor(
     readonly budget: number,
@@ -79,14 +90,23 @@ export class QueryBudget<A> {
     this.options.signal?.throwIfAborted();
     const key = this.keyOf(arch);
     if (!this.allowRepeats && this.seen.has(key)) throw new QueryBudgetError(`architecture ${key} was already queried`);
-    const accuracy = await this.evaluate(arch);
+    const scored = await this.evaluate(arch);
+    const accuracy = typeof scored === 'number' ? scored : scored.accuracy;
+    const test = typeof scored === 'number' ? undefined : scored.test;
     if (!Number.isFinite(accuracy)) throw new Error(`the benchmark gave no accuracy for ${key} (${accuracy})`);
     this.seen.set(key, accuracy);
     if (accuracy > this.bestAccuracy) {
       this.bestAccuracy = accuracy;
       this.bestArch = arch;
+      this.bestTest = test;
     }
-    this.trajectory.push({ query: this.trajectory.length + 1, arch: key, accuracy, best: this.bestAccuracy });
+    this.trajectory.push({
+      query: this.trajectory.length + 1,
+      arch: key,
+      accuracy,
+      best: this.bestAccuracy,
+      ...(this.bestTest !== undefined ? { bestTest: this.bestTest } : {}),
+    });
     return accuracy;
   }
 
@@ -125,7 +145,11 @@ export function budgetFor<A>(ctx: SearchContext<A>, queries: number, allowRepeat
   if (!query) {
     throw new Error(`${method} queries a tabular benchmark, but this study has none: add a \`benchmark:\` to the manifest`);
   }
-  return new QueryBudget<A>(queries, async (arch) => searchAccuracyOf(await query(arch)), (arch) => ctx.space.format(arch), {
+  const scored = async (arch: A): Promise<Scored> => {
+    const result = await query(arch);
+    return { accuracy: searchAccuracyOf(result), test: result.finalAccuracy };
+  };
+  return new QueryBudget<A>(queries, scored, (arch) => ctx.space.format(arch), {
     allowRepeats,
     signal: ctx.signal,
   });
