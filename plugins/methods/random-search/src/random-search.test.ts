@@ -133,3 +133,13 @@ describe('on the NB201 CIFAR-10 table', () => {
     expect(Math.abs(mean - expected)).toBeLessThan((4 * sd) / Math.sqrt(seeds));
   });
 });
+
+describe('QueryBudget anytime record', () => {
+  it('records the test accuracy of the incumbent (best by search accuracy), not the best test accuracy seen', async () => {
+    // search accuracy a, test accuracy 100 − a: the incumbent's test accuracy falls as search accuracy rises.
+    const budget = new QueryBudget(4, (a: number) => ({ accuracy: a, test: 100 - a }), String);
+    for (const a of [10, 30, 20, 40]) await budget.query(a);
+    expect(budget.trajectory.map((t) => t.best)).toEqual([10, 30, 30, 40]);
+    expect(budget.trajectory.map((t) => t.bestTest)).toEqual([90, 70, 70, 60]);
+  });
+});
