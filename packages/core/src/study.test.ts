@@ -72,3 +72,15 @@ describe('prepareStudy and runJob', () => {
     expect(outcome.error).toMatch(/gave up after 3 attempts/);
   });
 });
+
+describe('jobRng', () => {
+  it('gives train jobs of one architecture the same stream under every protocol, and distinct streams otherwise', async () => {
+    const { jobRng } = await import('./study.js');
+    const base = { dataset: 'd', method: 'm', seed: 0, spec: null } as const;
+    const t = (id: string, protocol: string, index: number) => ({ ...base, id, kind: 'train' as const, parents: ['s-1'], protocol, index });
+    const draw = (job: Parameters<typeof jobRng>[0]) => jobRng(job).uniform();
+    expect(draw(t('t-a', 'base', 0))).toBe(draw(t('t-b', 'base+cutout', 0)));
+    expect(draw(t('t-a', 'base', 0))).not.toBe(draw(t('t-c', 'base', 1)));
+    expect(draw({ ...base, id: 's-1', kind: 'search', parents: [] })).not.toBe(draw({ ...base, id: 's-2', kind: 'search', parents: [] }));
+  });
+});

@@ -184,8 +184,7 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
     job,
     studyName: study.manifest.name,
     seed: job.seed,
-    // The stream depends on what the job computes (its id), never on scheduling order.
-    rng: new Rng(`${job.kind}/${job.id}`),
+    rng: jobRng(job),
     logger,
     store,
     signal: controller.signal,
@@ -328,6 +327,16 @@ async function executeJob(
   const r = await benchmark.query(arch, archText, { dataset: job.dataset });
   const out: EvaluateJobResult = { ...r, arch: archText };
   return { result: out as unknown as Json };
+}
+
+/**
+ * A job's random stream. It depends on what the job computes, never on scheduling order. Train
+ * jobs of one architecture share their stream across protocols (same initial weights, same batch
+ * order), so an ablation's differences are the protocols', not the seeds'.
+ */
+export function jobRng(job: PlannedJob): Rng {
+  if (job.kind === 'train') return new Rng(`train/${job.parents[0]}/${job.index ?? 0}`);
+  return new Rng(`${job.kind}/${job.id}`);
 }
 
 /** Stands in for a dataset in a look-up study: methods that query the benchmark never load data. */
