@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
 import type { ResultStore, Study } from '@naslab/core';
-import { buildStudyReport, writeReport, type StudyReportInput, type StudyRun as ReportRun } from '@naslab/report';
+import { ablationTableView, buildStudyReport, tableToMarkdown, writeReport, type StudyReportInput, type StudyRun as ReportRun } from '@naslab/report';
 import { collectRuns, type StudyRun } from './results.js';
 
 /**
@@ -68,8 +68,13 @@ export function riTable(input: StudyReportInput): string | undefined {
 }
 
 /** Write the study's HTML/Markdown/CSV report into `<store>/reports/<study>/`; returns the HTML path. */
-export async function writeStudyReport(study: Study, store: ResultStore, input: StudyReportInput = studyReportInput(study, store)): Promise<{ html: string; warnings: string[] }> {
+export async function writeStudyReport(
+  study: Study,
+  store: ResultStore,
+  input: StudyReportInput = studyReportInput(study, store),
+): Promise<{ html: string; warnings: string[]; ablation?: string }> {
   const data = buildStudyReport(input);
   const written = await writeReport(join(store.location, 'reports', study.manifest.name), data);
-  return { html: written.html, warnings: data.warnings };
+  const ablation = ablationTableView(data);
+  return { html: written.html, warnings: data.warnings, ablation: ablation ? `${ablation.caption}\n${tableToMarkdown(ablation)}` : undefined };
 }

@@ -10,7 +10,7 @@ export {
   tauByEpochSpec,
 } from './charts.js';
 export { renderHtml } from './html.js';
-export { allTables, reportCsvFiles, reportToMarkdown, tableToHtml, tableToMarkdown, type Table } from './tables.js';
+export { ablationTableView, allTables, reportCsvFiles, reportToMarkdown, tableToHtml, tableToMarkdown, type Table } from './tables.js';
 export { writeReport, type WrittenReport } from './write-report.js';
 export { paperReanalysis, PAPER_ALIASES, type PaperReanalysisOptions } from './paper-reanalysis.js';
 export { buildStudyReport, type StudyAblation, type StudyDataset, type StudyReportInput, type StudyRun } from './study-report.js';

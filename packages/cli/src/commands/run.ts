@@ -53,6 +53,7 @@ const command: CommandModule<object, RunArgs> = {
         const table = riTable(input);
         if (table) process.stdout.write(`\nRelative improvement over ${study.manifest.baseline} (bootstrap 95% CI; Welch and permutation p-values)\n${table}\n`);
         const report = await writeStudyReport(study, store, input);
+        if (report.ablation) process.stdout.write(`\n${report.ablation}\n`);
         for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(`\nreport: ${report.html}\n`);
       }
