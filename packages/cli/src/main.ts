@@ -28,6 +28,12 @@ async function main(argv: string[]) {
 
 class UsageError extends Error {}
 
+// `naslab plan … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(hideBin(process.argv)).catch((e: unknown) => {
   if (e instanceof InputError) {
     process.stderr.write(`error: ${e.message.split('\n').join('\nerror: ')}\n`);
