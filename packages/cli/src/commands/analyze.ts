@@ -7,10 +7,12 @@ import {
   type OutputFormat,
   type RunRecord,
 } from '@naslab/analysis';
+import { InputError } from '@naslab/core';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 
 interface AnalyzeArgs {
   results: string[];
+  alias?: string[];
   format: OutputFormat;
   out?: string;
   dataset?: string;
@@ -33,7 +35,7 @@ export async function runAnalyze(args: Omit<AnalyzeArgs, 'out'>): Promise<{ text
     const text = await readFile(file, 'utf8');
     // A paper-layout file holds one dataset: named by --dataset, else by the file name.
     const dataset = args.dataset ?? basename(file, extname(file));
-    const imp = importResults(text, dataset);
+    const imp = importResults(text, dataset, { aliases: parseAliases(args.alias ?? []) });
     records.push(...imp.records);
     warnings.push(...imp.warnings.map((w) => `${basename(file)}: ${w}`));
   }
@@ -48,6 +50,17 @@ export async function runAnalyze(args: Omit<AnalyzeArgs, 'out'>): Promise<{ text
   return { text: formatRiAnalysis(analysis, args.format), warnings: analysis.warnings };
 }
 
+/** `FROM=TO` pairs → alias map; malformed pairs are bad input. */
+function parseAliases(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const [from, to, ...rest] = pair.split('=');
+    if (!from || !to || rest.length) throw new InputError({ file: '--alias', message: `"${pair}" is not FROM=TO` });
+    out[from] = to;
+  }
+  return out;
+}
+
 const command: CommandModule<object, AnalyzeArgs> = {
   command: 'analyze',
   describe: 'Relative improvement over random sampling, with bootstrap CI, Welch and permutation tests, from result CSVs',
@@ -58,6 +71,11 @@ const command: CommandModule<object, AnalyzeArgs> = {
         array: true,
         demandOption: true,
         describe: 'Result CSV(s): paper layout (Random X, X columns; one row per run) or long format (dataset,method,kind,run,accuracy)',
+      })
+      .option('alias', {
+        type: 'string',
+        array: true,
+        describe: 'Read a paper-layout method column under another name, FROM=TO (e.g. MANAS-LS=MANAS to pair it with "Random MANAS")',
       })
       .option('format', { choices: ['csv', 'json', 'md'] as const, default: 'md' as OutputFormat, describe: 'Output format' })
       .option('out', { type: 'string', describe: 'Write to this file instead of stdout' })
