@@ -347,7 +347,7 @@ export function zodProblems(
           file: source.file,
           ...locateKey(source as Source, path, key),
           path: formatPath([...path, key]),
-          message: `unknown field "${key}"${suggest(key, knownKeys(source.raw, path))}`,
+          message: `unknown field "${key}"${suggest(key, knownKeys(path))}`,
         });
       }
       continue;
@@ -375,7 +375,8 @@ function typeName(v: unknown): string {
   return typeof v === 'object' ? 'object' : `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function valueAt(raw: unknown, path: (string | number)[]): unknown {
+/** The value at a field path of a raw (parsed, unvalidated) manifest. */
+export function valueAt(raw: unknown, path: readonly (string | number)[]): unknown {
   let v: unknown = raw;
   for (const k of path) {
     if (v && typeof v === 'object') v = (v as Record<string | number, unknown>)[k];
@@ -387,11 +388,10 @@ function valueAt(raw: unknown, path: (string | number)[]): unknown {
 const topLevelKeys = Object.keys(manifestSchema.shape);
 const protocolKeys = Object.keys(protocolSchema.shape);
 const ablationKeys = Object.keys(ablationSchema.shape);
-function knownKeys(raw: unknown, path: (string | number)[]): string[] {
+function knownKeys(path: (string | number)[]): string[] {
   if (path.length === 0) return topLevelKeys;
   if (path.length === 1 && path[0] === 'protocol') return protocolKeys;
   if (path.length === 1 && path[0] === 'ablation') return ablationKeys;
-  void raw;
   return ['id', 'name', 'options'];
 }
 

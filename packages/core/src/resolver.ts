@@ -5,7 +5,7 @@ import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { PluginKind } from './contracts.js';
 import { formatPath, InputError, PluginError, type InputProblem } from './errors.js';
 import type { Manifest, PluginRef } from './manifest.js';
-import { zodProblems } from './manifest.js';
+import { valueAt, zodProblems } from './manifest.js';
 import {
   isPluginDefinition,
   majorVersion,
@@ -155,7 +155,7 @@ export class PluginHost {
       const parsed = schema.safeParse(ref.options);
       if (!parsed.success) {
         const src = manifest ?? { file: '(manifest)', locate: () => ({}), raw: undefined };
-        const optionsPath = typeof (valueAtPath(src.raw, ref.path)) === 'string' ? ref.path : [...ref.path, 'options'];
+        const optionsPath = typeof valueAt(src.raw, ref.path) === 'string' ? ref.path : [...ref.path, 'options'];
         throw new InputError(
           zodProblems(parsed.error.issues, { file: src.file, raw: src.raw, locate: src.locate }, optionsPath).map((p) => ({
             ...p,
@@ -198,13 +198,4 @@ export class PluginHost {
   instantiate<K extends PluginKind>(jobContainer: DependencyContainer, kind: K, label: string): Promise<PluginInstances[K]> {
     return jobContainer.resolve(this.get(kind, label).token);
   }
-}
-
-function valueAtPath(raw: unknown, path: (string | number)[]): unknown {
-  let v: unknown = raw;
-  for (const k of path) {
-    if (v && typeof v === 'object') v = (v as Record<string | number, unknown>)[k];
-    else return undefined;
-  }
-  return v;
 }
