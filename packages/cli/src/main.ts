@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { ExitCode, InputError } from '@naslab/core';
+import { readFileSync } from 'node:fs';
+import { ExitCode, InputError, PLUGIN_API_VERSION } from '@naslab/core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
@@ -17,7 +18,7 @@ async function main(argv: string[]) {
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .help()
-    .version()
+    .version(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version} (plugin API ${PLUGIN_API_VERSION})`)
     .fail((msg, err) => {
       if (err) throw err;
       throw new UsageError(msg);
