@@ -38,8 +38,8 @@ export interface DartsNetworkSpec extends NetworkSpec {
 
 const STEM_MULTIPLIER = 3;
 
-/** `OPS[name](C, stride, affine=True)` of the reference. */
-export function makeDartsOp(name: DartsOp, channels: number, stride: number, rng: Rng): Module {
+/** `OPS[name](C, stride, affine)` of the reference (affine off in the search supernet). */
+export function makeDartsOp(name: DartsOp, channels: number, stride: number, rng: Rng, affine = true): Module {
   switch (name) {
     case 'none':
       return new Zero(stride);
@@ -48,15 +48,15 @@ export function makeDartsOp(name: DartsOp, channels: number, stride: number, rng
     case 'max_pool_3x3':
       return new MaxPool(3, stride, 1);
     case 'skip_connect':
-      return stride === 1 ? new Identity() : new FactorizedReduce(rng, channels, channels);
+      return stride === 1 ? new Identity() : new FactorizedReduce(rng, channels, channels, affine);
     case 'sep_conv_3x3':
-      return new SepConv(rng, channels, channels, 3, stride, 1);
+      return new SepConv(rng, channels, channels, 3, stride, 1, affine);
     case 'sep_conv_5x5':
-      return new SepConv(rng, channels, channels, 5, stride, 2);
+      return new SepConv(rng, channels, channels, 5, stride, 2, affine);
     case 'dil_conv_3x3':
-      return new DilConv(rng, channels, channels, 3, stride, 2, 2);
+      return new DilConv(rng, channels, channels, 3, stride, 2, 2, affine);
     case 'dil_conv_5x5':
-      return new DilConv(rng, channels, channels, 5, stride, 4, 2);
+      return new DilConv(rng, channels, channels, 5, stride, 4, 2, affine);
     default:
       throw new Error(`unknown DARTS op "${String(name)}"`);
   }

@@ -102,7 +102,7 @@ describe('supernet', () => {
     const net = tiny();
     expect(net.cells.map((c) => c.reduction)).toEqual([false, true, true]);
     expect(net.alphas.normal.shape).toEqual([14, 8]);
-    const a = net.alphas.normal.dataSync();
+    const a = Array.from(net.alphas.normal.dataSync());
     const std = Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
     expect(std).toBeGreaterThan(5e-4);
     expect(std).toBeLessThan(2e-3);

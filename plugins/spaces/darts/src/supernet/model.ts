@@ -10,19 +10,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  AvgPool,
   BatchNorm,
   Conv2d,
-  DilConv,
   FactorizedReduce,
   GlobalAvgPool,
-  Identity,
   Linear,
-  MaxPool,
   Module,
   Network,
   ReLUConvBN,
-  SepConv,
   Sequential,
   uniqueVariable,
   type CellInfo,
@@ -31,6 +26,7 @@ import {
   type ParameterInfo,
 } from '@naslab/engine';
 import type { Rng } from '@naslab/core';
+import { makeDartsOp } from '../network.js';
 import { DARTS_CELL_INPUTS, DARTS_NODES, DARTS_OPS, type CellName, type DartsOp, type Genotype } from '../genotype.js';
 import {
   defaultMaskState,
@@ -49,27 +45,9 @@ import {
 
 /** `OPS[name](C, stride, affine=False)`, pooling wrapped with an `affine=False` BN (MixedOp). */
 export function makeSearchOp(name: DartsOp, channels: number, stride: number, rng: Rng): Module | null {
-  const bn = () => new BatchNorm(channels, { affine: false });
-  switch (name) {
-    case 'none':
-      return null; // Zero: its term is 0 and is never computed
-    case 'max_pool_3x3':
-      return new Sequential([new MaxPool(3, stride, 1), bn()]);
-    case 'avg_pool_3x3':
-      return new Sequential([new AvgPool(3, stride, 1), bn()]);
-    case 'skip_connect':
-      return stride === 1 ? new Identity() : new FactorizedReduce(rng, channels, channels, false);
-    case 'sep_conv_3x3':
-      return new SepConv(rng, channels, channels, 3, stride, 1, false);
-    case 'sep_conv_5x5':
-      return new SepConv(rng, channels, channels, 5, stride, 2, false);
-    case 'dil_conv_3x3':
-      return new DilConv(rng, channels, channels, 3, stride, 2, 2, false);
-    case 'dil_conv_5x5':
-      return new DilConv(rng, channels, channels, 5, stride, 4, 2, false);
-    default:
-      throw new Error(`unknown DARTS op "${String(name)}"`);
-  }
+  if (name === 'none') return null; // Zero: its term is 0 and is never computed
+  const op = makeDartsOp(name, channels, stride, rng, false);
+  return name === 'max_pool_3x3' || name === 'avg_pool_3x3' ? new Sequential([op, new BatchNorm(channels, { affine: false })]) : op;
 }
 
 class ModuleList extends Module {
