@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, type EpochMetrics, type Trick } from '@naslab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticDataset, tinyContext, tinyProtocol } from './__fixtures__/tiny.js';
+import { syntheticDataset, tinyContext, tinyProtocol } from './testing.js';
 import {
   CHECKPOINT_FILE,
   Linear,

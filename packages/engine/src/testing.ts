@@ -1,4 +1,8 @@
-/** A tiny trainable space and a synthetic dataset for the engine's own tests. */
+/**
+ * `@naslab/engine/testing`: a tiny trainable space, a synthetic dataset and a ready TrainContext.
+ * The engine's own tests use them, and so can a backend plugin to check that `trainFromScratch`
+ * learns, resumes bit-identically and leaks nothing on its backend (pass `backends`).
+ */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, createLogger, type Dataset, type DatasetSplit, type ImageSet, type TrainContext, type TrainingProtocol, type Trick } from '@naslab/core';
 import {
@@ -16,8 +20,8 @@ import {
   type NetworkOutput,
   type NetworkSpec,
   type TrainableSpace,
-} from '../index.js';
-import { builtinCpuBackend } from '../backend.js';
+} from './index.js';
+import { builtinCpuBackend } from './backend.js';
 
 /** stem conv+BN → [SepConv cell, FactorizedReduce cell, ReLUConvBN cell] → pool → linear. */
 class TinyNetwork extends Network {
@@ -95,16 +99,17 @@ export function syntheticImages(count: number, seed: string, size = 8): ImageSet
   return { pixels, labels, count, shape: [size, size, 3] };
 }
 
-export function syntheticDataset(trainCount = 64, testCount = 64): Dataset {
+/** `size`: the image side (8 by default; larger images give tensors big enough for native kernels). */
+export function syntheticDataset(trainCount = 64, testCount = 64, size = 8): Dataset {
   const sets: Partial<Record<DatasetSplit, ImageSet>> = {
-    train: syntheticImages(trainCount, 'train'),
-    test: syntheticImages(testCount, 'test'),
+    train: syntheticImages(trainCount, 'train', size),
+    test: syntheticImages(testCount, 'test', size),
   };
   return {
     info: {
       name: 'synthetic-quadrants',
       classes: 4,
-      shape: [8, 8, 3],
+      shape: [size, size, 3],
       mean: [0.5, 0.5, 0.5],
       std: [0.2, 0.2, 0.2],
       sizes: { train: trainCount, test: testCount, 'search-train': 0, 'search-valid': 0 },
