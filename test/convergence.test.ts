@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { naslab, tempDir, writeManifest } from './helpers/cli.js';
 
@@ -33,5 +35,17 @@ store: results
     const accuracy = Number(row![1]);
     // Measured: see the README of @naslab/engine; 10 classes, chance 10 %.
     expect(accuracy).toBeGreaterThan(40);
+    // It trained on the fastest backend that can run here: libtorch wherever its addon is built
+    // (CI installs libtorch-dev), so this is also the end-to-end convergence test of that backend.
+    const db = new Database(join(dir, 'results', 'naslab.db'), { readonly: true });
+    const rows = db.prepare(`SELECT result FROM jobs WHERE kind = 'train' AND status = 'done'`).all() as { result: string }[];
+    db.close();
+    expect(rows).toHaveLength(1);
+    const trainedOn = (JSON.parse(rows[0]!.result) as { backend: string }).backend;
+    const available = (JSON.parse(naslab(['plugins', '--json']).stdout) as { kind: string; id: string; available?: boolean }[])
+      .filter((p) => p.kind === 'backend' && p.available)
+      .map((p) => p.id);
+    expect(available).toContain(trainedOn);
+    if (available.includes('libtorch')) expect(trainedOn).toBe('libtorch');
   });
 });

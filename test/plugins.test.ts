@@ -43,6 +43,20 @@ describe('third-party plugins', () => {
     expect(list.find((p) => p.package === '@acme/naslab-method-foo')).toMatchObject({ kind: 'method', apiVersion: '1.0.0', compatible: true });
     expect(list.find((p) => p.package === '@acme/naslab-method-future')).toMatchObject({ compatible: false });
     expect(list.find((p) => p.package === '@naslab/executor-local')).toMatchObject({ kind: 'executor' });
+    expect(list.find((p) => p.package === '@naslab/executor-local')).not.toHaveProperty('available');
+  });
+
+  it('probes every backend: the pure-JS cpu backend always runs, an unavailable one says why and how to fix it', () => {
+    const r = naslab(['plugins', '--json'], { env: { NASLAB_LIBTORCH_DISABLE: '1' } });
+    expect(r.code, r.stderr).toBe(0);
+    const backends = (JSON.parse(r.stdout) as { id: string; kind: string; available?: boolean; reason?: string; fix?: string }[]).filter((p) => p.kind === 'backend');
+    expect(backends.map((b) => b.id)).toEqual(expect.arrayContaining(['cpu', 'libtorch', 'wasm', 'tfjs-node', 'tfjs-node-gpu']));
+    expect(backends.find((b) => b.id === 'cpu')).toMatchObject({ available: true });
+    expect(backends.find((b) => b.id === 'libtorch')).toMatchObject({ available: false, reason: expect.stringMatching(/libtorch backend unavailable/), fix: expect.stringMatching(/libtorch-dev/) });
+    for (const b of backends) if (!b.available) expect(b.reason, b.id).toMatch(/\w{3,}/);
+    const text = naslab(['plugins'], { env: { NASLAB_LIBTORCH_DISABLE: '1' } }).stdout;
+    expect(text).toMatch(/^backend\s+libtorch\s+.*unavailable: libtorch backend unavailable.*\n\s+fix: .*libtorch-dev/m);
+    expect(text).toMatch(/^backend\s+cpu\s+.*available$/m);
   });
 
   it('writes a JSON Schema that describes the manifest fields', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isPluginDefinition, PLUGIN_API_VERSION, PLUGIN_KINDS, type PluginKind } from '@naslab/core';
+import { isPluginDefinition, PLUGIN_API_VERSION, PLUGIN_KINDS, type Backend, type PluginDefinition, type PluginKind } from '@naslab/core';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { cliDir } from '../session.js';
 
@@ -17,6 +17,10 @@ interface Found {
   apiVersion: string;
   compatible: boolean;
   description?: string;
+  /** Backends only: whether it can run on this machine; when not, why and how to fix it. */
+  available?: boolean;
+  reason?: string;
+  fix?: string;
 }
 
 /** node_modules folders from `start` up to the root. */
@@ -38,6 +42,7 @@ function nodeModulesDirs(start: string): string[] {
  */
 async function discover(): Promise<Found[]> {
   const seen = new Map<string, Found>();
+  const definitions = new Map<string, PluginDefinition>();
   const kindPrefix = new RegExp(`^@naslab/(${PLUGIN_KINDS.join('|')})-`);
   for (const nm of [...nodeModulesDirs(process.cwd()), ...nodeModulesDirs(cliDir)]) {
     const names: string[] = [];
@@ -67,6 +72,7 @@ async function discover(): Promise<Found[]> {
         continue;
       }
       const major = (v: string) => v.split('.')[0];
+      definitions.set(name, def);
       seen.set(name, {
         package: name,
         version: pkg.version,
@@ -78,12 +84,28 @@ async function discover(): Promise<Found[]> {
       });
     }
   }
+  for (const found of seen.values()) {
+    const def = definitions.get(found.package);
+    if (found.kind === 'backend' && found.compatible && def) Object.assign(found, await probeBackend(def));
+  }
   return [...seen.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.package.localeCompare(b.package));
+}
+
+/** A backend's own probe with its default options: what `backend: auto` would see. */
+async function probeBackend(def: PluginDefinition): Promise<Pick<Found, 'available' | 'reason' | 'fix'>> {
+  try {
+    const options = def.options ? def.options.parse({}) : {};
+    const backend = (await def.create({ options, label: def.id, resolve: () => undefined as never })) as Backend;
+    const p = await backend.probe();
+    return p.available ? { available: true } : { available: false, reason: p.reason, fix: p.fix };
+  } catch (e) {
+    return { available: false, reason: `probe failed: ${(e as Error).message.split('\n')[0]}` };
+  }
 }
 
 const command: CommandModule<object, PluginsArgs> = {
   command: 'plugins',
-  describe: 'List installed plugins: kind, id, package, version, plugin-API version',
+  describe: 'List installed plugins: kind, id, package, version, plugin-API version; whether each backend can run here',
   builder: (y: Argv) => y.option('json', { type: 'boolean', default: false }) as Argv<PluginsArgs>,
   handler: async (args: ArgumentsCamelCase<PluginsArgs>) => {
     const found = await discover();
@@ -94,9 +116,15 @@ const command: CommandModule<object, PluginsArgs> = {
     process.stdout.write(`plugin API ${PLUGIN_API_VERSION}\n`);
     for (const f of found) {
       process.stdout.write(
-        `${f.kind.padEnd(10)} ${f.id.padEnd(24)} ${`${f.package}@${f.version}`.padEnd(48)} api ${f.apiVersion}${f.compatible ? '' : ' (incompatible)'}\n`,
+        `${f.kind.padEnd(10)} ${f.id.padEnd(24)} ${`${f.package}@${f.version}`.padEnd(48)} api ${f.apiVersion}${f.compatible ? '' : ' (incompatible)'}${availability(f)}\n`,
       );
     }
   },
 };
+function availability(f: Found): string {
+  if (f.available === undefined) return '';
+  if (f.available) return '  available';
+  return `  unavailable: ${f.reason ?? 'no reason given'}${f.fix ? `\n${' '.repeat(11)}fix: ${f.fix}` : ''}`;
+}
+
 export default command;
