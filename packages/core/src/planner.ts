@@ -24,9 +24,25 @@ export interface PlannedJob {
   readonly spec: Json;
 }
 
-/** Identity of a plugin in a job's inputs: package, version and validated options. */
-function pluginKey(b: BoundPlugin): Json {
-  return { package: b.loaded.packageName, version: b.loaded.version, options: (b.options ?? {}) as Json };
+/**
+ * Identity of a plugin in a job's inputs: package, version and validated options, and for data
+ * plugins the identity of the data they read (see `PluginDefinition.dataIdentity`).
+ */
+function pluginKey(b: BoundPlugin, data?: ReadonlyMap<string, string>): Json {
+  const identity = data?.get(dataKey(b.loaded.kind, b.ref.label));
+  return { package: b.loaded.packageName, version: b.loaded.version, options: (b.options ?? {}) as Json, ...(identity ? { data: identity } : {}) };
+}
+
+/** Key of a data plugin in `PlanOptions.dataIdentities`. */
+export function dataKey(kind: string, label: string): string {
+  return `${kind}:${label}`;
+}
+
+export interface PlanOptions {
+  readonly protocols?: readonly ResolvedProtocol[];
+  readonly trainerLabel?: string;
+  /** `dataKey(kind, label)` → the data identity its plugin reported. */
+  readonly dataIdentities?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -40,8 +56,9 @@ function pluginKey(b: BoundPlugin): Json {
 export function planStudy(
   manifest: Manifest,
   host: PluginHost,
-  options: { protocols?: readonly ResolvedProtocol[]; trainerLabel?: string } = {},
+  options: PlanOptions = {},
 ): PlannedJob[] {
+  const data = options.dataIdentities;
   const protocols = options.protocols ?? [manifest.protocol];
   const trainerLabel = options.trainerLabel ?? manifest.trainer?.label;
   const jobs: PlannedJob[] = [];
@@ -50,7 +67,7 @@ export function planStudy(
   const trainer = trainerLabel && host.has('trainer', trainerLabel) ? host.get('trainer', trainerLabel) : undefined;
   for (const datasetRef of manifest.datasets) {
     // In a look-up study the dataset is a name of one of the benchmark's tables.
-    const dataset = benchmark ? { label: datasetRef.label, options: datasetRef.options } : pluginKey(host.get('dataset', datasetRef.label));
+    const dataset = benchmark ? { label: datasetRef.label, options: datasetRef.options } : pluginKey(host.get('dataset', datasetRef.label), data);
     for (const methodRef of manifest.methods) {
       const method = host.get('method', methodRef.label);
       const outputs = method.loaded.definition.outputs?.(method.options) ?? 1;
@@ -61,7 +78,7 @@ export function planStudy(
           space: pluginKey(space),
           method: pluginKey(method),
           seed,
-          ...(method.loaded.definition.needsBenchmark && benchmark ? { benchmark: pluginKey(benchmark) } : {}),
+          ...(method.loaded.definition.needsBenchmark && benchmark ? { benchmark: pluginKey(benchmark, data) } : {}),
         };
         const search: PlannedJob = {
           id: `s-${contentHash(searchSpec)}`,
@@ -75,7 +92,7 @@ export function planStudy(
         jobs.push(search);
         for (let index = 0; index < outputs; index++) {
           if (benchmark) {
-            const evalSpec: Json = { kind: 'evaluate', search: search.id, index, benchmark: pluginKey(benchmark) };
+            const evalSpec: Json = { kind: 'evaluate', search: search.id, index, benchmark: pluginKey(benchmark, data) };
             jobs.push({
               id: `e-${contentHash(evalSpec)}`,
               kind: 'evaluate',

@@ -63,6 +63,14 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, O = any> {
    * tabular benchmarks). Such a method cannot run without a `benchmark` in the manifest.
    */
   readonly needsBenchmark?: boolean;
+  /**
+   * Datasets and benchmarks that read files: the identity of the data these options point at
+   * (`fileDigest` of the files read). The planner hashes it into job ids, so results computed
+   * from other data (a different file behind the same path or `${VAR}`) are never reused, and it
+   * is stored with every job's inputs. Called once when a study is prepared; a throw is reported
+   * as an input error at the plugin's place in the manifest.
+   */
+  readonly dataIdentity?: (options: O) => string | Promise<string>;
   create(ctx: PluginCreateContext<O>): PluginInstances[K] | Promise<PluginInstances[K]>;
 }
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { container } from 'tsyringe';
@@ -70,6 +70,32 @@ describe('prepareStudy and runJob', () => {
     const outcome = await runJob(job, { study, store, logger: createLogger({ level: 'error' }), maxAttempts: 3 });
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatch(/gave up after 3 attempts/);
+  });
+});
+
+describe('data identity', () => {
+  const withFile = (file: string) =>
+    manifestText.replace("datasets: ['@naslab-fixtures/dataset-toy']", `datasets:\n  - id: '@naslab-fixtures/dataset-toy'\n    options: { file: '${file}' }`);
+  const ids = async (text: string) =>
+    (await prepareStudy(parseManifestText(text, join(process.cwd(), 'di.yaml')), { container: container.createChildContainer() })).jobs.map((j) => j.id);
+
+  it('hashes the bytes a dataset reads into every job id: other data behind the same path never reuses results', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'naslab-core-'));
+    const file = join(dir, 'data.bin');
+    writeFileSync(file, 'first version of the data');
+    const first = await ids(withFile(file));
+    expect(await ids(withFile(file))).toEqual(first);
+    writeFileSync(file, 'second version of the data');
+    const second = await ids(withFile(file));
+    expect(second).toHaveLength(first.length);
+    for (const id of second) expect(first).not.toContain(id);
+    writeFileSync(file, 'first version of the data');
+    expect(await ids(withFile(file))).toEqual(first);
+  });
+
+  it('reports unreadable data as an input error at the dataset’s place in the manifest', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'naslab-core-')), 'nothing-here.bin');
+    await expect(ids(withFile(missing))).rejects.toThrow(/di\.yaml:4:\d+: datasets\[0\]: @naslab-fixtures\/dataset-toy cannot read its data: .*ENOENT.*nothing-here\.bin/);
   });
 });
 

@@ -20,7 +20,7 @@ import type { StudyEvents } from './events.js';
 import type { ExecutorContext, JobOutcome } from './executor.js';
 import type { Logger } from './logger.js';
 import type { Manifest, PluginRef, ResolvedProtocol } from './manifest.js';
-import { planStudy, type PlannedJob } from './planner.js';
+import { dataKey, planStudy, type PlannedJob } from './planner.js';
 import { loadPlugin, PluginHost } from './resolver.js';
 import { Rng } from './rng.js';
 import type { JobStatus, Provenance, ResultStore } from './store.js';
@@ -100,9 +100,36 @@ export async function prepareStudy(manifest: Manifest, options: PrepareOptions =
       });
     }
   }
+  const dataIdentities = await identifyData(manifest, host);
   const protocols = manifest.protocols;
-  const jobs = planStudy(manifest, host, { trainerLabel, protocols });
+  const jobs = planStudy(manifest, host, { trainerLabel, protocols, dataIdentities });
   return { manifest, host, container, trainerLabel, protocols, jobs };
+}
+
+/** The data identity of every dataset and benchmark plugin that reports one (all problems together). */
+async function identifyData(manifest: Manifest, host: PluginHost): Promise<Map<string, string>> {
+  const identities = new Map<string, string>();
+  const problems: InputError[] = [];
+  const refs: [PluginKind, PluginRef][] = manifest.benchmark ? [['benchmark', manifest.benchmark]] : manifest.datasets.map((d) => ['dataset', d]);
+  for (const [kind, ref] of refs) {
+    const bound = host.get(kind, ref.label);
+    const identify = bound.loaded.definition.dataIdentity;
+    if (!identify) continue;
+    try {
+      identities.set(dataKey(kind, ref.label), await identify(bound.options));
+    } catch (e) {
+      problems.push(
+        new InputError({
+          file: manifest.file,
+          ...manifest.locate(ref.path),
+          path: formatPath(ref.path),
+          message: `${bound.loaded.packageName} cannot read its data: ${e instanceof Error ? e.message : String(e)}`,
+        }),
+      );
+    }
+  }
+  if (problems.length) throw new InputError(problems.flatMap((p) => p.problems));
+  return identities;
 }
 
 let gitCommitCache: Map<string, string | undefined> | undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,4 +163,24 @@ describe('plugin', () => {
   });
 });
 
-
+describe('data identity', () => {
+  it('is a digest of the table the path names: another table behind the same variable changes it', async () => {
+    const options = plugin.options!.parse({ path: '${NB201_TEST_TABLE}' });
+    const copy = join(tmp, 'copy.csv');
+    copyFileSync(csvFile, copy);
+    process.env.NB201_TEST_TABLE = csvFile;
+    const original = await plugin.dataIdentity!(options);
+    expect(original).toMatch(/^[0-9a-f]{16}$/);
+    process.env.NB201_TEST_TABLE = copy;
+    expect(await plugin.dataIdentity!(options)).toBe(original);
+    // One accuracy edited in the copy.
+    const text = readFileSync(copy, 'utf8');
+    const lines = text.split('\n');
+    lines[1] = lines[1]!.replace(/(\d)(,[^,]*)$/, (_, d: string, rest: string) => `${(Number(d) + 1) % 10}${rest}`);
+    writeFileSync(copy, lines.join('\n'));
+    expect(readFileSync(copy, 'utf8')).not.toBe(text);
+    expect(await plugin.dataIdentity!(options)).not.toBe(original);
+    delete process.env.NB201_TEST_TABLE;
+    await expect(async () => plugin.dataIdentity!(options)).rejects.toThrow(/NB201_TEST_TABLE, which is not set/);
+  });
+});

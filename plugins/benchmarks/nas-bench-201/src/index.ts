@@ -1,5 +1,6 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
-import { loadNb201Table, Nb201Benchmark } from './benchmark.js';
+import { resolve as resolvePath } from 'node:path';
+import { definePlugin, fileDigest, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { expandEnv, loadNb201Table, Nb201Benchmark } from './benchmark.js';
 
 export { parseNb201Csv, loadNb201Csv } from './csv.js';
 export { loadNniSqlite, archFromNniJson } from './nni-sqlite.js';
@@ -20,7 +21,8 @@ export default definePlugin({
       epochs: z.number().int().positive().default(200).describe('NNI SQLite only: num_epochs of the trials (12 or 200)'),
     })
     .strict(),
-  // The table is read when a job creates the benchmark (once per process), never when a
-  // manifest is validated.
+  // Preparing a study only hashes the table file (another table behind the same path or
+  // variable gives other job ids); it is parsed when a job creates the benchmark, once per process.
+  dataIdentity: (options) => fileDigest([resolvePath(expandEnv(options.path))]),
   create: ({ options }) => new Nb201Benchmark(loadNb201Table(options.path, options.format, options.epochs), options),
 });

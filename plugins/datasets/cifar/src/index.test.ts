@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPluginDefinition } from '@naslab/core';
-import plugin, { balancedPrefix, CIFAR10_MEAN, createCifar } from './index.js';
+import plugin, { balancedPrefix, CIFAR10_MEAN, cifarDataIdentity, createCifar } from './index.js';
 
 /** Pixel value of image `id` at channel `c`, row `y`, column `x` (distinct per position). */
 const pixel = (id: number, c: number, y: number, x: number) => (id * 7 + c * 50 + y * 3 + x) % 256;
@@ -116,6 +116,22 @@ describe('@naslab/dataset-cifar', () => {
     await rm(join(dir, 'data_batch_4.bin'));
     expect(() => createCifar({ path: dir, officialSizes: false })).toThrow(`CIFAR-10 file not found: ${join(dir, 'data_batch_4.bin')}`);
     expect(() => createCifar({ path: dir, variant: 'cifar100' })).toThrow(/CIFAR-100 file not found: .*train\.bin.*expected 153,700,000 bytes \(50,000 records of 3,074 bytes\)/);
+  });
+
+  it('its data identity is a digest of the bytes of every file it reads', async () => {
+    await writeCifar10();
+    expect(plugin.dataIdentity).toBeDefined();
+    const original = await plugin.dataIdentity!(plugin.options!.parse({ path: dir, officialSizes: false }));
+    expect(original).toMatch(/^[0-9a-f]{16}$/);
+    // The same bytes found through the archive folder: the same identity.
+    await writeCifar10(join(dir, 'copy', 'cifar-10-batches-bin'));
+    expect(await cifarDataIdentity({ path: join(dir, 'copy'), officialSizes: false })).toBe(original);
+    // One label changed in the last file: another identity.
+    await writeFile(join(dir, 'test_batch.bin'), records(range(1000, 30), (id) => [id === 1029 ? 3 : id % 10]));
+    expect(await cifarDataIdentity({ path: dir, officialSizes: false })).not.toBe(original);
+    // A truncated file fails as it does when the dataset is created.
+    await truncate(join(dir, 'data_batch_2.bin'), 100);
+    await expect(async () => cifarDataIdentity({ path: dir, officialSizes: false })).rejects.toThrow(/data_batch_2\.bin has 100 bytes/);
   });
 
   it('a truncated file names the file, its size and the expected size', async () => {

@@ -4,7 +4,8 @@
  * (`data_batch_1` … `data_batch_5`), `test` = the 10,000 test images, `search-train` /
  * `search-valid` = first / second half of `train` as DARTS (`train_portion` 0.5).
  */
-import { definePlugin, PLUGIN_API_VERSION, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
+import { join } from 'node:path';
+import { definePlugin, fileDigest, PLUGIN_API_VERSION, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
 import {
   balancedPrefix,
   checkFiles,
@@ -131,11 +132,22 @@ export function createCifar(input: z.input<typeof cifarOptions>): Dataset {
   };
 }
 
+/** Digest of the binary files the options read (missing or truncated files fail as in `createCifar`). */
+export function cifarDataIdentity(input: z.input<typeof cifarOptions>): Promise<string> {
+  const o = cifarOptions.parse(input);
+  const layout = LAYOUTS[o.variant];
+  const dir = locateFolder(o.path, layout);
+  const files = [...layout.train, ...layout.test];
+  checkFiles(dir, layout, files, o.officialSizes);
+  return fileDigest(files.map((f) => join(dir, f.name)));
+}
+
 export default definePlugin({
   kind: 'dataset',
   id: 'cifar',
   apiVersion: PLUGIN_API_VERSION,
   description: 'CIFAR-10 / CIFAR-100 from the official binary files in a local folder (never downloaded).',
   options: cifarOptions,
+  dataIdentity: (options) => cifarDataIdentity(options),
   create: ({ options }) => createCifar(options),
 });
