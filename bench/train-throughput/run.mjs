@@ -4,13 +4,14 @@
  * on every available naslab backend, next to the same network in PyTorch.
  *
  *   npm run build && node bench/train-throughput/run.mjs [--backends wasm,cpu] [--threads 2]
- *       [--batch 64] [--steps wasm=3,cpu=1] [--cpu-batch 64] [--no-pytorch]
+ *       [--batch 64] [--steps wasm=3,cpu=1] [--cpu-batch 64] [--no-pytorch] [--runs 5]
  *
  * Each backend runs in its own process (fresh TensorFlow.js, its own peak RSS). Prints one
- * table; this is a benchmark, not a test.
+ * table per run and, with --runs N, the medians; this is a benchmark, not a test.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,50 +36,89 @@ async function main() {
   const batch = Number(opt('batch', '64'));
   const cpuBatch = Number(opt('cpu-batch', String(batch)));
   const backends = opt('backends', ALL.join(',')).split(',');
+  const runs = Number(opt('runs', '1'));
   const steps = { ...DEFAULT_STEPS };
   for (const kv of (opt('steps', '') || '').split(',').filter(Boolean)) {
     const [k, v] = kv.split('=');
     steps[k] = Number(v);
   }
   const childTimeout = Number(opt('child-timeout', '1200')) * 1000;
-  const rows = [];
-  for (const name of backends) {
-    let b = name === 'cpu' ? cpuBatch : batch;
-    let note = '';
-    for (;;) {
-      process.stderr.write(`… ${name} (batch ${b}, ${steps[name] ?? 3} timed steps)\n`);
-      const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', name, String(b), String(steps[name] ?? 3), String(threads)], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 24,
-        timeout: childTimeout,
-      });
-      const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      const row = line
-        ? JSON.parse(line)
-        : { backend: name, error: r.error?.code === 'ETIMEDOUT' ? `no result within ${childTimeout / 1000} s` : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}` };
-      // The wasm32 heap is 4 GB: when a batch overflows it, measure at half the batch.
-      if (row.error && /Aborted|memory/i.test(row.error) && b > 8) {
-        note += `batch ${b}: ${row.error.split(' (')[0]}; `;
-        b = b / 2;
-        continue;
+  // A batch that overflowed a backend's memory in one run is not tried again in the next.
+  const batches = Object.fromEntries(backends.map((name) => [name, name === 'cpu' ? cpuBatch : batch]));
+  const notes = {};
+  const all = [];
+  for (let run = 1; run <= runs; run++) {
+    const rows = [];
+    for (const name of backends) {
+      for (;;) {
+        const b = batches[name];
+        process.stderr.write(`… run ${run}/${runs}: ${name} (batch ${b}, ${steps[name] ?? 3} timed steps)\n`);
+        const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', name, String(b), String(steps[name] ?? 3), String(threads)], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 24,
+          timeout: childTimeout,
+        });
+        const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+        const row = line
+          ? JSON.parse(line)
+          : { backend: name, error: r.error?.code === 'ETIMEDOUT' ? `no result within ${childTimeout / 1000} s` : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}` };
+        // The wasm32 heap is 4 GB: when a batch overflows it, measure at half the batch.
+        if (row.error && /Aborted|memory/i.test(row.error) && b > 8) {
+          notes[name] = `${notes[name] ?? ''}batch ${b}: ${row.error.split(' (')[0]}; `;
+          batches[name] = b / 2;
+          continue;
+        }
+        if (notes[name]) row.note = `${notes[name]}${row.note ?? ''}`;
+        rows.push(row);
+        break;
       }
-      if (note) row.note = `${note}${row.note ?? ''}`;
-      rows.push(row);
-      break;
     }
+    if (!args.includes('--no-pytorch')) rows.push(pytorch(batch, threads, Number(opt('pytorch-steps', '10'))));
+    printRun(rows, threads, runs > 1 ? `run ${run}/${runs}, ` : '');
+    all.push(rows);
   }
-  if (!args.includes('--no-pytorch')) rows.push(pytorch(batch, threads, Number(opt('pytorch-steps', '10'))));
-  const torch = rows.find((r) => r.backend === 'pytorch' && r.imagesPerSecond);
-  console.log(`\nDARTS V2, C=${GENOTYPE_CHANNELS}, L=${CELLS}, 32×32×3, train step (forward + backward + SGD), threads=${threads}`);
+  if (runs > 1) printMedians(all, threads);
+}
+
+function ratioTo(rows, r) {
+  const torch = rows.find((t) => t.backend === 'pytorch' && t.imagesPerSecond);
+  return torch && r.imagesPerSecond ? r.imagesPerSecond / torch.imagesPerSecond : undefined;
+}
+
+function printRun(rows, threads, label) {
+  console.log(`\n${label}DARTS V2, C=${GENOTYPE_CHANNELS}, L=${CELLS}, 32×32×3, train step (forward + backward + SGD), threads=${threads}, load average ${loadavg()[0].toFixed(2)}`);
   console.log('backend        batch  steps   img/s    vs PyTorch   peak RSS   note');
   for (const r of rows) {
     if (r.imagesPerSecond === undefined) {
       console.log(`${r.backend.padEnd(14)} ${'—'.padStart(5)}  ${'—'.padStart(5)}  ${'—'.padStart(7)}  ${''.padStart(11)}  ${''.padStart(9)}   ${r.skipped ?? r.error}`);
       continue;
     }
-    const ratio = torch ? `${((100 * r.imagesPerSecond) / torch.imagesPerSecond).toFixed(1)} %` : '—';
+    const ratio = ratioTo(rows, r);
     console.log(
-      `${r.backend.padEnd(14)} ${String(r.batch).padStart(5)}  ${String(r.steps).padStart(5)}  ${r.imagesPerSecond.toFixed(2).padStart(7)}  ${ratio.padStart(11)}  ${(r.peakRssMB.toFixed(0) + ' MB').padStart(9)}   ${r.note ?? ''}`,
+      `${r.backend.padEnd(14)} ${String(r.batch).padStart(5)}  ${String(r.steps).padStart(5)}  ${r.imagesPerSecond.toFixed(2).padStart(7)}  ${(ratio === undefined ? '—' : `${(100 * ratio).toFixed(1)} %`).padStart(11)}  ${(r.peakRssMB.toFixed(0) + ' MB').padStart(9)}   ${r.note ?? ''}`,
+    );
+  }
+}
+
+// Medians over runs; the ratio is the median of the per-run ratios (each run times a backend and
+// PyTorch back to back, so a per-run ratio sees the same machine load on both sides).
+function printMedians(all, threads) {
+  const median = (xs) => {
+    const v = [...xs].sort((a, b) => a - b);
+    const m = v.length >> 1;
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  console.log(`\nmedian of ${all.length} runs, threads=${threads}`);
+  console.log('| backend | batch | img/s per run | median img/s | vs PyTorch per run | median vs PyTorch | peak RSS (max) |');
+  console.log('|---|---|---|---|---|---|---|');
+  const names = [...new Set(all.flat().map((r) => r.backend))];
+  for (const name of names) {
+    const mine = all.map((rows) => ({ rows, r: rows.find((x) => x.backend === name && x.imagesPerSecond) })).filter((x) => x.r);
+    if (mine.length === 0) continue;
+    const ips = mine.map((x) => x.r.imagesPerSecond);
+    const ratios = mine.map((x) => ratioTo(x.rows, x.r)).filter((x) => x !== undefined);
+    console.log(
+      `| ${name} | ${mine[0].r.batch} | ${ips.map((v) => v.toFixed(2)).join(', ')} | ${median(ips).toFixed(2)} | ${ratios.map((v) => `${(100 * v).toFixed(0)} %`).join(', ')} | ${ratios.length ? `${(100 * median(ratios)).toFixed(1)} %` : '—'} | ${Math.max(...mine.map((x) => x.r.peakRssMB)).toFixed(0)} MB |`,
     );
   }
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * Memory over a long training run: runs N steps of the trainer's own step (`createTrainStep`:
+ * forward, cross-entropy, backward, clipping, SGD with momentum and weight decay) on one backend
+ * and samples tf.memory() and the process's RSS every K steps. Prints the samples and, over the
+ * second half of the run (after warm-up, pools and allocator arenas have settled), the growth of
+ * tensors, tensor bytes and RSS per 1,000 steps. A flat run shows 0 tensors and ~0 MB.
+ *
+ *   npm run build && node bench/train-memory/run.mjs [--backend libtorch] [--steps 2000]
+ *       [--every 100] [--channels 8] [--cells 3] [--batch 64] [--size 28] [--depth 1] [--threads 2]
+ *
+ * Defaults are the quick start's network (DARTS V2 genotype at C=8, 3 cells, 28×28×1 input, batch
+ * 64), so 2,000 steps take minutes. Each step gets a different batch (8 batches cycled), as a
+ * real epoch does. A benchmark that prints numbers, not a test.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const backend = opt('backend', 'libtorch');
+const steps = Number(opt('steps', '2000'));
+const every = Number(opt('every', '100'));
+const channels = Number(opt('channels', '8'));
+const cells = Number(opt('cells', '3'));
+const batch = Number(opt('batch', '64'));
+const size = Number(opt('size', '28'));
+const depth = Number(opt('depth', '1'));
+const threads = Number(opt('threads', '2'));
+
+const tf = await import('@tensorflow/tfjs');
+const { Rng } = await import('@naslab/core');
+const engine = await import('@naslab/engine');
+const { buildDartsNetwork } = await import(join(root, 'plugins/spaces/darts/dist/network.js'));
+const { DARTS_V2 } = await import(join(root, 'plugins/spaces/darts/dist/genotype.js'));
+
+// The backend plugin's own probe and activation, as the trainer does.
+const plugin = (await import(`@naslab/backend-${backend}`)).default;
+const instance = await plugin.create({ options: plugin.options ? plugin.options.parse({}) : {}, label: backend, resolve: () => undefined });
+const probe = await instance.probe();
+if (!probe.available) throw new Error(`backend ${backend} unavailable: ${probe.reason}`);
+await instance.activate({ threads });
+tf.enableProdMode();
+
+const rng = new Rng('train-memory');
+const inputShape = [size, size, depth];
+const net = buildDartsNetwork(DARTS_V2, { channels, cells, classes: 10, inputShape, rng });
+const trainable = net.parameters().filter((p) => p.trainable);
+const buffers = trainable.map((p) => tf.variable(tf.zerosLike(p.variable), false, `memory_m_${p.path}`));
+const protocol = { gradClip: 5, weightDecay: 3e-4, momentum: 0.9 };
+const step = engine.createTrainStep({ network: net, trainable, buffers, hooks: [], classes: 10, smoothing: 0, protocol, inputShape });
+const mean = Array.from({ length: depth }, () => 0.5);
+const std = Array.from({ length: depth }, () => 0.25);
+const batches = Array.from({ length: 8 }, () => {
+  const pixels = new Uint8Array(batch * size * size * depth);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.int(256);
+  return { x: engine.normalisePixels(pixels, mean, std, depth), labels: Int32Array.from({ length: batch }, () => rng.int(10)) };
+});
+
+const MiB = 2 ** 20;
+const samples = [];
+const sample = (s) => {
+  const m = tf.memory();
+  samples.push({ step: s, tensors: m.numTensors, bytes: m.numBytes, rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed });
+};
+console.log(`${backend}: DARTS V2, C=${channels}, L=${cells}, ${size}×${size}×${depth}, batch ${batch}, ${steps} steps`);
+console.log('| step | tensors | tensor MB | RSS MB | JS heap MB | s/step (since last) |');
+console.log('|---|---|---|---|---|---|');
+const started = performance.now();
+let last = started;
+let loss = 0;
+sample(0);
+for (let s = 1; s <= steps; s++) {
+  const b = batches[s % batches.length];
+  loss = step(b.x, b.labels, batch, 0.025, rng).loss;
+  if (s % every === 0 || s === steps) {
+    sample(s);
+    const r = samples.at(-1);
+    const now = performance.now();
+    const per = (now - last) / 1000 / (s - samples.at(-2).step);
+    last = now;
+    console.log(`| ${s} | ${r.tensors} | ${(r.bytes / MiB).toFixed(1)} | ${(r.rss / MiB).toFixed(0)} | ${(r.heap / MiB).toFixed(0)} | ${per.toFixed(3)} |`);
+  }
+}
+// Least-squares slope over the second half: robust to the one-off growth of the first steps.
+const half = samples.filter((r) => r.step >= steps / 2);
+const slope = (key) => {
+  const n = half.length;
+  const mx = half.reduce((a, r) => a + r.step, 0) / n;
+  const my = half.reduce((a, r) => a + r[key], 0) / n;
+  const sxy = half.reduce((a, r) => a + (r.step - mx) * (r[key] - my), 0);
+  const sxx = half.reduce((a, r) => a + (r.step - mx) ** 2, 0);
+  return sxx > 0 ? (sxy / sxx) * 1000 : 0;
+};
+const first = samples[1] ?? samples[0];
+const end = samples.at(-1);
+console.log(`\nfinal loss ${loss.toFixed(4)}; ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
+console.log(`from step ${first.step} to ${end.step}: tensors ${first.tensors} → ${end.tensors}, tensor MB ${(first.bytes / MiB).toFixed(1)} → ${(end.bytes / MiB).toFixed(1)}, RSS MB ${(first.rss / MiB).toFixed(0)} → ${(end.rss / MiB).toFixed(0)}, peak RSS MB ${(Math.max(...samples.map((r) => r.rss)) / MiB).toFixed(0)}`);
+console.log(`growth per 1,000 steps over steps ${half[0].step}–${end.step}: tensors ${slope('tensors').toFixed(2)}, tensor MB ${(slope('bytes') / MiB).toFixed(3)}, RSS MB ${(slope('rss') / MiB).toFixed(1)}, JS heap MB ${(slope('heap') / MiB).toFixed(1)}`);
