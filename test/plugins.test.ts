@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { naslab, repoRoot, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
 
 describe('third-party plugins', () => {
@@ -21,8 +22,10 @@ describe('third-party plugins', () => {
     db.close();
     expect(rows).toHaveLength(6);
     for (const row of rows) {
-      const p = JSON.parse(row.provenance) as { plugins: Record<string, string>; manifestHash: string; core: string };
+      const p = JSON.parse(row.provenance) as { plugins: Record<string, string>; manifestHash: string; core: string; threads: number };
       expect(p.plugins['@acme/naslab-method-foo']).toBe('2.3.1');
+      // In-process jobs get every core (`--threads` default); a multi-threaded backend's bits depend on it.
+      expect(p.threads).toBe(availableParallelism());
       expect(p.manifestHash).toMatch(/^[0-9a-f]{16}$/);
       expect(p.core).toBe('0.1.0');
     }

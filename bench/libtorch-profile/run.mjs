@@ -11,16 +11,9 @@
  * The network and the step are the trainer's own (DARTS V2 genotype, `createTrainStep`), as in
  * bench/train-throughput. A benchmark that prints numbers, not a test.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dartsTrainStep } from '../lib/darts-train-step.mjs';
+import { option as opt } from '../lib/options.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const channels = Number(opt('channels', '16'));
 const cells = Number(opt('cells', '8'));
 const batch = Number(opt('batch', '64'));
@@ -31,26 +24,15 @@ const size = Number(opt('size', '32'));
 const poolMiB = opt('pool', undefined);
 
 const tf = await import('@tensorflow/tfjs');
-const { Rng } = await import('@naslab/core');
-const engine = await import('@naslab/engine');
 const lt = await import('@naslab/backend-libtorch');
-const { buildDartsNetwork } = await import(join(root, 'plugins/spaces/darts/dist/network.js'));
-const { DARTS_V2 } = await import(join(root, 'plugins/spaces/darts/dist/genotype.js'));
 
+// Registered here rather than through the plugin: the profile needs `profile: true` and the pool size.
 lt.registerLibtorchBackend({ threads, profile: true, ...(poolMiB !== undefined ? { poolMiB: Number(poolMiB) } : {}) });
 await tf.setBackend('libtorch');
 tf.enableProdMode();
 
-const rng = new Rng('profile');
-const net = buildDartsNetwork(DARTS_V2, { channels, cells, classes: 10, inputShape: [size, size, 3], rng });
-const trainable = net.parameters().filter((p) => p.trainable);
-const buffers = trainable.map((p) => tf.variable(tf.zerosLike(p.variable), false, `profile_m_${p.path}`));
-const protocol = { gradClip: 5, weightDecay: 3e-4, momentum: 0.9 };
-const step = engine.createTrainStep({ network: net, trainable, buffers, hooks: [], classes: 10, smoothing: 0, protocol, inputShape: [size, size, 3] });
-const pixels = new Uint8Array(batch * size * size * 3);
-for (let i = 0; i < pixels.length; i++) pixels[i] = rng.int(256);
-const labels = Int32Array.from({ length: batch }, () => rng.int(10));
-const x = engine.normalisePixels(pixels, [0.4914, 0.4822, 0.4465], [0.247, 0.2435, 0.2616], 3);
+const { step, rng, batches } = await dartsTrainStep({ seed: 'profile', channels, cells, size, batch });
+const { x, labels } = batches[0];
 
 const mb = (b) => `${(b / 2 ** 20).toFixed(0)} MB`;
 const memLine = () => {

@@ -13,16 +13,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { flag, option as opt, repoRoot as root } from '../lib/options.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const backends = opt('backends', 'libtorch,wasm').split(',');
 const threads = opt('threads', undefined);
 const cli = join(root, 'packages/cli/dist/main.js');
@@ -43,7 +36,7 @@ for (const backend of backends) {
   const seconds = (performance.now() - started) / 1000;
   rows.push({ backend, seconds, code });
   console.log(`\n${backend}: exit ${code}, ${fmt(seconds)}`);
-  if (code === 0 && !args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  if (code === 0 && !flag('keep')) rmSync(dir, { recursive: true, force: true });
 }
 
 const fastest = Math.min(...rows.filter((r) => r.code === 0).map((r) => r.seconds));

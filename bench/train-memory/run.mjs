@@ -13,54 +13,23 @@
  * 64), so 2,000 steps take minutes. Each step gets a different batch (8 batches cycled), as a
  * real epoch does. A benchmark that prints numbers, not a test.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { activateBackend, dartsTrainStep } from '../lib/darts-train-step.mjs';
+import { option } from '../lib/options.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const backend = opt('backend', 'libtorch');
-const steps = Number(opt('steps', '2000'));
-const every = Number(opt('every', '100'));
-const channels = Number(opt('channels', '8'));
-const cells = Number(opt('cells', '3'));
-const batch = Number(opt('batch', '64'));
-const size = Number(opt('size', '28'));
-const depth = Number(opt('depth', '1'));
-const threads = Number(opt('threads', '2'));
+const backend = option('backend', 'libtorch');
+const steps = Number(option('steps', '2000'));
+const every = Number(option('every', '100'));
+const channels = Number(option('channels', '8'));
+const cells = Number(option('cells', '3'));
+const batch = Number(option('batch', '64'));
+const size = Number(option('size', '28'));
+const depth = Number(option('depth', '1'));
+const threads = Number(option('threads', '2'));
 
 const tf = await import('@tensorflow/tfjs');
-const { Rng } = await import('@naslab/core');
-const engine = await import('@naslab/engine');
-const { buildDartsNetwork } = await import(join(root, 'plugins/spaces/darts/dist/network.js'));
-const { DARTS_V2 } = await import(join(root, 'plugins/spaces/darts/dist/genotype.js'));
-
-// The backend plugin's own probe and activation, as the trainer does.
-const plugin = (await import(`@naslab/backend-${backend}`)).default;
-const instance = await plugin.create({ options: plugin.options ? plugin.options.parse({}) : {}, label: backend, resolve: () => undefined });
-const probe = await instance.probe();
-if (!probe.available) throw new Error(`backend ${backend} unavailable: ${probe.reason}`);
-await instance.activate({ threads });
-tf.enableProdMode();
-
-const rng = new Rng('train-memory');
-const inputShape = [size, size, depth];
-const net = buildDartsNetwork(DARTS_V2, { channels, cells, classes: 10, inputShape, rng });
-const trainable = net.parameters().filter((p) => p.trainable);
-const buffers = trainable.map((p) => tf.variable(tf.zerosLike(p.variable), false, `memory_m_${p.path}`));
-const protocol = { gradClip: 5, weightDecay: 3e-4, momentum: 0.9 };
-const step = engine.createTrainStep({ network: net, trainable, buffers, hooks: [], classes: 10, smoothing: 0, protocol, inputShape });
-const mean = Array.from({ length: depth }, () => 0.5);
-const std = Array.from({ length: depth }, () => 0.25);
-const batches = Array.from({ length: 8 }, () => {
-  const pixels = new Uint8Array(batch * size * size * depth);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.int(256);
-  return { x: engine.normalisePixels(pixels, mean, std, depth), labels: Int32Array.from({ length: batch }, () => rng.int(10)) };
-});
+const why = await activateBackend(backend, threads);
+if (why) throw new Error(`backend ${backend}: ${why}`);
+const { step, rng, batches } = await dartsTrainStep({ seed: 'train-memory', channels, cells, size, depth, batch, count: 8 });
 
 const MiB = 2 ** 20;
 const samples = [];

@@ -10,18 +10,14 @@
  * table per run and, with --runs N, the medians; this is a benchmark, not a test.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { activateBackend, dartsTrainStep } from '../lib/darts-train-step.mjs';
+import { flag, option as opt } from '../lib/options.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 
 const ALL = ['libtorch', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 const DEFAULT_STEPS = { libtorch: 3, 'tfjs-node-gpu': 10, 'tfjs-node': 10, wasm: 3, cpu: 1 };
@@ -73,7 +69,7 @@ async function main() {
         break;
       }
     }
-    if (!args.includes('--no-pytorch')) rows.push(pytorch(batch, threads, Number(opt('pytorch-steps', '10'))));
+    if (!flag('no-pytorch')) rows.push(pytorch(batch, threads, Number(opt('pytorch-steps', '10'))));
     printRun(rows, threads, runs > 1 ? `run ${run}/${runs}, ` : '');
     all.push(rows);
   }
@@ -136,39 +132,13 @@ function pytorch(batch, threads, steps) {
 }
 
 async function child(name, batch, steps, threads) {
-  const tf = await import('@tensorflow/tfjs');
-  const { Rng } = await import('@naslab/core');
-  const engine = await import('@naslab/engine');
-  const network = join(root, 'plugins/spaces/darts/dist/network.js');
-  const genotypes = join(root, 'plugins/spaces/darts/dist/genotype.js');
-  if (!existsSync(network)) throw new Error('build first: npm run build');
-  const { buildDartsNetwork } = await import(network);
-  const { DARTS_V2 } = await import(genotypes);
-  let plugin;
-  try {
-    plugin = (await import(`@naslab/backend-${name}`)).default;
-  } catch (e) {
-    console.log(JSON.stringify({ backend: name, skipped: `@naslab/backend-${name} not installed/built (${e.message.split('\n')[0]})` }));
+  const skipped = await activateBackend(name, threads);
+  if (skipped) {
+    console.log(JSON.stringify({ backend: name, skipped }));
     return;
   }
-  const backend = await plugin.create({ options: plugin.options ? plugin.options.parse({}) : {}, label: name, resolve: () => undefined });
-  const probe = await backend.probe();
-  if (!probe.available) {
-    console.log(JSON.stringify({ backend: name, skipped: `unavailable: ${probe.reason}` }));
-    return;
-  }
-  await backend.activate({ threads });
-  tf.enableProdMode();
-  const rng = new Rng('bench');
-  const net = buildDartsNetwork(DARTS_V2, { channels: GENOTYPE_CHANNELS, cells: CELLS, classes: 10, inputShape: [32, 32, 3], rng });
-  const trainable = net.parameters().filter((p) => p.trainable);
-  const buffers = trainable.map((p) => tf.variable(tf.zerosLike(p.variable), false, `bench_m_${p.path}`));
-  const protocol = { gradClip: 5, weightDecay: 3e-4, momentum: 0.9 };
-  const step = engine.createTrainStep({ network: net, trainable, buffers, hooks: [], classes: 10, smoothing: 0, protocol, inputShape: [32, 32, 3] });
-  const pixels = new Uint8Array(batch * 32 * 32 * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.int(256);
-  const labels = Int32Array.from({ length: batch }, () => rng.int(10));
-  const x = engine.normalisePixels(pixels, [0.4914, 0.4822, 0.4465], [0.247, 0.2435, 0.2616], 3);
+  const { step, rng, batches, params } = await dartsTrainStep({ seed: 'bench', channels: GENOTYPE_CHANNELS, cells: CELLS, batch });
+  const { x, labels } = batches[0];
   let note = '';
   try {
     if (name !== 'cpu') step(x, labels, batch, 0.025, rng); // warm-up (kernel setup, allocation)
@@ -178,13 +148,13 @@ async function child(name, batch, steps, threads) {
     const seconds = (performance.now() - t0) / 1000;
     console.log(
       JSON.stringify({
-        backend: tf.getBackend() === 'tensorflow' ? name : name,
+        backend: name,
         batch,
         steps,
         seconds,
         imagesPerSecond: (batch * steps) / seconds,
         peakRssMB: process.resourceUsage().maxRSS / 1024,
-        params: engine.countParameters(net),
+        params,
         note,
       }),
     );

@@ -9,6 +9,11 @@ export interface Provenance {
   readonly core: string;
   readonly manifestHash: string;
   readonly backend?: string;
+  /**
+   * CPU threads the job was given. A multi-threaded backend (libtorch) splits reductions by
+   * thread count, so the same job on the same backend is bit-identical only at the same count.
+   */
+  readonly threads?: number;
   readonly gitCommit?: string;
   readonly node: string;
   readonly host: { platform: string; arch: string; cpus: number };

@@ -146,7 +146,7 @@ function gitCommit(dir: string): string | undefined {
 }
 
 /** What produced a job's result. */
-export function provenanceOf(study: Study, job: PlannedJob, backend?: string): Provenance {
+export function provenanceOf(study: Study, job: PlannedJob, backend?: string, threads?: number): Provenance {
   const plugins: Record<string, string> = {};
   for (const b of study.host.all()) plugins[b.loaded.packageName] = b.loaded.version;
   return {
@@ -154,6 +154,7 @@ export function provenanceOf(study: Study, job: PlannedJob, backend?: string): P
     core: coreVersion,
     manifestHash: study.manifest.hash,
     backend,
+    threads,
     gitCommit: gitCommit(study.manifest.dir),
     node: process.version,
     host: { platform: process.platform, arch: process.arch, cpus: os.cpus().length },
@@ -200,7 +201,8 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
     store.failJob(job.id, error, 0);
     return { id: job.id, status: 'failed', error };
   }
-  const attempt = store.startJob(job.id, provenanceOf(study, job));
+  const threads = env.threads ?? 1;
+  const attempt = store.startJob(job.id, provenanceOf(study, job, undefined, threads));
   env.events?.emit('job-start', { job, attempt });
   const started = performance.now();
   const logger = env.logger.child(`${job.kind} ${job.dataset}/${job.method}/seed${job.seed}${job.index !== undefined ? `#${job.index}` : ''}`);
@@ -216,7 +218,7 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
     store,
     signal: controller.signal,
     artefactDir: store.artefactDir(job.id),
-    threads: env.threads ?? 1,
+    threads,
   };
   const child = study.container.createChildContainer();
   child.register(Tokens.JobContext, { useValue: jobContext });
@@ -229,7 +231,7 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
   try {
     const { result, backend } = await executeJob(job, env, child, jobContext);
     const seconds = (performance.now() - started) / 1000;
-    store.finishJob(job.id, result, seconds, provenanceOf(study, job, backend));
+    store.finishJob(job.id, result, seconds, provenanceOf(study, job, backend, threads));
     env.events?.emit('job-end', { job, status: 'done', seconds });
     return { id: job.id, status: 'done' };
   } catch (e) {

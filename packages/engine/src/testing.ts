@@ -3,8 +3,10 @@
  * The engine's own tests use them, and so can a backend plugin to check that `trainFromScratch`
  * learns, resumes bit-identically and leaks nothing on its backend (pass `backends`).
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, createLogger, type Dataset, type DatasetSplit, type ImageSet, type TrainContext, type TrainingProtocol, type Trick } from '@naslab/core';
+import { Rng, createLogger, type Dataset, type DatasetSplit, type ImageSet, type TrainContext, type TrainingProtocol, type TrainResult, type Trick } from '@naslab/core';
 import {
   BatchNorm,
   Conv2d,
@@ -22,6 +24,8 @@ import {
   type TrainableSpace,
 } from './index.js';
 import { builtinCpuBackend } from './backend.js';
+import { CHECKPOINT_FILE, loadCheckpoint } from './checkpoint.js';
+import { trainFromScratch } from './train.js';
 
 /** stem conv+BN → [SepConv cell, FactorizedReduce cell, ReLUConvBN cell] → pool → linear. */
 class TinyNetwork extends Network {
@@ -139,10 +143,10 @@ export function tinyProtocol(overrides: Partial<TrainingProtocol> = {}): Trainin
   };
 }
 
-export function tinyContext(
-  checkpointDir: string,
-  overrides: Partial<Omit<TrainContext, 'onEpoch'>> & { onEpoch?: TrainContext['onEpoch'] } = {},
-): TrainContext {
+/** What a test may change in `tinyContext`. */
+export type TinyContextOverrides = Partial<Omit<TrainContext, 'onEpoch'>> & { onEpoch?: TrainContext['onEpoch'] };
+
+export function tinyContext(checkpointDir: string, overrides: TinyContextOverrides = {}): TrainContext {
   return {
     arch: 'tiny',
     archText: 'tiny',
@@ -160,4 +164,67 @@ export function tinyContext(
     onEpoch: () => {},
     ...overrides,
   };
+}
+
+/** What `crashAndResume` saw. */
+export interface CrashAndResumeRun {
+  /** The uninterrupted run and the bytes of its final weights. */
+  readonly straight: TrainResult;
+  readonly straightWeights: Buffer;
+  /** The error the crashed run ended with (the simulated crash, if all went as planned). */
+  readonly crash: unknown;
+  /** The epoch the checkpoint left by the crashed run resumes from. */
+  readonly checkpointEpoch: number;
+  /** The epochs the resumed run trained (`onEpoch`), and its result and final weights. */
+  readonly epochsAfterResume: number[];
+  readonly resumed: TrainResult;
+  readonly resumedWeights: Buffer;
+}
+
+/**
+ * The crash/resume check every backend should pass: `protocol` trained once straight through in
+ * `dirs.straight`, and once in `dirs.crashed` with a crash right after epoch `crashAfterEpoch`
+ * (0-based) followed by a rerun that resumes from the checkpoint. `context(dir, overrides)` builds
+ * each run's TrainContext (e.g. `tinyContext` with the backend under test).
+ */
+export async function crashAndResume(
+  context: (dir: string, overrides: TinyContextOverrides) => TrainContext,
+  protocol: TrainingProtocol,
+  dirs: { straight: string; crashed: string },
+  crashAfterEpoch = 1,
+): Promise<CrashAndResumeRun> {
+  const straight = await trainFromScratch(context(dirs.straight, { protocol }));
+  const abort = new AbortController();
+  let crash: unknown;
+  try {
+    await trainFromScratch(
+      context(dirs.crashed, {
+        protocol,
+        signal: abort.signal,
+        onEpoch: (m) => {
+          if (m.epoch === crashAfterEpoch) abort.abort(new Error('simulated crash'));
+        },
+      }),
+    );
+  } catch (e) {
+    crash = e;
+  }
+  const checkpointEpoch = (await loadCheckpoint(dirs.crashed))?.meta.epoch ?? -1;
+  const epochsAfterResume: number[] = [];
+  const resumed = await trainFromScratch(context(dirs.crashed, { protocol, onEpoch: (m) => epochsAfterResume.push(m.epoch) }));
+  return {
+    straight,
+    straightWeights: await checkpointWeights(dirs.straight),
+    crash,
+    checkpointEpoch,
+    epochsAfterResume,
+    resumed,
+    resumedWeights: await checkpointWeights(dirs.crashed),
+  };
+}
+
+/** The bytes of the weights in a checkpoint folder's latest checkpoint. */
+export async function checkpointWeights(dir: string): Promise<Buffer> {
+  const meta = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8')) as { dataFile: string };
+  return readFile(join(dir, meta.dataFile));
 }

@@ -1,17 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, type EpochMetrics, type Trick } from '@naslab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticDataset, tinyContext, tinyProtocol } from './testing.js';
+import { checkpointWeights, crashAndResume, syntheticDataset, tinyContext, tinyProtocol } from './testing.js';
 import {
   CHECKPOINT_FILE,
   Linear,
   Sequential,
   GlobalAvgPool,
   cosineLearningRate,
-  loadCheckpoint,
   trainFromScratch,
   type TrainingHooks,
   type Module,
@@ -32,10 +31,6 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function weightsBytes(dir: string): Promise<Buffer> {
-  const meta = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8')) as { dataFile: string };
-  return readFile(join(dir, meta.dataFile));
-}
 
 describe('trainFromScratch', () => {
   it('learns the synthetic task well above chance, reports params/FLOPs/backend, and leaks no tensors', async () => {
@@ -71,33 +66,13 @@ describe('trainFromScratch', () => {
   });
 
   it('resumes after a crash and ends with bit-identical weights to an uninterrupted run', async () => {
-    const straight = await freshDir();
-    await trainFromScratch(tinyContext(straight, { protocol: tinyProtocol({ epochs: 3 }) }));
-
-    const crashed = await freshDir();
-    const abort = new AbortController();
-    await expect(
-      trainFromScratch(
-        tinyContext(crashed, {
-          protocol: tinyProtocol({ epochs: 3 }),
-          signal: abort.signal,
-          onEpoch: (m) => {
-            if (m.epoch === 1) abort.abort(new Error('simulated crash'));
-          },
-        }),
-      ),
-    ).rejects.toThrow('simulated crash');
-    expect((await loadCheckpoint(crashed))!.meta.epoch).toBe(2);
-    const seen: number[] = [];
-    const r = await trainFromScratch(
-      tinyContext(crashed, { protocol: tinyProtocol({ epochs: 3 }), onEpoch: (m) => seen.push(m.epoch) }),
-    );
-    expect(seen).toEqual([2]);
-    expect(r.epochs.map((m) => m.epoch)).toEqual([0, 1, 2]);
-    const a = await weightsBytes(straight);
-    const b = await weightsBytes(crashed);
-    expect(b.length).toBe(a.length);
-    expect(b.equals(a)).toBe(true);
+    const run = await crashAndResume(tinyContext, tinyProtocol({ epochs: 3 }), { straight: await freshDir(), crashed: await freshDir() });
+    expect(String(run.crash)).toMatch('simulated crash');
+    expect(run.checkpointEpoch).toBe(2);
+    expect(run.epochsAfterResume).toEqual([2]);
+    expect(run.resumed.epochs.map((m) => m.epoch)).toEqual([0, 1, 2]);
+    expect(run.resumedWeights.length).toBe(run.straightWeights.length);
+    expect(run.resumedWeights.equals(run.straightWeights)).toBe(true);
   });
 
   it('calls every hook; an auxiliary head is trained but not counted', async () => {
@@ -148,8 +123,8 @@ describe('trainFromScratch', () => {
     await trainFromScratch(tinyContext(a, { protocol: tinyProtocol({ epochs: 1 }) }));
     await trainFromScratch(tinyContext(b, { protocol: tinyProtocol({ epochs: 1 }) }));
     await trainFromScratch(tinyContext(c, { protocol: tinyProtocol({ epochs: 1 }), rng: new Rng('job-2'), seed: 2 }));
-    expect((await weightsBytes(a)).equals(await weightsBytes(b))).toBe(true);
-    expect((await weightsBytes(a)).equals(await weightsBytes(c))).toBe(false);
+    expect((await checkpointWeights(a)).equals(await checkpointWeights(b))).toBe(true);
+    expect((await checkpointWeights(a)).equals(await checkpointWeights(c))).toBe(false);
   });
 });
 

@@ -1,15 +1,15 @@
 // The engine's training loop on this backend: learns, resumes after a crash with bit-identical
 // weights, and leaves no tensor behind; without the addon, the trainer falls back to the next
 // backend. Uses the engine's own tiny space and synthetic task (`@naslab/engine/testing`).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { CHECKPOINT_FILE, builtinCpuBackend, loadCheckpoint, trainFromScratch } from '@naslab/engine';
-import { syntheticDataset, tinyContext, tinyProtocol } from '@naslab/engine/testing';
+import { builtinCpuBackend, trainFromScratch } from '@naslab/engine';
+import { crashAndResume, syntheticDataset, tinyContext, tinyProtocol } from '@naslab/engine/testing';
 
 import { createLibtorchBackend, kernelStats, resetKernelStats } from './index.js';
 import { probeNative } from './native.js';
@@ -25,10 +25,6 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function weightsBytes(dir: string): Promise<Buffer> {
-  const meta = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8')) as { dataFile: string };
-  return readFile(join(dir, meta.dataFile));
-}
 
 // 16×16 images, 4 channels, batch 16: the stem and first cells (16,384 and 8,192 elements) run on
 // ATen, the smaller tail stays in JS under the default 4,096-element threshold — both paths in one step.
@@ -67,34 +63,14 @@ if (!probeNative().available) {
     });
 
     it('resumes after a crash and ends with bit-identical weights to an uninterrupted run', async () => {
-      const protocol = tinyProtocol({ epochs: 3 });
-      const straight = await freshDir();
-      const s = await trainFromScratch(context(straight, { protocol }));
-      expect(s.backend).toBe('libtorch');
-
-      const crashed = await freshDir();
-      const abort = new AbortController();
-      await expect(
-        trainFromScratch(
-          context(crashed, {
-            protocol,
-            signal: abort.signal,
-            onEpoch: (m) => {
-              if (m.epoch === 1) abort.abort(new Error('simulated crash'));
-            },
-          }),
-        ),
-      ).rejects.toThrow('simulated crash');
-      expect((await loadCheckpoint(crashed))!.meta.epoch).toBe(2);
-      const seen: number[] = [];
-      const r = await trainFromScratch(context(crashed, { protocol, onEpoch: (m) => seen.push(m.epoch) }));
-      expect(seen).toEqual([2]);
-      expect(r.backend).toBe('libtorch');
-      expect(r.finalAccuracy).toBe(s.finalAccuracy);
-      const a = await weightsBytes(straight);
-      const b = await weightsBytes(crashed);
-      expect(b.length).toBe(a.length);
-      expect(b.equals(a)).toBe(true);
+      const run = await crashAndResume(context, tinyProtocol({ epochs: 3 }), { straight: await freshDir(), crashed: await freshDir() });
+      expect(String(run.crash)).toMatch('simulated crash');
+      expect(run.checkpointEpoch).toBe(2);
+      expect(run.epochsAfterResume).toEqual([2]);
+      expect([run.straight.backend, run.resumed.backend]).toEqual(['libtorch', 'libtorch']);
+      expect(run.resumed.finalAccuracy).toBe(run.straight.finalAccuracy);
+      expect(run.resumedWeights.length).toBe(run.straightWeights.length);
+      expect(run.resumedWeights.equals(run.straightWeights)).toBe(true);
     });
   });
 }

@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, createLogger, type Dataset, type ImageSet, type TrainingProtocol } from '@naslab/core';
+import { Rng, createLogger, type Dataset, type TrainingProtocol } from '@naslab/core';
 import { checkGradients, countFlops, countParameters, trainFromScratch, builtinCpuBackend, Module, type EdgeInfo } from '@naslab/engine';
+// Noisy 8×8 stripes (horizontal/vertical) × tint (red/blue): 4 classes.
+import { syntheticImages } from '@naslab/engine/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DARTS_OPS, DARTS_V2, type Genotype } from './genotype.js';
 import { sampleGenotype } from './sampling.js';
@@ -125,32 +127,10 @@ describe('network assembly', () => {
   });
 });
 
-/** Noisy 8×8 stripes (horizontal/vertical) × tint (red/blue): 4 classes. */
-function stripes(count: number, seed: string): ImageSet {
-  const rng = new Rng(seed);
-  const size = 8;
-  const per = size * size * 3;
-  const pixels = new Uint8Array(count * per);
-  const labels = new Int32Array(count);
-  for (let n = 0; n < count; n++) {
-    const k = rng.int(4);
-    labels[n] = k;
-    const phase = rng.int(2);
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++)
-        for (let c = 0; c < 3; c++) {
-          const s = (((k & 1) === 1 ? x : y) + phase) % 2 === 0 ? 40 : -40;
-          const v = 128 + s + (c === (k >> 1 ? 0 : 2) ? 30 : 0) + (rng.uniform() - 0.5) * 120;
-          pixels[n * per + (y * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
-        }
-  }
-  return { pixels, labels, count, shape: [size, size, 3] };
-}
-
 describe('training a small DARTS network', () => {
   it('reaches well above chance on a synthetic 4-class task', async () => {
-    const train = stripes(128, 'train');
-    const test = stripes(128, 'test');
+    const train = syntheticImages(128, 'train');
+    const test = syntheticImages(128, 'test');
     const dataset: Dataset = {
       info: {
         name: 'stripes',
