@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, createLogger, type Dataset, type TrainingProtocol } from '@naslab/core';
-import { checkGradients, countFlops, countParameters, trainFromScratch, builtinCpuBackend, Module, type EdgeInfo } from '@naslab/engine';
-// Noisy 8×8 stripes (horizontal/vertical) × tint (red/blue): 4 classes.
-import { syntheticImages } from '@naslab/engine/testing';
+import { Rng } from '@naslab/core';
+import { checkGradients, countFlops, countParameters, trainFromScratch, Module, type EdgeInfo } from '@naslab/engine';
+// A tiny protocol and a noisy 8×8 stripes (horizontal/vertical) × tint (red/blue) 4-class task.
+import { syntheticDataset, tinyContext, tinyProtocol } from '@naslab/engine/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DARTS_OPS, DARTS_V2, type Genotype } from './genotype.js';
 import { sampleGenotype } from './sampling.js';
@@ -129,51 +129,20 @@ describe('network assembly', () => {
 
 describe('training a small DARTS network', () => {
   it('reaches well above chance on a synthetic 4-class task', async () => {
-    const train = syntheticImages(128, 'train');
-    const test = syntheticImages(128, 'test');
-    const dataset: Dataset = {
-      info: {
-        name: 'stripes',
-        classes: 4,
-        shape: [8, 8, 3],
-        mean: [0.5, 0.5, 0.5],
-        std: [0.2, 0.2, 0.2],
-        sizes: { train: 128, test: 128, 'search-train': 0, 'search-valid': 0 },
-      },
-      load: async (split) => (split === 'train' ? train : test),
-    };
-    const protocol: TrainingProtocol = {
-      name: 'tiny',
-      epochs: 3,
-      batchSize: 32,
-      learningRate: 0.1,
-      learningRateMin: 0.001,
-      momentum: 0.9,
-      weightDecay: 3e-4,
-      gradClip: 5,
-      channels: 4,
-      cells: 3,
-      testEvery: 3,
-    };
     const dir = await mkdtemp(join(tmpdir(), 'naslab-darts-'));
     dirs.push(dir);
     const space = withDartsNetworks(createDartsSpace());
-    const r = await trainFromScratch({
-      arch: DARTS_V2,
-      archText: space.format(DARTS_V2),
-      space: space as never,
-      dataset,
-      protocol,
-      tricks: [],
-      backends: [builtinCpuBackend],
-      rng: new Rng('darts-train'),
-      seed: 0,
-      checkpointDir: dir,
-      signal: new AbortController().signal,
-      logger: createLogger({ level: 'error' }),
-      threads: 1,
-      onEpoch: () => {},
-    });
+    const r = await trainFromScratch(
+      tinyContext(dir, {
+        arch: DARTS_V2,
+        archText: space.format(DARTS_V2),
+        space: space as never,
+        dataset: syntheticDataset(128, 128),
+        protocol: tinyProtocol({ batchSize: 32, learningRate: 0.1, testEvery: 3 }),
+        rng: new Rng('darts-train'),
+        seed: 0,
+      }),
+    );
     // chance is 25 %; measured 99.2 % test accuracy after 3 epochs (12 steps of 32)
     expect(r.finalAccuracy).toBeGreaterThanOrEqual(60);
     expect(r.params).toBe(countDartsParameters(DARTS_V2, { channels: 4, cells: 3, classes: 4, inputShape: [8, 8, 3] }));
