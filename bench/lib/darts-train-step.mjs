@@ -20,7 +20,8 @@ export async function activateBackend(name, threads) {
   } catch (e) {
     return `@naslab/backend-${name} not installed/built (${e.message.split('\n')[0]})`;
   }
-  const backend = await plugin.create({ options: plugin.options ? plugin.options.parse({}) : {}, label: name, resolve: () => undefined });
+  const { instantiatePlugin } = await import('@naslab/core');
+  const backend = await instantiatePlugin(plugin, {}, name);
   const probe = await backend.probe();
   if (!probe.available) return `unavailable: ${probe.reason}`;
   await backend.activate({ threads });

@@ -91,6 +91,26 @@ export function definePlugin<K extends PluginKind, S extends z.ZodType = z.ZodTy
   return definition as PluginDefinition<K, z.output<S>>;
 }
 
+/**
+ * A plugin created outside a study: its options parsed (defaults filled) by its own schema, and no
+ * job container (`resolve` throws). For what inspects or loads plugins by package rather than
+ * through a manifest: `naslab plugins` probing backends, the engine loading installed backends.
+ */
+export async function instantiatePlugin<K extends PluginKind>(
+  definition: PluginDefinition<K>,
+  options: unknown = {},
+  label: string = definition.id,
+): Promise<PluginInstances[K]> {
+  const parsed: unknown = definition.options ? definition.options.parse(options) : options;
+  return definition.create({
+    options: parsed,
+    label,
+    resolve: (token) => {
+      throw new Error(`${label}: created outside a study, there is no job container to resolve ${String(token)} from`);
+    },
+  });
+}
+
 export function isPluginDefinition(value: unknown): value is PluginDefinition {
   if (!value || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;

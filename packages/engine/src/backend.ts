@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Backend, BackendProbe, Logger } from '@naslab/core';
+import { instantiatePlugin, isPluginDefinition, type Backend, type BackendProbe, type Logger } from '@naslab/core';
 
 /** Backend packages `auto` tries when the manifest names none, best first. */
 export const KNOWN_BACKEND_PACKAGES = [
@@ -14,23 +14,15 @@ export const KNOWN_BACKEND_PACKAGES = [
 export async function installedBackends(threads = 1): Promise<Backend[]> {
   const out: Backend[] = [];
   for (const name of KNOWN_BACKEND_PACKAGES) {
-    let mod: { default?: { kind?: string; create?: (c: unknown) => unknown } };
+    let mod: { default?: unknown };
     try {
       mod = (await import(name)) as typeof mod;
     } catch {
       continue;
     }
     const def = mod.default;
-    if (def?.kind !== 'backend' || typeof def.create !== 'function') continue;
-    out.push(
-      (await def.create({
-        options: { threads },
-        label: name,
-        resolve: () => {
-          throw new Error(`${name}: no container outside a job`);
-        },
-      })) as Backend,
-    );
+    if (!isPluginDefinition(def) || def.kind !== 'backend') continue;
+    out.push((await instantiatePlugin(def, { threads }, name)) as Backend);
   }
   return out;
 }

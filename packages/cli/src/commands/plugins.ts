@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isPluginDefinition, PLUGIN_API_VERSION, PLUGIN_KINDS, type Backend, type PluginDefinition, type PluginKind } from '@naslab/core';
+import { instantiatePlugin, isPluginDefinition, PLUGIN_API_VERSION, PLUGIN_KINDS, type Backend, type PluginDefinition, type PluginKind } from '@naslab/core';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { cliDir } from '../session.js';
 
@@ -94,8 +94,7 @@ async function discover(): Promise<Found[]> {
 /** A backend's own probe with its default options: what `backend: auto` would see. */
 async function probeBackend(def: PluginDefinition): Promise<Pick<Found, 'available' | 'reason' | 'fix'>> {
   try {
-    const options = def.options ? def.options.parse({}) : {};
-    const backend = (await def.create({ options, label: def.id, resolve: () => undefined as never })) as Backend;
+    const backend = (await instantiatePlugin(def)) as Backend;
     const p = await backend.probe();
     return p.available ? { available: true } : { available: false, reason: p.reason, fix: p.fix };
   } catch (e) {

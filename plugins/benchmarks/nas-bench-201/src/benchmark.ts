@@ -51,9 +51,14 @@ function sniffFormat(file: string): 'csv' | 'nni-sqlite' {
 
 const cache = new Map<string, Nb201Table>();
 
+/** The file a benchmark's `path` names: variables expanded, relative to the working directory. */
+export function tableFile(path: string): string {
+  return resolvePath(expandEnv(path));
+}
+
 /** Load (once per process) the table a benchmark's options name. */
 export function loadNb201Table(path: string, format: TableFormat = 'auto', epochs = 200): Nb201Table {
-  const file = resolvePath(expandEnv(path));
+  const file = tableFile(path);
   const fmt = format === 'auto' ? sniffFormat(file) : format;
   const key = `${fmt}|${epochs}|${file}`;
   let table = cache.get(key);

@@ -1,10 +1,9 @@
-import { resolve as resolvePath } from 'node:path';
 import { definePlugin, fileDigest, PLUGIN_API_VERSION, z } from '@naslab/core';
-import { expandEnv, loadNb201Table, Nb201Benchmark } from './benchmark.js';
+import { loadNb201Table, Nb201Benchmark, tableFile } from './benchmark.js';
 
 export { parseNb201Csv, loadNb201Csv } from './csv.js';
 export { loadNniSqlite, archFromNniJson } from './nni-sqlite.js';
-export { Nb201Benchmark, loadNb201Table, searchColumnOf, nb201DatasetOf, expandEnv, type Nb201BenchmarkOptions, type Nb201BenchmarkSettings, type Nb201Dataset, type TableFormat } from './benchmark.js';
+export { Nb201Benchmark, loadNb201Table, tableFile, searchColumnOf, nb201DatasetOf, expandEnv, type Nb201BenchmarkOptions, type Nb201BenchmarkSettings, type Nb201Dataset, type TableFormat } from './benchmark.js';
 export { TableFormatError, requireColumn, type Nb201Table } from './table.js';
 
 export default definePlugin({
@@ -23,6 +22,6 @@ export default definePlugin({
     .strict(),
   // Preparing a study only hashes the table file (another table behind the same path or
   // variable gives other job ids); it is parsed when a job creates the benchmark, once per process.
-  dataIdentity: (options) => fileDigest([resolvePath(expandEnv(options.path))]),
+  dataIdentity: (options) => fileDigest([tableFile(options.path)]),
   create: ({ options }) => new Nb201Benchmark(loadNb201Table(options.path, options.format, options.epochs), options),
 });

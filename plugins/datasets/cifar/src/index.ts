@@ -70,14 +70,23 @@ function imageSet(set: DecodedSet, from = 0, to = set.labels.length): ImageSet {
   };
 }
 
+/** The folder of the files `o` names, and each file's record count (a missing or truncated file fails). */
+function checkedFiles(o: CifarOptions) {
+  const layout = LAYOUTS[o.variant];
+  const dir = locateFolder(o.path, layout);
+  return {
+    layout,
+    dir,
+    trainCounts: checkFiles(dir, layout, layout.train, o.officialSizes),
+    testCounts: checkFiles(dir, layout, layout.test, o.officialSizes),
+  };
+}
+
 /** Checks the files now (a missing or truncated file fails here); reads them on `load`. */
 export function createCifar(input: z.input<typeof cifarOptions>): Dataset {
   const o = cifarOptions.parse(input);
-  const layout = LAYOUTS[o.variant];
+  const { layout, dir, trainCounts, testCounts } = checkedFiles(o);
   const classes = classCount(o.variant, o.labels);
-  const dir = locateFolder(o.path, layout);
-  const trainCounts = checkFiles(dir, layout, layout.train, o.officialSizes);
-  const testCounts = checkFiles(dir, layout, layout.test, o.officialSizes);
   const available = { train: trainCounts.reduce((a, b) => a + b, 0), test: testCounts.reduce((a, b) => a + b, 0) };
   for (const [split, size] of [['train', o.trainSize], ['test', o.testSize]] as const) {
     if (size !== undefined && size > available[split]) {
@@ -134,12 +143,8 @@ export function createCifar(input: z.input<typeof cifarOptions>): Dataset {
 
 /** Digest of the binary files the options read (missing or truncated files fail as in `createCifar`). */
 export function cifarDataIdentity(input: z.input<typeof cifarOptions>): Promise<string> {
-  const o = cifarOptions.parse(input);
-  const layout = LAYOUTS[o.variant];
-  const dir = locateFolder(o.path, layout);
-  const files = [...layout.train, ...layout.test];
-  checkFiles(dir, layout, files, o.officialSizes);
-  return fileDigest(files.map((f) => join(dir, f.name)));
+  const { layout, dir } = checkedFiles(cifarOptions.parse(input));
+  return fileDigest([...layout.train, ...layout.test].map((f) => join(dir, f.name)));
 }
 
 export default definePlugin({
