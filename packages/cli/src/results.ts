@@ -1,3 +1,4 @@
+import { mean, relativeImprovement, std } from '@naslab/analysis';
 import type { EvaluateJobResult, ResultStore, Study } from '@naslab/core';
 
 /** One trained (or looked-up) architecture of a study. */
@@ -49,9 +50,8 @@ export function collectRuns(study: Study, store: ResultStore): StudyRun[] {
   return runs;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-/** Sample standard deviation (ddof = 1); 0 for a single value. */
-const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+/** Sample standard deviation (ddof = 1, the analysis package's); 0 for a single value. */
+const sampleStd = (xs: number[]) => (xs.length < 2 ? 0 : std(xs));
 
 /**
  * Plain-text summary: per dataset × protocol × method, mean ± std, min and max of the scored
@@ -74,8 +74,8 @@ export function formatRunTable(study: Study, runs: StudyRun[]): string {
       const accs = group.filter((r) => r.method === method).map((r) => r.accuracy);
       if (!accs.length) continue;
       const m = mean(accs);
-      const ri = accR === undefined || method === study.manifest.baseline ? '' : ((100 * (m - accR)) / accR).toFixed(2);
-      rows.push([dataset, protocol, method, String(accs.length), `${m.toFixed(2)} ± ${std(accs).toFixed(2)}`, Math.min(...accs).toFixed(2), Math.max(...accs).toFixed(2), ri]);
+      const ri = accR === undefined || method === study.manifest.baseline ? '' : relativeImprovement(m, accR).toFixed(2);
+      rows.push([dataset, protocol, method, String(accs.length), `${m.toFixed(2)} ± ${sampleStd(accs).toFixed(2)}`, Math.min(...accs).toFixed(2), Math.max(...accs).toFixed(2), ri]);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -23,20 +23,6 @@ const trickRefSchema = z.union([
     .strict(),
 ]);
 
-/** Knobs a named protocol may override; everything else comes from the base protocol. */
-const overridesShape = {
-  epochs: z.number().int().positive().optional(),
-  batchSize: z.number().int().positive().optional(),
-  learningRate: z.number().positive().optional(),
-  learningRateMin: z.number().nonnegative().optional(),
-  momentum: z.number().min(0).max(1).optional(),
-  weightDecay: z.number().nonnegative().optional(),
-  gradClip: z.number().positive().nullable().optional(),
-  channels: z.number().int().positive().optional(),
-  cells: z.number().int().min(3).optional(),
-  testEvery: z.number().int().positive().optional(),
-};
-
 export const ABLATION_DESIGNS = ['one-at-a-time', 'cumulative', 'factorial'] as const;
 export type AblationDesign = (typeof ABLATION_DESIGNS)[number];
 
@@ -47,9 +33,9 @@ export const namedProtocolSchema = z
       .array(z.string().min(1))
       .default([])
       .describe("Labels of ablation tricks this protocol adds to the base protocol's own tricks"),
-    ...overridesShape,
   })
-  .strict();
+  // Any other key overrides a knob of the base protocol; the trainer's schema validates it.
+  .catchall(z.unknown());
 
 export const ablationSchema = z
   .object({
@@ -96,9 +82,11 @@ export interface AblationBase {
 }
 
 /** One expanded protocol: the base's knobs, possibly overridden, and its full trick list. */
-export type AblationProtocol<B extends AblationBase> = Omit<B, 'name' | 'tricks'> & {
+export type AblationProtocol<B extends AblationBase> = Omit<B, 'name' | 'tricks' | 'source'> & {
   readonly name: string;
   readonly tricks: AblationTrickRef[];
+  /** Where the knobs this protocol overrides are written (explicit protocols), for error messages. */
+  readonly source?: { readonly path: (string | number)[]; readonly knobs: readonly string[] };
 };
 
 /**
@@ -144,12 +132,14 @@ export function expandAblation<B extends AblationBase>(
   }
   if (a.designs.length && allCandidates.length === 0) problem([...at, 'designs'], 'designs need at least one trick in `tricks`');
 
-  const { name: baseName, tricks: baseTricks, ...knobs } = base;
+  const { name: baseName, tricks: baseTricks, source: baseSource, ...knobs } = base;
   const out: AblationProtocol<B>[] = [];
   const signatures = new Map<string, string>();
   const add = (name: string, added: readonly AblationTrickRef[], overrides: Record<string, unknown>, path: (string | number)[]) => {
     const tricks = [...baseTricks, ...added];
-    const protocol = { ...knobs, ...overrides, name, tricks } as unknown as AblationProtocol<B>;
+    const own = Object.keys(overrides);
+    const source = own.length ? { path, knobs: own } : baseSource;
+    const protocol = { ...knobs, ...overrides, name, tricks, ...(source ? { source } : {}) } as unknown as AblationProtocol<B>;
     const signature = JSON.stringify({ ...knobs, ...overrides, tricks: tricks.map((t) => [t.id, t.label, t.options]) });
     const seen = signatures.get(name);
     if (seen !== undefined) {

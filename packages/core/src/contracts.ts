@@ -1,36 +1,18 @@
 /**
  * The contracts between naslab's pipeline and its plugins. Everything a plugin implements or
  * receives is typed here; core itself knows no plugin and no tensor library, so tensor-level
- * types (networks, batches, training hooks) are parameters that the engine fills in.
+ * types (networks, batches, training hooks) are filled in by the package that calls them: the
+ * engine extends `TrickHooks`, `Backend` and `SpaceCapabilities` by declaration merging.
  */
-import type { Rng } from './rng.js';
+import type { Json } from './jobs.js';
 import type { Logger } from './logger.js';
+import type { Rng } from './rng.js';
 
-export type PluginKind =
-  | 'space'
-  | 'method'
-  | 'dataset'
-  | 'trick'
-  | 'backend'
-  | 'executor'
-  | 'benchmark'
-  | 'reporter'
-  | 'trainer';
+export type { Json } from './jobs.js';
 
-export const PLUGIN_KINDS: readonly PluginKind[] = [
-  'space',
-  'method',
-  'dataset',
-  'trick',
-  'backend',
-  'executor',
-  'benchmark',
-  'reporter',
-  'trainer',
-];
+export type PluginKind = 'space' | 'method' | 'dataset' | 'trick' | 'backend' | 'executor' | 'benchmark' | 'trainer';
 
-/** JSON-serializable value (what crosses job and process boundaries). */
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export const PLUGIN_KINDS: readonly PluginKind[] = ['space', 'method', 'dataset', 'trick', 'backend', 'executor', 'benchmark', 'trainer'];
 
 // ---------------------------------------------------------------------------------------------
 // Search space
@@ -87,33 +69,32 @@ export interface Dataset {
 // ---------------------------------------------------------------------------------------------
 // Training protocol, tricks, trainer
 
-/** The evaluation protocol every architecture of a study is trained with (DARTS defaults). */
+/**
+ * The evaluation protocol every architecture of a study is trained with. Core knows only its
+ * name; the knobs (epochs, batch size, channels, …) belong to the trainer, whose `protocol`
+ * schema validates them and fills their defaults (the engine's: `@naslab/engine`).
+ */
 export interface TrainingProtocol {
   /** Protocol name; ablation studies have several. */
   readonly name: string;
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly learningRateMin: number;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  /** Global-norm gradient clipping; null disables it. */
-  readonly gradClip: number | null;
-  /** Initial channels C. */
-  readonly channels: number;
-  /** Number of cells L. */
-  readonly cells: number;
-  /** Evaluate on the test split every N epochs (and always at the last). */
-  readonly testEvery: number;
+  readonly [knob: string]: unknown;
 }
 
 /**
- * A training-protocol trick (cutout, drop-path, auxiliary tower…). `Hooks` is the trainer's
- * hook interface (the engine's `TrainingHooks`): the loop calls hooks, it never names a trick.
+ * The hooks a trick may implement. Empty here: the trainer that calls them declares them by
+ * declaration merging (`@naslab/engine` adds its `TrainingHooks`), so a trick's hooks are
+ * type-checked against the trainer it is written for, and a misspelt hook fails to compile.
  */
-export interface Trick<Hooks = unknown> {
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface TrickHooks {}
+
+/**
+ * A training-protocol trick (cutout, drop-path, auxiliary tower…): the loop calls its hooks, it
+ * never names a trick.
+ */
+export interface Trick {
   readonly id: string;
-  readonly hooks: Hooks;
+  readonly hooks: TrickHooks;
 }
 
 export interface EpochMetrics {
@@ -127,14 +108,18 @@ export interface EpochMetrics {
   readonly [key: string]: number | undefined;
 }
 
-export interface TrainContext<A = unknown> {
+export interface TrainContext<A = unknown, P extends TrainingProtocol = TrainingProtocol> {
   readonly arch: A;
   readonly archText: string;
   readonly space: SearchSpace<A>;
   readonly dataset: Dataset;
-  readonly protocol: TrainingProtocol;
+  /** The protocol as the trainer's own `protocol` schema parsed it (defaults filled). */
+  readonly protocol: P;
   readonly tricks: readonly Trick[];
-  /** Backend preference from the manifest: 'auto' or the backend plugins to try, in order. */
+  /**
+   * The backends the manifest allows, in its order, or with `backend: auto` every installed
+   * backend plugin ranked by priority. Each is created only when first probed.
+   */
   readonly backends: readonly Backend[];
   readonly rng: Rng;
   readonly seed: number;
@@ -164,8 +149,8 @@ export interface TrainResult {
   readonly weightsFile?: string;
 }
 
-export interface Trainer {
-  trainFromScratch(ctx: TrainContext): Promise<TrainResult>;
+export interface Trainer<P extends TrainingProtocol = TrainingProtocol> {
+  trainFromScratch(ctx: TrainContext<unknown, P>): Promise<TrainResult>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,19 +233,13 @@ export interface BackendProbe {
   readonly fix?: string;
 }
 
-/** A compute backend for the trainer (TensorFlow.js backends for the engine). */
+/**
+ * A compute backend for the trainer. Core knows how to rank and probe one; how to make it the
+ * active one is the trainer's business (`@naslab/engine` adds `activate` by declaration merging).
+ */
 export interface Backend {
   readonly name: string;
-  /** Higher is preferred by `backend: auto`. */
-  readonly priority: number;
+  /** Higher is preferred by `backend: auto` (core sets it from the plugin's definition). */
+  readonly priority?: number;
   probe(): Promise<BackendProbe>;
-  /** Make this backend the active one in this process. */
-  activate(options: { threads: number }): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reporters
-
-export interface Reporter {
-  report(input: { studyName: string; outDir: string; data: unknown }): Promise<string[]>;
 }

@@ -1,8 +1,10 @@
-/** Exit codes of the naslab command line, documented in the CLI's README. */
+/** Exit codes of the naslab command line, documented in the CLI's README (packages/cli). */
 export const ExitCode = {
   ok: 0,
   jobFailures: 1,
   badInput: 2,
+  /** A bug (in naslab or a plugin): the stack trace is printed. */
+  internalError: 3,
 } as const;
 
 /** Where in a manifest something is wrong. */
@@ -54,5 +56,28 @@ export class PluginError extends InputError {
   constructor(problem: InputProblem) {
     super(problem);
     this.name = 'PluginError';
+  }
+}
+
+/**
+ * A malformed architecture text (what a space's `parse` throws): the reason, and where — line and
+ * column in the text, and a description of the place (`normal cell, node 3 (edge 3 of 8)`). The
+ * message reads `line:column: where: reason`; `naslab arch` shows it at the file's line.
+ */
+export class ParseError extends Error {
+  readonly reason: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly where?: string;
+  constructor(reason: string, at: { line?: number; column?: number; where?: string } = {}) {
+    const parts: string[] = [];
+    if (at.line !== undefined && at.column !== undefined) parts.push(`${at.line}:${at.column}`);
+    if (at.where) parts.push(at.where);
+    super((parts.length ? parts.join(': ') + ': ' : '') + reason);
+    this.name = 'ParseError';
+    this.reason = reason;
+    this.line = at.line;
+    this.column = at.column;
+    this.where = at.where;
   }
 }

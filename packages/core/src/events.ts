@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { EpochMetrics } from './contracts.js';
-import type { JobStatus } from './store.js';
-import type { PlannedJob } from './planner.js';
+import type { JobStatus, PlannedJob } from './jobs.js';
 
 /** Progress of a study, for progress bars and logs. */
 export interface StudyEventMap {

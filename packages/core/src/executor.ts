@@ -1,11 +1,6 @@
-import type { PlannedJob } from './planner.js';
-import type { JobStatus } from './store.js';
+import type { JobOutcome, JobStatus, PlannedJob } from './jobs.js';
 
-export interface JobOutcome {
-  readonly id: string;
-  readonly status: JobStatus;
-  readonly error?: string;
-}
+export type { JobOutcome } from './jobs.js';
 
 /**
  * What an executor is handed: the plan, and two ways to run one job — in this process, or

@@ -2,18 +2,23 @@
 import 'reflect-metadata';
 
 export { z } from 'zod';
+export * from './capabilities.js';
 export * from './contracts.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './executor.js';
 export * from './hash.js';
+export * from './job-runner.js';
+export * from './jobs.js';
 export * from './logger.js';
 export * from './manifest.js';
 export * from './memory-store.js';
 export * from './planner.js';
 export * from './plugin.js';
+export * from './plugin-host.js';
 export * from './resolver.js';
 export * from './rng.js';
+export * from './run-study.js';
 export * from './store.js';
 export * from './study.js';
 export * from './tokens.js';

@@ -33,7 +33,8 @@ describe('manifests', () => {
       ['random-sampling', 'random-sampling', {}],
       ['darts', 'darts', { order: 1 }],
     ]);
-    expect(m.protocol).toMatchObject({ epochs: 5, batchSize: 96, learningRate: 0.025, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, channels: 36, cells: 20 });
+    // Knobs pass through core unread (the trainer's schema fills the DARTS recipe: engine's protocol test).
+    expect(m.protocol).toMatchObject({ name: 'base', epochs: 5 });
     expect(m.protocol.tricks.map((t) => t.id)).toEqual(['cutout']);
     expect(m.baseline).toBe('random-sampling');
     expect(m.backends).toEqual(['auto']);
@@ -49,17 +50,9 @@ describe('manifests', () => {
   });
 
   it('locates errors at line:column with the field path', () => {
-    const problems = problemsOf(valid.replace('  epochs: 5', '  epochs: -5'));
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ line: 10, column: 11, path: 'protocol.epochs' });
     const unknown = problemsOf(valid + 'seed: 4\n');
     expect(unknown[0]).toMatchObject({ line: 12, path: 'seed' });
     expect(unknown[0]!.message).toMatch(/did you mean "seeds"/);
-  });
-
-  it('reports every problem of a manifest at once', () => {
-    const problems = problemsOf(valid.replace('seeds: 3', 'seeds: 0').replace('  epochs: 5', '  epochs: x'));
-    expect(problems.map((p) => p.path).sort()).toEqual(['protocol.epochs', 'seeds']);
   });
 
   it('accepts the same experiment from TypeScript through defineExperiment', () => {

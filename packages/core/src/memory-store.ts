@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EpochMetrics, Json } from './contracts.js';
-import type { PlannedJob } from './planner.js';
+import type { EpochMetrics } from './contracts.js';
+import type { Json, PlannedJob } from './jobs.js';
 import type { JobRecord, Provenance, ResultStore, StudyRecord } from './store.js';
 
 /** A ResultStore in memory (tests, `plan`); artefacts go to a folder given at construction. */

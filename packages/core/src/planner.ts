@@ -1,36 +1,26 @@
-import type { Json } from './contracts.js';
 import { contentHash } from './hash.js';
-import type { Manifest, ResolvedProtocol } from './manifest.js';
-import type { BoundPlugin, PluginHost } from './resolver.js';
+import type { Json, PlannedJob } from './jobs.js';
+import type { Manifest, ResolvedProtocol } from './manifest-types.js';
+import type { BoundPlugin, PluginHost } from './plugin-host.js';
+import { codeDigest } from './resolver.js';
 
-export type JobKind = 'search' | 'train' | 'evaluate';
-
-/** One node of a study's job DAG. */
-export interface PlannedJob {
-  /** Content hash of everything the job's result depends on. */
-  readonly id: string;
-  readonly kind: JobKind;
-  readonly parents: readonly string[];
-  /** Dataset label. */
-  readonly dataset: string;
-  /** Method label. */
-  readonly method: string;
-  readonly seed: number;
-  /** Protocol name (train and evaluate jobs). */
-  readonly protocol?: string;
-  /** Which of the search's architectures (train and evaluate jobs). */
-  readonly index?: number;
-  /** The inputs that were hashed into `id`. */
-  readonly spec: Json;
-}
+export type { JobKind, PlannedJob } from './jobs.js';
 
 /**
- * Identity of a plugin in a job's inputs: package, version and validated options, and for data
- * plugins the identity of the data they read (see `PluginDefinition.dataIdentity`).
+ * Identity of a plugin in a job's inputs: package, version and validated options; for data
+ * plugins the identity of the data they read (see `dataIdentity`); for a plugin loaded from a path
+ * or a workspace, a digest of its code (its version alone does not change when it is edited).
  */
 function pluginKey(b: BoundPlugin, data?: ReadonlyMap<string, string>): Json {
   const identity = data?.get(dataKey(b.loaded.kind, b.ref.label));
-  return { package: b.loaded.packageName, version: b.loaded.version, options: (b.options ?? {}) as Json, ...(identity ? { data: identity } : {}) };
+  const code = b.loaded.source === 'installed' ? undefined : codeDigest(b.loaded.dir);
+  return {
+    package: b.loaded.packageName,
+    version: b.loaded.version,
+    options: (b.options ?? {}) as Json,
+    ...(identity ? { data: identity } : {}),
+    ...(code ? { code } : {}),
+  };
 }
 
 /** Key of a data plugin in `PlanOptions.dataIdentities`. */
@@ -107,7 +97,7 @@ export function planStudy(
             continue;
           }
           for (const protocol of protocols) {
-            const { name: _name, tricks, ...knobs } = protocol;
+            const { name: _name, tricks, source: _source, ...knobs } = protocol;
             const trainSpec: Json = {
               kind: 'train',
               search: search.id,

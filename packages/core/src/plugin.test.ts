@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { definePlugin, instantiatePlugin, PLUGIN_API_VERSION } from './plugin.js';
+import { definePlugin, instantiatePlugin } from './plugin.js';
 import { Tokens } from './tokens.js';
 
 describe('instantiatePlugin', () => {
@@ -8,11 +8,11 @@ describe('instantiatePlugin', () => {
   const plugin = definePlugin({
     kind: 'backend',
     id: 'probe-me',
-    apiVersion: PLUGIN_API_VERSION,
+    priority: 1,
     options: z.object({ minElements: z.number().int().positive().default(4096), threads: z.number().int().optional() }).strict(),
     create: ({ options, label, resolve }) => {
       seen.push(options, label);
-      return { name: 'probe-me', priority: 1, probe: async () => ({ available: true }), activate: async () => resolve(Tokens.Seed) as never };
+      return { name: 'probe-me', probe: async () => resolve(Tokens.Seed) as never };
     },
   });
 
@@ -24,6 +24,6 @@ describe('instantiatePlugin', () => {
 
   it('has no job container: resolving a job service says so', async () => {
     const backend = await instantiatePlugin(plugin, {}, '@acme/backend-probe-me');
-    await expect(backend.activate({ threads: 1 })).rejects.toThrow(/@acme\/backend-probe-me: created outside a study, there is no job container/);
+    await expect(backend.probe()).rejects.toThrow(/@acme\/backend-probe-me: created outside a study, there is no job container/);
   });
 });

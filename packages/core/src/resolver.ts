@@ -1,18 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+/**
+ * The one package resolver: finds the package a manifest (or a command) names, imports its
+ * plugin definition, checks it was built for this core, and lists installed plugins. Used by
+ * studies, `naslab plugins`, `naslab arch` and the engine's backend discovery alike.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DependencyContainer, InjectionToken } from 'tsyringe';
+import semver from 'semver';
 import type { PluginKind } from './contracts.js';
-import { formatPath, InputError, PluginError, type InputProblem } from './errors.js';
-import type { Manifest, PluginRef } from './manifest.js';
-import { valueAt, zodProblems } from './manifest.js';
-import {
-  isPluginDefinition,
-  majorVersion,
-  PLUGIN_API_VERSION,
-  type PluginDefinition,
-  type PluginInstances,
-} from './plugin.js';
+import { PLUGIN_KINDS } from './contracts.js';
+import { PluginError, type InputProblem } from './errors.js';
+import { CORE_VERSION, isPluginDefinition, type PluginDefinition } from './plugin.js';
+
+/** Where a plugin package came from: the registry (node_modules), a workspace link, or a path. */
+export type PluginSource = 'installed' | 'workspace' | 'path';
 
 /** A plugin package found on disk and imported. */
 export interface LoadedPlugin<K extends PluginKind = PluginKind> {
@@ -20,27 +22,36 @@ export interface LoadedPlugin<K extends PluginKind = PluginKind> {
   readonly packageName: string;
   readonly version: string;
   readonly dir: string;
+  readonly source: PluginSource;
   readonly definition: PluginDefinition<K>;
 }
 
 /**
  * The package a manifest id names: a short id maps to `@naslab/<kind>-<id>` (as vitest maps
- * `v8` to `@vitest/coverage-v8`); anything scoped or containing a slash is a package name.
+ * `v8` to `@vitest/coverage-v8`); a path (`./my-plugin`, `../x`, `/abs/x`) is a folder; anything
+ * else scoped or containing a slash is a package name.
  */
 export function packageNameFor(kind: PluginKind, id: string): string {
-  if (id.startsWith('@') || id.includes('/') || id.startsWith('naslab-')) return id;
+  if (isPathId(id) || id.startsWith('@') || id.includes('/') || id.startsWith('naslab-')) return id;
   return `@naslab/${kind}-${id}`;
 }
 
-/** Find `node_modules/<name>` walking up from each base folder. */
+/** `./x`, `../x`, `/x` (and Windows `C:\x`) name a folder, not a package. */
+export function isPathId(id: string): boolean {
+  return id.startsWith('./') || id.startsWith('../') || id === '.' || id === '..' || isAbsolute(id);
+}
+
+/** Find `node_modules/<name>` walking up from each base folder; `searched` lists every place tried. */
 export function findPackageDir(name: string, bases: readonly string[]): { dir?: string; searched: string[] } {
   const searched: string[] = [];
   for (const base of bases) {
     let dir = resolvePath(base);
     for (;;) {
       const candidate = join(dir, 'node_modules', name);
-      searched.push(candidate);
-      if (existsSync(join(candidate, 'package.json'))) return { dir: candidate, searched };
+      if (!searched.includes(candidate)) {
+        searched.push(candidate);
+        if (existsSync(join(candidate, 'package.json'))) return { dir: candidate, searched };
+      }
       const parent = dirname(dir);
       if (parent === dir) break;
       dir = parent;
@@ -58,144 +69,219 @@ export function splitPackageId(id: string): { name: string; subpath: string } {
 }
 
 function entryOf(pkg: Record<string, any>, subpath: string): string | undefined {
-  const dot = typeof pkg.exports === 'string' ? (subpath === '.' ? pkg.exports : undefined) : pkg.exports?.[subpath] ?? undefined;
+  const dot = typeof pkg.exports === 'string' ? (subpath === '.' ? pkg.exports : undefined) : (pkg.exports?.[subpath] ?? undefined);
   if (subpath !== '.' && !pkg.exports) return subpath;
   if (typeof dot === 'string') return dot;
   if (dot && typeof dot === 'object') return dot.import ?? dot.default ?? dot.node;
   return pkg.module ?? pkg.main ?? 'index.js';
 }
 
-const cache = new Map<string, LoadedPlugin>();
+function readPackageJson(dir: string): Record<string, any> {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, any>;
+}
+
+/** A package linked from outside any node_modules (npm/pnpm/yarn workspaces) is a workspace. */
+function sourceOf(dir: string): PluginSource {
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    return 'installed';
+  }
+  return real.split(sep).includes('node_modules') ? 'installed' : 'workspace';
+}
 
 /**
- * Load the plugin package a manifest names. Only named packages are imported. Errors say
- * which package was expected, where it was looked for, and how to install it.
+ * Whether a plugin's package is built for the running core: the range it declares in
+ * `peerDependencies['@naslab/core']` (where npm checks it too) must admit `CORE_VERSION`.
+ * Returns the problem in words, or undefined when compatible.
  */
-export async function loadPlugin<K extends PluginKind>(
-  kind: K,
-  id: string,
-  options: { searchFrom: readonly string[]; where?: Omit<InputProblem, 'message'> },
-): Promise<LoadedPlugin<K>> {
-  const fullName = packageNameFor(kind, id);
-  const { name, subpath } = splitPackageId(fullName);
-  const where = options.where ?? { file: '(manifest)' };
-  const found = findPackageDir(name, options.searchFrom);
-  if (!found.dir) {
-    throw new PluginError({
-      ...where,
-      message: `${kind} plugin "${id}" not found: package ${name} is not installed (install it with \`npm install ${name}\`)`,
-    });
+export function compatibilityProblem(pkg: Record<string, any>, coreVersion: string = CORE_VERSION): string | undefined {
+  const name = `${pkg.name ?? '(unnamed package)'}@${pkg.version ?? '0.0.0'}`;
+  const range: unknown = pkg.peerDependencies?.['@naslab/core'];
+  if (typeof range !== 'string') {
+    return `${name} does not say which @naslab/core it is built for: add "peerDependencies": { "@naslab/core": "^${coreVersion}" } to its package.json`;
   }
-  const key = `${kind}:${found.dir}:${subpath}`;
+  if (!semver.validRange(range)) return `${name} declares an invalid peer range for @naslab/core: "${range}"`;
+  if (!semver.satisfies(coreVersion, range, { includePrerelease: true })) {
+    return `${name} is built for @naslab/core ${range}, but this naslab runs @naslab/core ${coreVersion}; use a version of the plugin built for ^${coreVersion}`;
+  }
+  return undefined;
+}
+
+const cache = new Map<string, LoadedPlugin>();
+
+export interface LoadOptions {
+  /** Folders to look for packages from, walking up (and to resolve `./path` ids against: the first). */
+  readonly searchFrom: readonly string[];
+  /** Where the manifest names it, for error messages. */
+  readonly where?: Omit<InputProblem, 'message'>;
+  /** The package's folder when it is already known (`discoverPlugins`): no lookup, `id` is its name. */
+  readonly packageDir?: string;
+  /** Accept a plugin of any kind (listing installed plugins): `kind` is then only the expectation. */
+  readonly anyKind?: boolean;
+}
+
+/**
+ * Load the plugin package a manifest names. Only named packages are imported. Errors say which
+ * package was expected, every place it was looked for, and how to install it.
+ */
+export async function loadPlugin<K extends PluginKind>(kind: K, id: string, options: LoadOptions): Promise<LoadedPlugin<K>> {
+  const where = options.where ?? { file: '(manifest)' };
+  const fail = (message: string): never => {
+    throw new PluginError({ ...where, message });
+  };
+  let dir: string;
+  let subpath = '.';
+  let source: PluginSource;
+  if (isPathId(id)) {
+    dir = resolvePath(options.searchFrom[0] ?? process.cwd(), id);
+    if (!existsSync(join(dir, 'package.json'))) {
+      fail(`${kind} plugin "${id}" not found: ${dir} has no package.json (a plugin named by a path is a package folder)`);
+    }
+    source = 'path';
+  } else {
+    const split = splitPackageId(options.packageDir ? id : packageNameFor(kind, id));
+    subpath = split.subpath;
+    const found = options.packageDir ? { dir: options.packageDir, searched: [] } : findPackageDir(split.name, options.searchFrom);
+    if (!found.dir) {
+      const tried = found.searched.length > 6 ? [...found.searched.slice(0, 5), `… ${found.searched.length - 5} more`] : found.searched;
+      fail(`${kind} plugin "${id}" not found: package ${split.name} is not installed (looked in ${tried.join(', ')}); install it with \`npm install ${split.name}\``);
+    }
+    dir = found.dir!;
+    source = sourceOf(dir);
+  }
+  const key = `${options.anyKind ? '*' : kind}:${dir}:${subpath}`;
   const cached = cache.get(key);
   if (cached) return cached as LoadedPlugin<K>;
-  const pkg = JSON.parse(readFileSync(join(found.dir, 'package.json'), 'utf8')) as Record<string, any>;
+  const pkg = readPackageJson(dir);
+  const name = String(pkg.name ?? id);
   const entry = entryOf(pkg, subpath);
-  if (!entry) throw new PluginError({ ...where, message: `package ${name} has no entry point "${subpath}" (exports/main)` });
-  let mod: Record<string, unknown>;
+  if (!entry) fail(`package ${name} has no entry point "${subpath}" (exports/main)`);
+  const problem = compatibilityProblem(pkg);
+  if (problem) fail(problem);
+  let mod: Record<string, unknown> = {};
+  const file = join(dir, entry!);
   try {
-    mod = (await import(pathToFileURL(join(found.dir, entry)).href)) as Record<string, unknown>;
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new PluginError({ ...where, message: `cannot import ${name}@${pkg.version}: ${(e as Error).message}` });
+    const hint = !existsSync(file) ? ` (${file} does not exist: build the package first)` : '';
+    fail(`cannot import ${name}@${pkg.version}: ${(e as Error).message}${hint}`);
   }
   const definition = mod.default ?? mod.plugin;
   if (!isPluginDefinition(definition)) {
-    throw new PluginError({
-      ...where,
-      message: `package ${name}@${pkg.version} does not export a plugin definition (export default definePlugin({...}))`,
-    });
+    fail(`package ${name}@${pkg.version} (${file}) does not export a plugin definition (export default definePlugin({...}))`);
   }
-  const theirs = majorVersion(definition.apiVersion);
-  const ours = majorVersion(PLUGIN_API_VERSION);
-  if (theirs !== ours) {
-    throw new PluginError({
-      ...where,
-      message: `${name}@${pkg.version} targets naslab plugin API ${definition.apiVersion}, but this naslab provides plugin API ${PLUGIN_API_VERSION} (major ${ours}); use a version of the plugin built for API ${ours}.x`,
-    });
-  }
-  if (definition.kind !== kind) {
-    throw new PluginError({
-      ...where,
-      message: `${name} is a ${definition.kind} plugin, but it is named where a ${kind} plugin is expected`,
-    });
-  }
+  const def = definition as PluginDefinition;
+  if (def.kind !== kind && !options.anyKind) fail(`${name} is a ${def.kind} plugin, but it is named where a ${kind} plugin is expected`);
   const loaded: LoadedPlugin<K> = {
-    kind,
-    packageName: fullName,
+    kind: def.kind as K,
+    packageName: isPathId(id) || options.packageDir ? name : packageNameFor(kind, id),
     version: String(pkg.version ?? '0.0.0'),
-    dir: found.dir,
-    definition: definition as PluginDefinition<K>,
+    dir,
+    source,
+    definition: def as PluginDefinition<K>,
   };
   cache.set(key, loaded);
   return loaded;
 }
 
-/** A plugin resolved for a study: package, validated options, label. */
-export interface BoundPlugin<K extends PluginKind = PluginKind> {
-  readonly loaded: LoadedPlugin<K>;
-  readonly ref: PluginRef;
-  readonly options: unknown;
-  readonly token: InjectionToken<Promise<PluginInstances[K]>>;
-}
+const digests = new Map<string, string>();
 
 /**
- * Plugins of one study, registered in a tsyringe container. Each registration is a factory;
- * resolving it from a job's child container gives the plugin that job's context.
+ * Digest of a package's code: every .js/.mjs/.cjs/.json/.node/.wasm file under the folders its
+ * package.json `files` lists (all of it without `files`), node_modules and dot folders excluded.
+ * Job ids of plugins loaded from a path or a workspace include it, so an edited (and rebuilt)
+ * plugin is rerun even though its version did not change.
  */
-export class PluginHost {
-  private readonly bound = new Map<string, BoundPlugin>();
+export function codeDigest(dir: string): string {
+  const cached = digests.get(dir);
+  if (cached) return cached;
+  const pkg = readPackageJson(dir);
+  const roots: string[] = Array.isArray(pkg.files) ? pkg.files.map((f: string) => join(dir, f)) : [dir];
+  const files: string[] = [join(dir, 'package.json')];
+  const walk = (p: string) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p).sort()) if (!e.startsWith('.') && e !== 'node_modules') walk(join(p, e));
+    } else if (/\.(m?js|cjs|json|node|wasm)$/.test(p) && !files.includes(p)) files.push(p);
+  };
+  for (const r of roots) walk(r);
+  const h = createHash('sha256');
+  for (const f of files) h.update(`${relative(dir, f)}\0`).update(readFileSync(f)).update('\0');
+  const digest = h.digest('hex').slice(0, 16);
+  digests.set(dir, digest);
+  return digest;
+}
 
-  constructor(private readonly container: DependencyContainer) {}
+/** An installed plugin package, known from its package.json alone (nothing imported). */
+export interface InstalledPackage {
+  readonly name: string;
+  readonly version: string;
+  readonly dir: string;
+  /** The kind its name (`@naslab/<kind>-…`) or its package.json `naslab.kind` says; undefined: import to know. */
+  readonly kind?: PluginKind;
+  readonly pkg: Record<string, any>;
+}
 
-  /** Validate `ref.options` against the plugin's schema and register its factory. */
-  bind<K extends PluginKind>(kind: K, loaded: LoadedPlugin<K>, ref: PluginRef, manifest?: Pick<Manifest, 'file' | 'locate' | 'raw'>): BoundPlugin<K> {
-    let options: unknown = ref.options;
-    const schema = loaded.definition.options;
-    if (schema) {
-      const parsed = schema.safeParse(ref.options);
-      if (!parsed.success) {
-        const src = manifest ?? { file: '(manifest)', locate: () => ({}), raw: undefined };
-        const optionsPath = typeof valueAt(src.raw, ref.path) === 'string' ? ref.path : [...ref.path, 'options'];
-        throw new InputError(
-          zodProblems(parsed.error.issues, { file: src.file, raw: src.raw, locate: src.locate }, optionsPath).map((p) => ({
-            ...p,
-            message: `${p.message} (options of ${loaded.packageName})`,
-          })),
-        );
-      }
-      options = parsed.data;
-    } else if (Object.keys(ref.options).length) {
-      const src = manifest ?? { file: '(manifest)', locate: () => ({}) };
-      const path = [...ref.path, 'options'];
-      throw new InputError({ file: src.file, ...src.locate(path), path: formatPath(path), message: `${loaded.packageName} takes no options` });
+/** node_modules folders from `start` up to the root. */
+function nodeModulesDirs(start: string): string[] {
+  const out: string[] = [];
+  let dir = resolvePath(start);
+  for (;;) {
+    const nm = join(dir, 'node_modules');
+    if (existsSync(nm)) out.push(nm);
+    const parent = dirname(dir);
+    if (parent === dir) return out;
+    dir = parent;
+  }
+}
+
+const kindPrefix = new RegExp(`^@naslab/(${PLUGIN_KINDS.join('|')})-`);
+
+/**
+ * Installed plugin packages seen from `searchFrom`: `@naslab/<kind>-*`, and any package whose
+ * package.json has the keyword `naslab-plugin` (how third-party plugins announce themselves).
+ * Reads package.json files only; the first package of a name found wins (as Node resolves).
+ */
+export function discoverPlugins(searchFrom: readonly string[], filter: { kind?: PluginKind } = {}): InstalledPackage[] {
+  const seen = new Map<string, InstalledPackage>();
+  for (const nm of searchFrom.flatMap(nodeModulesDirs)) {
+    const names: string[] = [];
+    for (const entry of readdirSync(nm)) {
+      if (entry.startsWith('.')) continue;
+      if (entry.startsWith('@')) {
+        try {
+          for (const sub of readdirSync(join(nm, entry))) names.push(`${entry}/${sub}`);
+        } catch {
+          /* not a folder */
+        }
+      } else names.push(entry);
     }
-    const token = Symbol.for(`naslab.plugin.${kind}.${ref.label}`) as InjectionToken<Promise<PluginInstances[K]>>;
-    const definition = loaded.definition;
-    this.container.register(token, {
-      useFactory: (c: DependencyContainer) =>
-        Promise.resolve(definition.create({ options, label: ref.label, resolve: <T>(t: InjectionToken<T>) => c.resolve(t) })),
-    });
-    const b: BoundPlugin<K> = { loaded, ref, options, token };
-    this.bound.set(`${kind}:${ref.label}`, b);
-    return b;
+    for (const name of names) {
+      if (seen.has(name)) continue;
+      const dir = join(nm, name);
+      let pkg: Record<string, any>;
+      try {
+        pkg = readPackageJson(dir);
+      } catch {
+        continue;
+      }
+      const byName = kindPrefix.exec(name)?.[1] as PluginKind | undefined;
+      const declared = PLUGIN_KINDS.find((k) => k === pkg.naslab?.kind);
+      const keyword = Array.isArray(pkg.keywords) && pkg.keywords.includes('naslab-plugin');
+      if (!byName && !keyword) continue;
+      const kind = declared ?? byName;
+      if (filter.kind && kind && kind !== filter.kind) continue;
+      seen.set(name, { name, version: String(pkg.version ?? '0.0.0'), dir, kind, pkg });
+    }
   }
+  return [...seen.values()];
+}
 
-  get<K extends PluginKind>(kind: K, label: string): BoundPlugin<K> {
-    const b = this.bound.get(`${kind}:${label}`);
-    if (!b) throw new Error(`no ${kind} plugin bound as "${label}"`);
-    return b as BoundPlugin<K>;
-  }
-
-  has(kind: PluginKind, label: string): boolean {
-    return this.bound.has(`${kind}:${label}`);
-  }
-
-  all(): BoundPlugin[] {
-    return [...this.bound.values()];
-  }
-
-  /** Create the plugin instance for a job, from that job's child container. */
-  instantiate<K extends PluginKind>(jobContainer: DependencyContainer, kind: K, label: string): Promise<PluginInstances[K]> {
-    return jobContainer.resolve(this.get(kind, label).token);
-  }
+/** Forget loaded plugins (tests that rebuild a plugin in place). */
+export function clearPluginCache(): void {
+  cache.clear();
+  digests.clear();
 }

@@ -11,7 +11,8 @@ export interface RngState {
   readonly s: readonly [number, number, number, number];
 }
 
-function fnv1a32(text: string): number {
+/** FNV-1a hash of a string (32 bits): how string keys become seeds. */
+export function fnv1a32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -61,6 +62,17 @@ export class Rng {
     return new Rng(state.seedKey, state.s);
   }
 
+  /**
+   * A stream seeded directly from a 32-bit integer through splitmix32 (no string hashing): the
+   * seeding of the analysis package's resampling, kept so its confidence intervals stay the same.
+   */
+  static fromUint32(seed: number): Rng {
+    const sm = splitmix32(seed >>> 0);
+    const s: [number, number, number, number] = [sm(), sm(), sm(), sm()];
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
+    return new Rng(`uint32:${seed >>> 0}`, s);
+  }
+
   /** Serializable state, for checkpoints. */
   state(): RngState {
     return { seedKey: this.seedKey, s: [this.s0, this.s1, this.s2, this.s3] };
@@ -85,6 +97,11 @@ export class Rng {
     this.s1 >>>= 0;
     this.s2 >>>= 0;
     return result;
+  }
+
+  /** Uniform float in [0, 1) from one 32-bit draw (cheaper, 32 bits of resolution: resampling). */
+  nextFloat32(): number {
+    return this.nextUint32() / 4294967296;
   }
 
   /** Uniform float in [0, 1) with 53 random bits. */

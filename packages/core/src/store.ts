@@ -1,7 +1,7 @@
-import type { EpochMetrics, Json } from './contracts.js';
-import type { PlannedJob } from './planner.js';
+import type { EpochMetrics } from './contracts.js';
+import type { JobStatus, Json, PlannedJob } from './jobs.js';
 
-export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+export type { JobStatus } from './jobs.js';
 
 /** What produced a result: enough to tell two results apart and to redo one. */
 export interface Provenance {

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
 import { parseManifestText } from './manifest.js';
 import { InMemoryResultStore } from './memory-store.js';
-import { prepareStudy, runJob } from './study.js';
+import { runJob } from './job-runner.js';
+import { prepareStudy } from './study.js';
 import { Tokens } from './tokens.js';
 
 // The fixture plugins of the repository's test/ workspace are installed at the root.
@@ -101,7 +102,7 @@ describe('data identity', () => {
 
 describe('jobRng', () => {
   it('gives train jobs of one architecture the same stream under every protocol, and distinct streams otherwise', async () => {
-    const { jobRng } = await import('./study.js');
+    const { jobRng } = await import('./job-runner.js');
     const base = { dataset: 'd', method: 'm', seed: 0, spec: null } as const;
     const t = (id: string, protocol: string, index: number) => ({ ...base, id, kind: 'train' as const, parents: ['s-1'], protocol, index });
     const draw = (job: Parameters<typeof jobRng>[0]) => jobRng(job).uniform();

@@ -1,7 +1,10 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '@naslab/core';
 import { describe, expect, it } from 'vitest';
-import { KNOWN_BACKEND_PACKAGES, selectBackend } from './backend.js';
+import { installedBackends, selectBackend } from './backend.js';
 import trainerPlugin from './trainer.js';
 
 function fake(name: string, priority: number, available: boolean, log: string[]): Backend {
@@ -36,14 +39,27 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
-  it('knows the backend packages in the documented order', () => {
-    expect(KNOWN_BACKEND_PACKAGES).toEqual([
-      '@naslab/backend-libtorch',
-      '@naslab/backend-tfjs-node-gpu',
-      '@naslab/backend-tfjs-node',
-      '@naslab/backend-wasm',
-      '@naslab/backend-cpu',
-    ]);
+  it('finds installed backend plugins by keyword and kind, ranks them by priority, creates none before it is probed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'naslab-backends-'));
+    const fake = (name: string, id: string, priority: number) => {
+      const pkg = join(dir, 'node_modules', name);
+      mkdirSync(pkg, { recursive: true });
+      const meta = { name, version: '1.0.0', type: 'module', keywords: ['naslab-plugin'], naslab: { kind: 'backend' }, peerDependencies: { '@naslab/core': '>=0.1.0' } };
+      writeFileSync(join(pkg, 'package.json'), JSON.stringify(meta));
+      writeFileSync(
+        join(pkg, 'index.js'),
+        `export default { kind: 'backend', id: '${id}', priority: ${priority}, create: () => { (globalThis.created ??= []).push('${id}'); return { name: '${id}', probe: async () => ({ available: false, reason: 'fake' }), activate: async () => {} }; } };`,
+      );
+    };
+    fake('@acme/backend-fast', 'fast', 500);
+    fake('slowpoke', 'slowpoke', 5);
+    fake('middling', 'middling', 50);
+    const found = await installedBackends([dir]);
+    expect(found.map((b) => [b.name, b.priority])).toEqual([['fast', 500], ['middling', 50], ['slowpoke', 5]]);
+    const created = () => (globalThis as { created?: string[] }).created ?? [];
+    expect(created()).toEqual([]);
+    expect(await found[0]!.probe()).toEqual({ available: false, reason: 'fake' });
+    expect(created()).toEqual(['fast']);
   });
 });
 
@@ -52,8 +68,11 @@ describe('@naslab/engine/trainer', () => {
     expect(trainerPlugin.kind).toBe('trainer');
     expect(trainerPlugin.id).toBe('engine');
     const options = trainerPlugin.options!.parse({});
-    expect(options).toEqual({ labelSmoothing: 0, backendPreference: 'auto' });
+    // Label smoothing is the `label-smoothing` trick's, not a trainer option.
+    expect(options).toEqual({ backendPreference: 'auto' });
     const trainer = await trainerPlugin.create({ options, label: 'default', resolve: () => undefined as never });
+    expect(trainerPlugin.protocol!.parse({})).toMatchObject({ epochs: 600, batchSize: 96, channels: 36, cells: 20, gradClip: 5 });
+    expect(trainerPlugin.protocol!.safeParse({ cells: 2 }).error?.issues[0]?.message).toMatch(/at least 3 cells: DARTS-style networks reduce at/);
     expect(typeof trainer.trainFromScratch).toBe('function');
   });
 });

@@ -1,41 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
-import { instantiatePlugin, isPluginDefinition, type Backend, type BackendProbe, type Logger } from '@naslab/core';
+import { discoverPlugins, instantiatePlugin, lazyBackend, loadPlugin, type Backend, type BackendProbe, type Logger } from '@naslab/core';
+import { createCpuBackend } from './cpu-backend.js';
 
-/** Backend packages `auto` tries when the manifest names none, best first. */
-export const KNOWN_BACKEND_PACKAGES = [
-  '@naslab/backend-libtorch',
-  '@naslab/backend-tfjs-node-gpu',
-  '@naslab/backend-tfjs-node',
-  '@naslab/backend-wasm',
-  '@naslab/backend-cpu',
-] as const;
-
-/** Load the backend plugins that are installed (missing ones are skipped). */
-export async function installedBackends(threads = 1): Promise<Backend[]> {
+/**
+ * The backend plugins installed where `searchFrom` sees them (by name or the `naslab-plugin`
+ * keyword, core's discovery), best first; each is created only when first probed. What
+ * `backend: auto` gets in a study, for tools and benchmarks that train outside one.
+ */
+export async function installedBackends(searchFrom: readonly string[] = [process.cwd()]): Promise<Backend[]> {
   const out: Backend[] = [];
-  for (const name of KNOWN_BACKEND_PACKAGES) {
-    let mod: { default?: unknown };
+  for (const pkg of discoverPlugins(searchFrom, { kind: 'backend' })) {
     try {
-      mod = (await import(name)) as typeof mod;
+      const { definition } = await loadPlugin('backend', pkg.name, { searchFrom: [], packageDir: pkg.dir });
+      out.push(lazyBackend(definition.id, definition.priority, () => instantiatePlugin(definition)));
     } catch {
-      continue;
+      continue; // not loadable here: `naslab plugins` says why
     }
-    const def = mod.default;
-    if (!isPluginDefinition(def) || def.kind !== 'backend') continue;
-    out.push((await instantiatePlugin(def, { threads }, name)) as Backend);
   }
-  return out;
+  return out.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
 }
 
-/** tfjs's own pure-JS backend: always there, the last resort. */
-export const builtinCpuBackend: Backend = {
-  name: 'cpu',
-  priority: 0,
-  probe: async () => ({ available: true }),
-  activate: async () => {
-    if (!(await tf.setBackend('cpu'))) throw new Error('tfjs cpu backend failed to initialise');
-  },
-};
+/** The pure-JS cpu backend (`@naslab/backend-cpu`'s), always there: the last resort, ranked 0. */
+export const builtinCpuBackend: Backend = { ...createCpuBackend(), priority: 0 };
 
 export interface BackendSelection {
   readonly name: string;
@@ -54,8 +40,8 @@ export async function selectBackend(
   options: { threads?: number; logger?: Logger } = {},
 ): Promise<BackendSelection> {
   const threads = options.threads ?? 1;
-  const list = backends.length > 0 ? [...backends] : await installedBackends(threads);
-  if (preference === 'auto') list.sort((a, b) => b.priority - a.priority);
+  const list = backends.length > 0 ? [...backends] : await installedBackends();
+  if (preference === 'auto') list.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
   if (!list.some((b) => b.name === 'cpu')) list.push(builtinCpuBackend);
   const skipped: Array<{ name: string } & BackendProbe> = [];
   for (const backend of list) {

@@ -1,14 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Rng, TrainingProtocol, Trick } from '@naslab/core';
+import type { Rng, Trick } from '@naslab/core';
 import type { ForwardContext, Module } from './module.js';
-import type { EdgeInfo, Network, NetworkOutput, NetworkSpec } from './network.js';
+import type { EdgeInfo, Network, NetworkOutput, NetworkSpec, TrainableSpace } from './network.js';
+import type { EngineProtocol } from './protocol.js';
 
 /** Where the loop is, as hooks see it. */
 export interface EpochState {
   /** 0-based epoch. */
   readonly epoch: number;
   readonly epochs: number;
-  readonly protocol: TrainingProtocol;
+  readonly protocol: EngineProtocol;
   readonly network: Network;
   /** Learning rate of this epoch. */
   readonly lr: number;
@@ -50,7 +51,25 @@ export interface TrainingHooks {
   epochEnd?(state: EpochState): void;
 }
 
-export type TrainingTrick = Trick<TrainingHooks>;
+/** The names of the hooks the loop calls: a trick with any other is refused when a study is prepared. */
+export const TRAINING_HOOKS = ['buildNetwork', 'wrapOp', 'augmentPixels', 'augmentBatch', 'extraLoss', 'epochStart', 'epochEnd'] as const satisfies readonly (keyof TrainingHooks)[];
+
+// The engine calls tricks' hooks, drives backends and trains spaces: it declares what those are in
+// core's contracts (as Vite extends Rolldown's plugin context), so a trick's `hooks` and a
+// backend's `activate` are type-checked against this loop.
+declare module '@naslab/core' {
+  interface TrickHooks extends TrainingHooks {}
+  interface Backend {
+    /** Make this backend the active tfjs backend in this process. */
+    activate(options: { threads: number }): Promise<void>;
+  }
+  interface SpaceCapabilities {
+    /** Builds the networks the engine trains (`buildNetwork`). */
+    trainable: TrainableSpace<any>;
+  }
+}
+
+export type TrainingTrick = Trick;
 
 /** Compose the wrapOp hooks of several tricks, first trick innermost. */
 export function composeWrapOp(hooks: readonly TrainingHooks[]): ((op: Module, info: EdgeInfo) => Module) | undefined {

@@ -6,10 +6,13 @@ export * from './loss.js';
 export * from './flops.js';
 export * from './checkpoint.js';
 export * from './backend.js';
+export * from './optim.js';
+export * from './protocol.js';
+export { createCpuBackend, CPU_PRIORITY } from './cpu-backend.js';
+export type { Backend, BackendProbe, Trick, TrickHooks } from '@naslab/core';
 export {
   trainFromScratch,
   createTrainStep,
-  normalisePixels,
   cosineLearningRate,
   evaluateAccuracy,
   type TrainerOptions,

@@ -1,13 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 
-/**
- * Mean softmax cross-entropy over the batch, with optional label smoothing
- * (target = (1 − ε)·one-hot + ε/K, as PyTorch's `label_smoothing`).
- */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classes: number, smoothing = 0): tf.Scalar {
+/** Mean softmax cross-entropy over the batch (label smoothing is a trick: `label-smoothing`). */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classes: number): tf.Scalar {
   const logp = tf.logSoftmax(logits);
-  let target: tf.Tensor = tf.oneHot(labels, classes).toFloat();
-  if (smoothing > 0) target = tf.add(tf.mul(target, 1 - smoothing), smoothing / classes);
+  const target: tf.Tensor = tf.oneHot(labels, classes).toFloat();
   return tf.neg(tf.mean(tf.sum(tf.mul(target, logp), 1))) as tf.Scalar;
 }
 

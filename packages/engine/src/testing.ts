@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, createLogger, type Dataset, type DatasetSplit, type ImageSet, type TrainContext, type TrainingProtocol, type TrainResult, type Trick } from '@naslab/core';
+import { Rng, createLogger, type Dataset, type DatasetSplit, type ImageSet, type TrainContext, type TrainResult, type Trick } from '@naslab/core';
+import type { EngineProtocol } from './protocol.js';
 import {
   BatchNorm,
   Conv2d,
@@ -126,7 +127,7 @@ export function syntheticDataset(trainCount = 64, testCount = 64, size = 8): Dat
   };
 }
 
-export function tinyProtocol(overrides: Partial<TrainingProtocol> = {}): TrainingProtocol {
+export function tinyProtocol(overrides: Partial<EngineProtocol> = {}): EngineProtocol {
   return {
     name: 'tiny',
     epochs: 3,
@@ -144,9 +145,9 @@ export function tinyProtocol(overrides: Partial<TrainingProtocol> = {}): Trainin
 }
 
 /** What a test may change in `tinyContext`. */
-export type TinyContextOverrides = Partial<Omit<TrainContext, 'onEpoch'>> & { onEpoch?: TrainContext['onEpoch'] };
+export type TinyContextOverrides = Partial<Omit<TrainContext<unknown, EngineProtocol>, 'onEpoch'>> & { onEpoch?: TrainContext['onEpoch'] };
 
-export function tinyContext(checkpointDir: string, overrides: TinyContextOverrides = {}): TrainContext {
+export function tinyContext(checkpointDir: string, overrides: TinyContextOverrides = {}): TrainContext<unknown, EngineProtocol> {
   return {
     arch: 'tiny',
     archText: 'tiny',
@@ -188,8 +189,8 @@ export interface CrashAndResumeRun {
  * each run's TrainContext (e.g. `tinyContext` with the backend under test).
  */
 export async function crashAndResume(
-  context: (dir: string, overrides: TinyContextOverrides) => TrainContext,
-  protocol: TrainingProtocol,
+  context: (dir: string, overrides: TinyContextOverrides) => TrainContext<unknown, EngineProtocol>,
+  protocol: EngineProtocol,
   dirs: { straight: string; crashed: string },
   crashAfterEpoch = 1,
 ): Promise<CrashAndResumeRun> {

@@ -103,7 +103,7 @@ describe('trainFromScratch', () => {
       epochStart: (s) => calls.push(`start:${s.epoch}`),
       epochEnd: (s) => calls.push(`end:${s.epoch}`),
     };
-    const trick: Trick<TrainingHooks> = { id: 'probe', hooks };
+    const trick: Trick = { id: 'probe', hooks };
     const plain = await trainFromScratch(tinyContext(await freshDir(), { protocol: tinyProtocol({ epochs: 1 }) }));
     const r = await trainFromScratch(tinyContext(await freshDir(), { protocol: tinyProtocol({ epochs: 1 }), tricks: [trick] }));
     expect(wrapped).toBe(3);

@@ -5,7 +5,7 @@
  * random stream, checkpoints at every epoch end. Tricks act only through `TrainingHooks`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng, canonicalJson, type Backend, type EpochMetrics, type ImageSet, type TrainContext, type TrainingProtocol, type TrainResult } from '@naslab/core';
+import { Rng, canonicalJson, type EpochMetrics, type ImageSet, type TrainContext, type TrainResult } from '@naslab/core';
 import { selectBackend } from './backend.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { composeWrapOp, type EpochState, type TrainingHooks } from './hooks.js';
@@ -13,10 +13,10 @@ import { crossEntropy, topKCorrect } from './loss.js';
 import { countParameters, uniqueVariable, type ForwardContext, type ParameterInfo } from './module.js';
 import { isTrainableSpace, type Network, type NetworkSpec } from './network.js';
 import { countFlops } from './flops.js';
+import { clipByGlobalNorm, normalisationTable, normaliseWithTable as normalise, sgdUpdate } from './optim.js';
+import type { EngineProtocol } from './protocol.js';
 
 export interface TrainerOptions {
-  /** Label smoothing ε of the cross-entropy (0 = plain, as DARTS on CIFAR). */
-  readonly labelSmoothing?: number;
   /** Batch size for test evaluation (default: the protocol's). */
   readonly evalBatchSize?: number;
   /** 'auto' sorts the allowed backends by priority; 'ordered' tries them as given. */
@@ -28,23 +28,6 @@ export interface TrainerOptions {
 /** PyTorch `CosineAnnealingLR(T_max = epochs, eta_min)` at (0-based) epoch e. */
 export function cosineLearningRate(epoch: number, epochs: number, lr: number, lrMin: number): number {
   return lrMin + ((lr - lrMin) * (1 + Math.cos((Math.PI * epoch) / epochs))) / 2;
-}
-
-/** Per-channel lookup table: byte value → (v/255 − mean)/std, as ToTensor + Normalize. */
-function normalisationTable(mean: readonly number[], std: readonly number[], channels: number): Float32Array {
-  const table = new Float32Array(256 * channels);
-  for (let c = 0; c < channels; c++) {
-    const m = mean[c] ?? mean[0] ?? 0;
-    const s = std[c] ?? std[0] ?? 1;
-    for (let v = 0; v < 256; v++) table[c * 256 + v] = (Math.fround(v / 255) - m) / s;
-  }
-  return table;
-}
-
-function normalise(pixels: Uint8Array, table: Float32Array, channels: number): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) out[i] = table[(i % channels) * 256 + pixels[i]!]!;
-  return out;
 }
 
 function gather(set: ImageSet, indices: ArrayLike<number>): { pixels: Uint8Array; labels: Int32Array } {
@@ -96,8 +79,7 @@ export interface TrainStepSetup {
   readonly buffers: readonly tf.Variable[];
   readonly hooks: readonly TrainingHooks[];
   readonly classes: number;
-  readonly smoothing: number;
-  readonly protocol: Pick<TrainingProtocol, 'gradClip' | 'weightDecay' | 'momentum'>;
+  readonly protocol: Pick<EngineProtocol, 'gradClip' | 'weightDecay' | 'momentum'>;
   readonly inputShape: readonly [number, number, number];
 }
 
@@ -107,7 +89,7 @@ export interface TrainStepSetup {
  * w −= lr·buf). Returns the batch's mean loss and number of top-1 hits.
  */
 export function createTrainStep(s: TrainStepSetup) {
-  const { network, trainable, buffers, hooks, classes, smoothing, protocol } = s;
+  const { network, trainable, buffers, hooks, classes, protocol } = s;
   const [h, w, c] = s.inputShape;
   const variables = trainable.map((p) => p.variable);
   return (x: Float32Array, labels: Int32Array, n: number, lr: number, rng?: Rng): { loss: number; correct: number } => {
@@ -120,7 +102,7 @@ export function createTrainStep(s: TrainStepSetup) {
       const { value, grads } = tf.variableGrads(() => {
         const output = network.run(xs, fctx);
         hits = tf.keep(topKCorrect(output.logits, ys, 1));
-        let loss = crossEntropy(output.logits, ys, classes, smoothing);
+        let loss = crossEntropy(output.logits, ys, classes);
         for (const hook of hooks) {
           const extra = hook.extraLoss?.({ output, labels: ys, classes, ctx: fctx });
           if (extra) loss = tf.add(loss, extra);
@@ -128,22 +110,13 @@ export function createTrainStep(s: TrainStepSetup) {
         return loss;
       }, variables);
       // PyTorch skips parameters without a gradient (unused this step) entirely.
-      const present = trainable.map((p) => grads[p.variable.name]);
-      let scaled = present;
-      if (protocol.gradClip != null) {
-        // clip_grad_norm_: total 2-norm, coef = max_norm / (norm + 1e-6), applied when < 1.
-        const squares = present.filter((g): g is tf.Tensor => !!g).map((g) => tf.sum(tf.square(g)));
-        const norm = tf.sqrt(squares.length > 1 ? tf.addN(squares) : squares[0]!);
-        const coef = tf.minimum(tf.scalar(1), tf.div(protocol.gradClip, tf.add(norm, 1e-6)));
-        scaled = present.map((g) => (g ? tf.mul(g, coef) : g));
-      }
+      const scaled = clipByGlobalNorm(
+        trainable.map((p) => grads[p.variable.name]),
+        protocol.gradClip,
+      );
       trainable.forEach((p, i) => {
-        let g = scaled[i];
-        if (!g) return;
-        if (protocol.weightDecay) g = tf.add(g, tf.mul(p.variable, protocol.weightDecay));
-        const buf = tf.add(tf.mul(buffers[i]!, protocol.momentum), g);
-        buffers[i]!.assign(buf);
-        p.variable.assign(tf.sub(p.variable, tf.mul(buf, lr)));
+        const g = scaled[i];
+        if (g) sgdUpdate(p.variable, buffers[i]!, g, { lr, momentum: protocol.momentum, weightDecay: protocol.weightDecay });
       });
       return tf.stack([value, tf.cast(hits!, 'float32')]);
     });
@@ -154,18 +127,13 @@ export function createTrainStep(s: TrainStepSetup) {
   };
 }
 
-/** Normalise raw pixels as the trainer does (exported for benchmarks and tools). */
-export function normalisePixels(pixels: Uint8Array, mean: readonly number[], std: readonly number[], channels: number): Float32Array {
-  return normalise(pixels, normalisationTable(mean, std, channels), channels);
-}
-
 function momentumName(path: string): string {
   return `momentum:${path}`;
 }
 
-export async function trainFromScratch(ctx: TrainContext, options: TrainerOptions = {}): Promise<TrainResult> {
+export async function trainFromScratch(ctx: TrainContext<unknown, EngineProtocol>, options: TrainerOptions = {}): Promise<TrainResult> {
   const started = performance.now();
-  const selection = await selectBackend(ctx.backends as Backend[], options.backendPreference ?? 'auto', {
+  const selection = await selectBackend(ctx.backends, options.backendPreference ?? 'auto', {
     threads: ctx.threads,
     logger: ctx.logger,
   });
@@ -177,8 +145,7 @@ export async function trainFromScratch(ctx: TrainContext, options: TrainerOption
   const [trainSet, testSet] = await Promise.all([ctx.dataset.load('train'), ctx.dataset.load('test')]);
   const [h, w, c] = trainSet.shape;
   const table = normalisationTable(info.mean, info.std, c);
-  const hooks: TrainingHooks[] = [...ctx.tricks.map((t) => t.hooks as TrainingHooks), ...(options.hooks ?? [])];
-  const smoothing = options.labelSmoothing ?? 0;
+  const hooks: TrainingHooks[] = [...ctx.tricks.map((t) => t.hooks), ...(options.hooks ?? [])];
 
   const spec: NetworkSpec = {
     channels: protocol.channels,
@@ -199,7 +166,7 @@ export async function trainFromScratch(ctx: TrainContext, options: TrainerOption
   let rng = ctx.rng.split('train');
   let startEpoch = 0;
   const metrics: EpochMetrics[] = [];
-  const fingerprint = canonicalJson({ arch: ctx.archText, protocol, tricks: ctx.tricks.map((t) => t.id), seed: ctx.seed, smoothing });
+  const fingerprint = canonicalJson({ arch: ctx.archText, protocol, tricks: ctx.tricks.map((t) => t.id), seed: ctx.seed });
   const saved = await loadCheckpoint(ctx.checkpointDir);
   if (saved && saved.meta.fingerprint === fingerprint) {
     const restore = (name: string, v: tf.Variable) => {
@@ -219,7 +186,7 @@ export async function trainFromScratch(ctx: TrainContext, options: TrainerOption
     ctx.logger.warn(`checkpoint in ${ctx.checkpointDir} belongs to another job; starting afresh`);
   }
 
-  const step = createTrainStep({ network, trainable, buffers, hooks, classes: info.classes, smoothing, protocol, inputShape: [h, w, c] });
+  const step = createTrainStep({ network, trainable, buffers, hooks, classes: info.classes, protocol, inputShape: [h, w, c] });
   const evalBatch = options.evalBatchSize ?? protocol.batchSize;
   const epochs = protocol.epochs;
   const per = h * w * c;

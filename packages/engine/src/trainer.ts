@@ -1,20 +1,27 @@
 /**
- * `@naslab/engine/trainer`: the engine's train-from-scratch as a `trainer` plugin. TensorFlow.js
- * is imported only when the trainer is created.
+ * `@naslab/engine/trainer`: the engine's train-from-scratch as a `trainer` plugin. It owns the
+ * protocol knobs (`protocol`: epochs, batch size, learning rate, channels, cells, clipping, …),
+ * names the trick hooks it calls, and trains spaces that are `trainable`. TensorFlow.js is
+ * imported only when the trainer is created.
  */
-import { definePlugin, PLUGIN_API_VERSION, z, type Trainer } from '@naslab/core';
+import { definePlugin, z, type Trainer } from '@naslab/core';
+import { TRAINING_HOOKS } from './hooks.js';
+import { engineProtocolSchema, type EngineProtocol } from './protocol.js';
 
 export default definePlugin({
   kind: 'trainer',
   id: 'engine',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Train from scratch on TensorFlow.js (DARTS evaluation loop: SGD, cosine, clipping, checkpoints).',
-  options: z.object({
-    labelSmoothing: z.number().min(0).max(1).default(0),
-    evalBatchSize: z.number().int().positive().optional(),
-    backendPreference: z.enum(['auto', 'ordered']).default('auto'),
-  }),
-  create: async ({ options }): Promise<Trainer> => {
+  options: z
+    .object({
+      evalBatchSize: z.number().int().positive().optional().describe('Batch size of test evaluation (default: the protocol’s)'),
+      backendPreference: z.enum(['auto', 'ordered']).default('auto').describe('auto: allowed backends by priority; ordered: as listed'),
+    })
+    .strict(),
+  protocol: engineProtocolSchema,
+  hooks: TRAINING_HOOKS,
+  requires: ['trainable'],
+  create: async ({ options }): Promise<Trainer<EngineProtocol>> => {
     const { trainFromScratch } = await import('./train.js');
     return { trainFromScratch: (ctx) => trainFromScratch(ctx, options) };
   },

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '@naslab/core';
 import { describe, expect, it } from 'vitest';
-import { describeDartsArchitecture, formatArchReport, parseInputShape, readDartsGenotype } from './arch.js';
+import { describeArchitecture, formatArchReport, openCostSpace, parseInputShape, readArchitecture } from './arch.js';
+
+// The DARTS space, through the generic path: `--space darts` and its `cost` capability.
+const darts = await openCostSpace('darts');
+const readDartsGenotype = async (arg: string) => readArchitecture(darts, arg);
+const describeDartsArchitecture = (arg: string, o: Parameters<typeof describeArchitecture>[2]) => describeArchitecture('darts', arg, o);
 
 const DARTS_V2_TEXT =
   "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=range(2, 6), reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=range(2, 6))";
@@ -36,7 +41,7 @@ describe('naslab arch: reading the genotype', () => {
       const inlineText = DARTS_V2_TEXT.replace("'dil_conv_3x3'", "'conv'");
       const inline = await readDartsGenotype(inlineText).catch((e: unknown) => e);
       expect((inline as InputError).message).toMatch(
-        new RegExp(`^<genotype>:1:${inlineText.indexOf("'conv'") + 1}: normal cell, node 5 \\(edge 8 of 8\\): unknown op "conv"`),
+        new RegExp(`^<architecture>:1:${inlineText.indexOf("'conv'") + 1}: normal cell, node 5 \\(edge 8 of 8\\): unknown op "conv"`),
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -53,7 +58,7 @@ describe('naslab arch: reading the genotype', () => {
   it('formats a report', () => {
     const text = formatArchReport({
       space: 'darts',
-      genotype: DARTS_V2_TEXT,
+      architecture: DARTS_V2_TEXT,
       cells: 20,
       channels: 36,
       classes: 10,
@@ -63,8 +68,8 @@ describe('naslab arch: reading the genotype', () => {
       flops: 1,
       flopsM: 1e-6,
     });
-    expect(text).toContain('parameters  3,349,342 (3.35 M; auxiliary head excluded)');
-    expect(text).toContain(`genotype    ${DARTS_V2_TEXT}`);
+    expect(text).toContain('parameters    3,349,342 (3.35 M; auxiliary head excluded)');
+    expect(text).toContain(`architecture  ${DARTS_V2_TEXT}`);
   });
 });
 
@@ -75,7 +80,7 @@ describe('naslab arch: reading the genotype', () => {
 describe('naslab arch: counting', { timeout: 120_000 }, () => {
   it('DARTS V2 at 8 cells, 16 channels: 246,106 parameters, 43,444,736 multiply-adds', async () => {
     const r = await describeDartsArchitecture('DARTS_V2', { cells: 8, channels: 16, classes: 10, input: [32, 32, 3] });
-    expect(r.genotype).toBe(DARTS_V2_TEXT);
+    expect(r.architecture).toBe(DARTS_V2_TEXT);
     expect(r.params).toBe(246106);
     expect(r.flops).toBe(43444736);
   });

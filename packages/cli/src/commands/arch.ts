@@ -1,44 +1,45 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { InputError } from '@naslab/core';
+import {
+  hasCapability,
+  InputError,
+  instantiatePlugin,
+  loadPlugin,
+  ParseError,
+  type ArchitectureSize,
+  type CostSpace,
+  type SearchSpace,
+} from '@naslab/core';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { cliDir } from '../session.js';
 
 interface ArchArgs {
-  genotype: string;
+  architecture: string;
   space: string;
-  cells: number;
-  channels: number;
-  classes: number;
-  input: string;
+  cells?: number;
+  channels?: number;
+  classes?: number;
+  input?: string;
   flops: boolean;
   json: boolean;
 }
 
 export interface ArchReport {
   space: string;
-  /** Canonical text of the genotype. */
-  genotype: string;
+  /** Canonical text of the architecture (the space's `format`). */
+  architecture: string;
   cells: number;
   channels: number;
   classes: number;
   input: [number, number, number];
-  /** Trainable parameters, auxiliary head excluded (as DARTS counts). */
+  /** Trainable parameters, auxiliary heads excluded (as DARTS counts). */
   params: number;
   paramsM: number;
   /**
-   * Multiply-adds of one forward pass at `input` (what NAS papers report as FLOPs); absent
-   * with `--no-flops` (counting runs the network once on the CPU backend: ≈ 15 s at L=20, C=36).
+   * Multiply-adds of one forward pass at `input` (what NAS papers report as FLOPs); absent with
+   * `--no-flops` (counting may build and run the network once: DARTS at L=20, C=36 ≈ 15 s).
    */
   flops?: number;
   flopsM?: number;
-}
-
-export interface ArchOptions {
-  cells: number;
-  channels: number;
-  classes: number;
-  input: readonly [number, number, number];
-  /** Count FLOPs (builds the network and runs one image through it); default true. */
-  flops?: boolean;
 }
 
 /** `32x32x3`, `32,32,3` or `32` (square, 3 channels) → [h, w, c]. */
@@ -52,58 +53,59 @@ export function parseInputShape(text: string): [number, number, number] {
 }
 
 /**
- * The genotype argument: a file holding genotype text, a name from the space's `GENOTYPES`
- * (e.g. `DARTS_V2`), or the text itself. Parse errors become `InputError`s
- * (`file:line:column: cell, node, edge: what`), which the CLI prints and exits 2 on.
+ * The space a `--space` id names (any installed space plugin, by short id, package or path),
+ * created with its default options; it must have the `cost` capability.
  */
-export async function readDartsGenotype(arg: string) {
-  const darts = await import('@naslab/space-darts');
+export async function openCostSpace(id: string): Promise<CostSpace<unknown>> {
+  const where = { file: '<arguments>', path: 'space' };
+  const loaded = await loadPlugin('space', id, { searchFrom: [process.cwd(), cliDir], where });
+  const space = (await instantiatePlugin(loaded.definition)) as SearchSpace<unknown>;
+  if (!(loaded.definition.capabilities ?? []).includes('cost') || !hasCapability(space, 'cost')) {
+    throw new InputError({ ...where, message: `space "${id}" (${loaded.packageName}) has no cost capability: it cannot count parameters or FLOPs` });
+  }
+  return space;
+}
+
+/**
+ * The architecture argument: a file holding its text, or the text itself (DARTS also takes a name
+ * such as `DARTS_V2`), parsed by the space. A `ParseError` becomes an `InputError` at its place
+ * (`file:line:column: where: reason`), which the CLI prints and exits 2 on.
+ */
+export function readArchitecture(space: SearchSpace<unknown>, arg: string): unknown {
   const isFile = existsSync(arg) && statSync(arg).isFile();
-  const file = isFile ? arg : '<genotype>';
+  const file = isFile ? arg : '<architecture>';
   const text = isFile ? readFileSync(arg, 'utf8') : arg;
   try {
-    return darts.resolveGenotype(text);
+    return space.parse(text);
   } catch (err) {
-    if (err instanceof darts.GenotypeError) {
-      const p = err.position;
-      const where = err.message.slice(0, err.message.length - err.reason.length).replace(/^\d+:\d+: /, '').replace(/: $/, '');
-      throw new InputError({ file, line: p.line, column: p.column, path: where || undefined, message: err.reason });
-    }
-    throw err;
+    if (err instanceof ParseError) throw new InputError({ file, line: err.line, column: err.column, path: err.where, message: err.reason });
+    throw new InputError({ file, message: `not a ${space.id} architecture: ${err instanceof Error ? err.message : String(err)}` });
   }
 }
 
-/** Normalised genotype, exact parameter count and multiply-adds of the DARTS network. */
-export async function describeDartsArchitecture(genotypeArg: string, o: ArchOptions): Promise<ArchReport> {
-  const darts = await import('@naslab/space-darts');
-  const genotype = await readDartsGenotype(genotypeArg);
-  // tfjs is loaded only here, not when the CLI starts.
-  const { buildDartsNetwork, countDartsParameters } = await darts.loadDartsNetwork();
-  const params = countDartsParameters(genotype, { channels: o.channels, cells: o.cells, classes: o.classes, inputShape: o.input });
-  let flops: number | undefined;
-  if (o.flops !== false) {
-    const { countFlops } = await import('@naslab/engine');
-    const { Rng } = await import('@naslab/core');
-    const network = buildDartsNetwork(genotype, {
-      channels: o.channels,
-      cells: o.cells,
-      classes: o.classes,
-      inputShape: o.input,
-      rng: new Rng('naslab-arch'),
-    });
-    try {
-      flops = countFlops(network, o.input);
-    } finally {
-      network.dispose();
-    }
-  }
+export interface ArchOptions {
+  readonly cells?: number;
+  readonly channels?: number;
+  readonly classes?: number;
+  readonly input?: readonly [number, number, number];
+  /** Count FLOPs (builds the network and runs one image through it); default true. */
+  readonly flops?: boolean;
+}
+
+/** Canonical text, parameters and multiply-adds of an architecture, through its space's `cost`. */
+export async function describeArchitecture(spaceId: string, arg: string, o: ArchOptions = {}): Promise<ArchReport> {
+  const space = await openCostSpace(spaceId);
+  const arch = readArchitecture(space, arg);
+  const d = space.evaluationSize;
+  const size: ArchitectureSize = { cells: o.cells ?? d.cells, channels: o.channels ?? d.channels, classes: o.classes ?? d.classes, inputShape: o.input ?? d.inputShape };
+  const { params, flops } = await space.cost(arch, size, { flops: o.flops !== false });
   return {
-    space: 'darts',
-    genotype: darts.formatGenotype(genotype),
-    cells: o.cells,
-    channels: o.channels,
-    classes: o.classes,
-    input: [...o.input],
+    space: space.id,
+    architecture: space.format(arch),
+    cells: size.cells,
+    channels: size.channels,
+    classes: size.classes,
+    input: [...size.inputShape],
     params,
     paramsM: params / 1e6,
     ...(flops === undefined ? {} : { flops, flopsM: flops / 1e6 }),
@@ -113,38 +115,39 @@ export async function describeDartsArchitecture(genotypeArg: string, o: ArchOpti
 export function formatArchReport(r: ArchReport): string {
   const n = (x: number) => x.toLocaleString('en-US');
   return [
-    `space       ${r.space}`,
-    `genotype    ${r.genotype}`,
-    `network     ${r.cells} cells, ${r.channels} initial channels, ${r.classes} classes`,
-    `parameters  ${n(r.params)} (${r.paramsM.toFixed(2)} M; auxiliary head excluded)`,
-    ...(r.flops === undefined ? [] : [`FLOPs       ${n(r.flops)} multiply-adds (${r.flopsM!.toFixed(1)} M) at ${r.input.join('×')}`]),
+    `space         ${r.space}`,
+    `architecture  ${r.architecture}`,
+    `network       ${r.cells} cells, ${r.channels} initial channels, ${r.classes} classes`,
+    `parameters    ${n(r.params)} (${r.paramsM.toFixed(2)} M; auxiliary head excluded)`,
+    ...(r.flops === undefined ? [] : [`FLOPs         ${n(r.flops)} multiply-adds (${r.flopsM!.toFixed(1)} M) at ${r.input.join('×')}`]),
   ].join('\n');
 }
 
 const command: CommandModule<object, ArchArgs> = {
-  command: 'arch <genotype>',
-  describe: 'Normalise an architecture and count its parameters and FLOPs (genotype text, a file, or a name like DARTS_V2)',
+  command: 'arch <architecture>',
+  describe: "Normalise an architecture and count its parameters and FLOPs with its space's cost (text, a file, or a name like DARTS_V2)",
   builder: (y: Argv) =>
     y
-      .positional('genotype', { type: 'string', demandOption: true, describe: 'genotype text, a file holding it, or a known name' })
-      .option('space', { type: 'string', choices: ['darts'], default: 'darts', describe: 'search space' })
-      .option('cells', { type: 'number', default: 20, describe: 'cells L (DARTS evaluation: 20)' })
-      .option('channels', { type: 'number', default: 36, describe: 'initial channels C (DARTS evaluation: 36)' })
-      .option('classes', { type: 'number', default: 10, describe: 'output classes' })
-      .option('input', { type: 'string', default: '32x32x3', describe: 'input size HxWxC for the FLOP count' })
+      .positional('architecture', { type: 'string', demandOption: true, describe: 'architecture text, a file holding it, or a name the space knows' })
+      .option('space', { type: 'string', default: 'darts', describe: 'search space plugin (short id, package or path) with the cost capability' })
+      .option('cells', { type: 'number', describe: "cells L (default: the space's evaluation size; DARTS 20)" })
+      .option('channels', { type: 'number', describe: "initial channels C (default: the space's; DARTS 36)" })
+      .option('classes', { type: 'number', describe: "output classes (default: the space's; 10)" })
+      .option('input', { type: 'string', describe: "input size HxWxC (default: the space's; 32x32x3)" })
       .option('flops', { type: 'boolean', default: true, describe: 'count FLOPs (slow for big networks; --no-flops skips)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ArchArgs>,
   handler: async (args: ArgumentsCamelCase<ArchArgs>) => {
     for (const key of ['cells', 'channels', 'classes'] as const) {
-      if (!Number.isInteger(args[key]) || args[key] < 1) {
-        throw new InputError({ file: '<arguments>', path: key, message: `expected a positive integer, got ${args[key]}` });
+      const v = args[key];
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
+        throw new InputError({ file: '<arguments>', path: key, message: `expected a positive integer, got ${v}` });
       }
     }
-    const report = await describeDartsArchitecture(args.genotype, {
+    const report = await describeArchitecture(args.space, args.architecture, {
       cells: args.cells,
       channels: args.channels,
       classes: args.classes,
-      input: parseInputShape(args.input),
+      input: args.input === undefined ? undefined : parseInputShape(args.input),
       flops: args.flops,
     });
     process.stdout.write((args.json ? JSON.stringify(report, null, 2) : formatArchReport(report)) + '\n');

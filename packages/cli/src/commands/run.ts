@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createLogger, ExitCode, StudyEvents, runStudy } from '@naslab/core';
+import { createLogger, ExitCode, InputError, jobSelector, StudyEvents, runStudy } from '@naslab/core';
 import { SqliteResultStore } from '@naslab/store';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { attachProgress } from '../progress.js';
@@ -12,6 +12,7 @@ interface RunArgs {
   workers?: number;
   threads?: number;
   retryFailed: boolean;
+  rerun?: string;
   quiet: boolean;
 }
 
@@ -24,8 +25,15 @@ const command: CommandModule<object, RunArgs> = {
       .option('workers', { type: 'number', describe: 'Worker processes of the local executor (overrides the manifest)' })
       .option('threads', { type: 'number', describe: 'CPU threads per in-process job (default: all cores)' })
       .option('retry-failed', { type: 'boolean', default: false, describe: 'Run failed and skipped jobs again' })
+      .option('rerun', { type: 'string', describe: 'Run these jobs again even if done, and what depends on them: key=value terms (id, kind, dataset, method, seed, protocol), a job id prefix, a method label, or all' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' }) as unknown as Argv<RunArgs>,
   handler: async (args: ArgumentsCamelCase<RunArgs>) => {
+    let rerun: ReturnType<typeof jobSelector> | undefined;
+    try {
+      rerun = args.rerun === undefined ? undefined : jobSelector(args.rerun);
+    } catch (e) {
+      throw new InputError({ file: '<arguments>', path: 'rerun', message: (e as Error).message });
+    }
     const study = await openStudy(args.manifest);
     const store = new SqliteResultStore(study.manifest.store);
     const events = new StudyEvents();
@@ -42,6 +50,7 @@ const command: CommandModule<object, RunArgs> = {
         workers: args.workers,
         threads: args.threads ?? (await import('node:os')).availableParallelism(),
         retryFailed: args.retryFailed,
+        rerun,
         signal: controller.signal,
         worker: { entry: fileURLToPath(new URL('../worker.js', import.meta.url)), args: [study.manifest.file] },
       });

@@ -1,6 +1,5 @@
-import { loadManifest, prepareStudy } from '@naslab/core';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { cliDir, DEFAULT_TRAINER } from '../session.js';
+import { openStudy } from '../session.js';
 
 interface ValidateArgs {
   manifest: string;
@@ -8,11 +7,10 @@ interface ValidateArgs {
 
 const command: CommandModule<object, ValidateArgs> = {
   command: 'validate <manifest>',
-  describe: "Check a manifest and its plugins' options (exit 2 with file:line:field on errors)",
+  describe: "Check a manifest, its plugins' options, the protocol, the space's capabilities and the tricks' hooks (exit 2 with file:line:field on errors)",
   builder: (y: Argv) => y.positional('manifest', { type: 'string', demandOption: true }) as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
-    const manifest = await loadManifest(args.manifest);
-    const study = await prepareStudy(manifest, { searchFrom: [cliDir], defaultTrainer: DEFAULT_TRAINER });
+    const study = await openStudy(args.manifest);
     const plugins = study.host.all().map((b) => `${b.loaded.packageName}@${b.loaded.version}`);
     process.stdout.write(`${args.manifest}: valid (${plugins.length} plugins: ${plugins.join(', ')})\n`);
   },

@@ -1,7 +1,8 @@
 // @naslab/backend-libtorch: a TensorFlow.js backend named `libtorch` whose heavy kernels run on
 // ATen (libtorch's tensor library) through a Node native addon, and whose other kernels are the
 // pure-JS cpu backend's.
-import { definePlugin, PLUGIN_API_VERSION, z, type Backend, type BackendProbe } from '@naslab/core';
+import { definePlugin, z, type BackendProbe } from '@naslab/core';
+import type { Backend } from '@naslab/engine';
 import { engine, version_core } from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 
@@ -60,7 +61,7 @@ const options = z.object({
 export function createLibtorchBackend(opts: { minElements?: number; threads?: number } = {}): Backend {
   return {
     name: BACKEND_NAME,
-    priority: 100,
+    priority: LIBTORCH_PRIORITY,
     async probe(): Promise<BackendProbe> {
       const { available, reason, fix } = await probeLibtorch();
       return available ? { available } : { available, reason, fix };
@@ -71,10 +72,13 @@ export function createLibtorchBackend(opts: { minElements?: number; threads?: nu
   };
 }
 
+/** Rank under `backend: auto`: first wherever its addon loads. */
+export const LIBTORCH_PRIORITY = 100;
+
 export const libtorchBackend = definePlugin({
   kind: 'backend',
   id: 'libtorch',
-  apiVersion: PLUGIN_API_VERSION,
+  priority: LIBTORCH_PRIORITY,
   description: 'TensorFlow.js backend whose convolutions, pooling, matmul and large elementwise kernels run on libtorch (ATen).',
   options,
   create: ({ options: o }) => createLibtorchBackend(o),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { isPluginDefinition, PLUGIN_API_VERSION } from '@naslab/core';
+import { compatibilityProblem, isPluginDefinition } from '@naslab/core';
 import * as tf from '@tensorflow/tfjs';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { version_core } from '@tensorflow/tfjs-core';
@@ -21,7 +21,8 @@ describe('plugin definition', () => {
     expect(isPluginDefinition(plugin)).toBe(true);
     expect(plugin.kind).toBe('backend');
     expect(plugin.id).toBe('libtorch');
-    expect(plugin.apiVersion).toBe(PLUGIN_API_VERSION);
+    expect(compatibilityProblem(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')))).toBeUndefined();
+    expect(plugin.priority).toBe(100);
     expect(plugin.options!.parse({})).toEqual({ minElements: 4096 });
   });
 

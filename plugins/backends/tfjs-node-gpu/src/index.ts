@@ -2,7 +2,8 @@
  * `@naslab/backend-tfjs-node-gpu`: TensorFlow.js on libtensorflow with CUDA through
  * `@tensorflow/tfjs-node-gpu`, an optional dependency whose install needs the internet.
  */
-import { definePlugin, PLUGIN_API_VERSION, z, type Backend } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
+import type { Backend } from '@naslab/engine';
 import { createNativeTfjsBackend } from '@naslab/backend-tfjs-node';
 
 export const TFJS_NODE_GPU_PRIORITY = 40;
@@ -20,7 +21,7 @@ export function createTfjsNodeGpuBackend(): Backend {
 export default definePlugin({
   kind: 'backend',
   id: 'tfjs-node-gpu',
-  apiVersion: PLUGIN_API_VERSION,
+  priority: TFJS_NODE_GPU_PRIORITY,
   description: 'TensorFlow.js on libtensorflow with CUDA, via @tensorflow/tfjs-node-gpu (optional).',
   options: z.object({}).passthrough(),
   create: () => createTfjsNodeGpuBackend(),

@@ -2,7 +2,8 @@
  * `@naslab/backend-tfjs-node`: TensorFlow.js on libtensorflow (CPU) through
  * `@tensorflow/tfjs-node`, an optional dependency whose install needs the internet.
  */
-import { definePlugin, PLUGIN_API_VERSION, z, type Backend } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
+import type { Backend } from '@naslab/engine';
 import { createNativeTfjsBackend } from './native.js';
 
 export { createNativeTfjsBackend, nativeProbeFailure, type NativeTfjsOptions } from './native.js';
@@ -22,7 +23,7 @@ export function createTfjsNodeBackend(): Backend {
 export default definePlugin({
   kind: 'backend',
   id: 'tfjs-node',
-  apiVersion: PLUGIN_API_VERSION,
+  priority: TFJS_NODE_PRIORITY,
   description: 'TensorFlow.js on libtensorflow (CPU), via @tensorflow/tfjs-node (optional).',
   options: z.object({}).passthrough(),
   create: () => createTfjsNodeBackend(),

@@ -2,7 +2,8 @@
  * Shared by the tfjs-node and tfjs-node-gpu backend plugins: probe an optional native tfjs
  * package without letting a missing install or libtensorflow crash the process.
  */
-import type { Backend, BackendProbe } from '@naslab/core';
+import type { BackendProbe } from '@naslab/core';
+import type { Backend } from '@naslab/engine';
 
 export interface NativeTfjsOptions {
   readonly name: string;

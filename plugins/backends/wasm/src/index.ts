@@ -2,7 +2,8 @@
  * `@naslab/backend-wasm`: TensorFlow.js's WebAssembly backend, made able to train (see
  * kernels.ts). Single-threaded in Node (its pthread workers need blob URLs Node rejects).
  */
-import { definePlugin, PLUGIN_API_VERSION, z, type Backend } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
+import type { Backend } from '@naslab/engine';
 
 export const WASM_PRIORITY = 20;
 
@@ -36,7 +37,7 @@ export function createWasmBackend(): Backend {
 export default definePlugin({
   kind: 'backend',
   id: 'wasm',
-  apiVersion: PLUGIN_API_VERSION,
+  priority: WASM_PRIORITY,
   description: 'TensorFlow.js wasm backend (XNNPACK) with the missing training kernels supplied.',
   options: z.object({}).passthrough(),
   create: () => createWasmBackend(),

@@ -1,4 +1,4 @@
-import { definePlugin, fileDigest, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { definePlugin, fileDigest, z } from '@naslab/core';
 import { loadNb201Table, Nb201Benchmark, tableFile } from './benchmark.js';
 
 export { parseNb201Csv, loadNb201Csv } from './csv.js';
@@ -9,7 +9,6 @@ export { TableFormatError, requireColumn, type Nb201Table } from './table.js';
 export default definePlugin({
   kind: 'benchmark',
   id: 'nas-bench-201',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'NAS-Bench-201 look-up from a local table (CSV or NNI SQLite); never downloads. The study\'s datasets (cifar10, cifar10valid, cifar100, imagenet16) pick the columns.',
   options: z
     .object({

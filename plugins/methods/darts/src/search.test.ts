@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, Rng, type Dataset, type DatasetSplit, type ImageSet, type SearchContext } from '@naslab/core';
 import { builtinCpuBackend } from '@naslab/engine';
-import { createDartsSpace, formatGenotype, validateGenotype, type Genotype } from '@naslab/space-darts';
+import { createTestPlugin } from '@naslab/core/testing';
+import dartsSpace, { createDartsSpace, formatGenotype, validateGenotype, type Genotype } from '@naslab/space-darts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { dartsOptions } from './index.js';
 
@@ -72,7 +73,8 @@ const strip = (h: unknown) => (h as { epochs: Array<Record<string, unknown>> }).
 
 describe('DARTS search (tiny, synthetic; 1 step per epoch on the cpu backend)', () => {
   it('returns a valid genotype with history and cost; a run killed after epoch 1 resumes to the identical result (deterministic)', async () => {
-    const method = await plugin.create({ options: tinyOptions, label: 'darts', resolve: () => undefined as never });
+    // The space provides the supernet training; `Tokens.Plugins` finds the crop-flip trick.
+    const method = await createTestPlugin(plugin, { options: tinyOptions, with: [dartsSpace] });
     const full = await method.search(await searchContext(1));
     expect(full.architectures).toHaveLength(1);
     const g = full.architectures[0]!;
@@ -100,7 +102,7 @@ describe('DARTS search (tiny, synthetic; 1 step per epoch on the cpu backend)', 
   });
 
   it('second order runs end to end', async () => {
-    const method = await plugin.create({ options: { ...tinyOptions, epochs: 1, order: 2 }, label: 'darts', resolve: () => undefined as never });
+    const method = await createTestPlugin(plugin, { options: { ...tinyOptions, epochs: 1, order: 2 }, with: [dartsSpace] });
     const r = await method.search(await searchContext(3));
     validateGenotype(r.architectures[0]!);
   });

@@ -1,14 +1,5 @@
-import type { Rng, SearchSpace } from '@naslab/core';
-import { UnseenSampler, type QueryBudget, type StopReason } from '@naslab/method-random-search';
-
-/** Spaces that list an architecture's neighbours (NB201: the 24 one-edge mutations). */
-export interface NeighbourhoodSpace<A> extends SearchSpace<A> {
-  neighbours(arch: A): A[];
-}
-
-export function hasNeighbourhood<A>(space: SearchSpace<A>): space is NeighbourhoodSpace<A> {
-  return typeof (space as Partial<NeighbourhoodSpace<A>>).neighbours === 'function';
-}
+import type { NeighbourhoodSpace, Rng } from '@naslab/core';
+import { UnseenSampler, type QueryBudget, type StopReason } from '@naslab/search-kit';
 
 export interface LocalSearchOptions {
   /** Random architectures queried first; the search starts from the best of them. */

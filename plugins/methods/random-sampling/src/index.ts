@@ -6,7 +6,6 @@
  */
 import {
   definePlugin,
-  PLUGIN_API_VERSION,
   z,
   type SearchContext,
   type SearchMethod,
@@ -77,7 +76,6 @@ export function createRandomSampling(options: RandomSamplingOptions): AnySpaceSe
 export default definePlugin({
   kind: 'method',
   id: 'random-sampling',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Random-sampling baseline (Yang et al., ICLR 2020): K architectures sampled uniformly.',
   options: randomSamplingOptions,
   outputs: (o) => o.samples,

@@ -1,15 +1,10 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
-import { budgetFor } from './query-budget.js';
-import { runRandomSearch } from './random-search.js';
+import { z } from '@naslab/core';
+import { defineQueryMethod, runRandomSearch } from '@naslab/search-kit';
 
-export * from './query-budget.js';
-export { UnseenSampler } from './unseen-sampler.js';
-export { runRandomSearch } from './random-search.js';
+export { runRandomSearch } from '@naslab/search-kit';
 
-export default definePlugin({
-  kind: 'method',
+export default defineQueryMethod({
   id: 'random-search',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Random search with a query budget on a tabular benchmark (distinct uniform draws).',
   options: z
     .object({
@@ -17,15 +12,5 @@ export default definePlugin({
       allowRepeats: z.boolean().default(false).describe('Draw with replacement (repeated queries count against the budget)'),
     })
     .strict(),
-  outputs: () => 1,
-  needsBenchmark: true,
-  create: ({ options }) => ({
-    async search(ctx) {
-      const budget = budgetFor(ctx, options.queries, options.allowRepeats, 'random-search');
-      const stopReason = await runRandomSearch(ctx.space, budget, ctx.rng.split('random-search'));
-      const best = budget.best;
-      if (!best) throw new Error('random-search queried nothing (empty space?)');
-      return { architectures: [best.arch], cost: { queries: budget.used }, history: budget.history(stopReason) };
-    },
-  }),
+  search: ({ space, budget, rng }) => runRandomSearch(space, budget, rng),
 });

@@ -3,7 +3,8 @@ import { Rng, type EvaluationResult, type SearchContext, type SearchSpace } from
 import { loadNb201Table, Nb201Benchmark } from '@naslab/benchmark-nas-bench-201';
 import { NasBench201Space, type Nb201Arch } from '@naslab/space-nas-bench-201';
 import { describe, expect, it } from 'vitest';
-import plugin, { QueryBudget, runRandomSearch } from './index.js';
+import { QueryBudget, runRandomSearch } from '@naslab/search-kit';
+import plugin from './index.js';
 
 const csvFile = fileURLToPath(new URL('../../../../../shared/data/nb201/nb201_cifar10_200ep.csv', import.meta.url));
 const space = new NasBench201Space();

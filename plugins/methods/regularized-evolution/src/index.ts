@@ -1,13 +1,11 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
-import { budgetFor } from '@naslab/method-random-search';
-import { isMutable, runRegularizedEvolution } from './regularized-evolution.js';
+import { z } from '@naslab/core';
+import { defineQueryMethod } from '@naslab/search-kit';
+import { runRegularizedEvolution } from './regularized-evolution.js';
 
-export { runRegularizedEvolution, isMutable, type MutableSpace, type EvolutionOptions } from './regularized-evolution.js';
+export { runRegularizedEvolution, type EvolutionOptions } from './regularized-evolution.js';
 
-export default definePlugin({
-  kind: 'method',
+export default defineQueryMethod({
   id: 'regularized-evolution',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Regularized (aging) evolution, Real et al. 2019, with a query budget on a tabular benchmark.',
   options: z
     .object({
@@ -18,16 +16,6 @@ export default definePlugin({
       allowRepeats: z.boolean().default(false).describe('Let children repeat queried architectures (each repeat costs a query)'),
     })
     .strict(),
-  outputs: () => 1,
-  needsBenchmark: true,
-  create: ({ options }) => ({
-    async search(ctx) {
-      if (!isMutable(ctx.space)) throw new Error(`regularized-evolution needs a space with mutate(arch, rng); "${ctx.space.id}" has none`);
-      const budget = budgetFor(ctx, options.queries, options.allowRepeats, 'regularized-evolution');
-      const stopReason = await runRegularizedEvolution(ctx.space, budget, ctx.rng.split('regularized-evolution'), options);
-      const best = budget.best;
-      if (!best) throw new Error('regularized-evolution queried nothing (empty space?)');
-      return { architectures: [best.arch], cost: { queries: budget.used }, history: budget.history(stopReason) };
-    },
-  }),
+  requires: ['mutable'],
+  search: ({ space, budget, rng, options }) => runRegularizedEvolution(space, budget, rng, options),
 });

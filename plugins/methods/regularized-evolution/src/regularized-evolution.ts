@@ -1,14 +1,5 @@
-import type { Rng, SearchSpace } from '@naslab/core';
-import { UnseenSampler, type QueryBudget, type StopReason } from '@naslab/method-random-search';
-
-/** Spaces that can mutate an architecture (NB201: one edge's op changed). */
-export interface MutableSpace<A> extends SearchSpace<A> {
-  mutate(arch: A, rng: Rng): A;
-}
-
-export function isMutable<A>(space: SearchSpace<A>): space is MutableSpace<A> {
-  return typeof (space as Partial<MutableSpace<A>>).mutate === 'function';
-}
+import type { MutableSpace, Rng } from '@naslab/core';
+import { UnseenSampler, type QueryBudget, type StopReason } from '@naslab/search-kit';
 
 export interface EvolutionOptions {
   /** P: individuals alive at once. */

@@ -1,8 +1,8 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
-import { budgetFor } from '@naslab/method-random-search';
-import { isEncodable, runWeakNas, type WeakNasIteration } from './weaknas.js';
+import { z } from '@naslab/core';
+import { defineQueryMethod } from '@naslab/search-kit';
+import { runWeakNas, type WeakNasIteration } from './weaknas.js';
 
-export { runWeakNas, isEncodable, type EncodableSpace, type WeakNasOptions, type WeakNasIteration } from './weaknas.js';
+export { runWeakNas, type EncodableSpace, type WeakNasOptions, type WeakNasIteration } from './weaknas.js';
 export { MlpRegressor, type MlpOptions } from './mlp.js';
 
 export const weakNasOptions = z
@@ -23,29 +23,14 @@ export const weakNasOptions = z
   })
   .strict();
 
-export default definePlugin({
-  kind: 'method',
+export default defineQueryMethod({
   id: 'weaknas',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'WeakNAS: iterative weak MLP predictors (Wu et al., NeurIPS 2021) with a query budget on a tabular benchmark.',
   options: weakNasOptions,
-  outputs: () => 1,
-  needsBenchmark: true,
-  create: ({ options }) => ({
-    async search(ctx) {
-      if (!isEncodable(ctx.space)) {
-        throw new Error(`weaknas needs a space that enumerates (size, atIndex, index) and encodes (encodingLength, encodeInto) its architectures; "${ctx.space.id}" does not`);
-      }
-      const budget = budgetFor(ctx, options.queries, false, 'weaknas');
-      const iterations: WeakNasIteration[] = [];
-      const stopReason = await runWeakNas(ctx.space, budget, ctx.rng.split('weaknas'), options, (it) => iterations.push(it));
-      const best = budget.best;
-      if (!best) throw new Error('weaknas queried nothing (empty space?)');
-      return {
-        architectures: [best.arch],
-        cost: { queries: budget.used },
-        history: budget.history(stopReason, { iterations: iterations.map((it) => ({ ...it })) }),
-      };
-    },
-  }),
+  requires: ['enumerable', 'encodable'],
+  search: async ({ space, budget, rng, options }) => {
+    const iterations: WeakNasIteration[] = [];
+    const stopReason = await runWeakNas(space, budget, rng, options, (it) => iterations.push(it));
+    return { stopReason, history: { iterations: iterations.map((it) => ({ ...it })) } };
+  },
 });

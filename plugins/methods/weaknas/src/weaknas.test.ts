@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Rng, type EvaluationResult, type SearchContext } from '@naslab/core';
 import { loadNb201Table, Nb201Benchmark } from '@naslab/benchmark-nas-bench-201';
-import { QueryBudget, runRandomSearch } from '@naslab/method-random-search';
+import { QueryBudget, runRandomSearch } from '@naslab/search-kit';
 import { NasBench201Space, type Nb201Arch } from '@naslab/space-nas-bench-201';
 import { describe, expect, it } from 'vitest';
 import plugin, { runWeakNas, weakNasOptions, type EncodableSpace } from './index.js';

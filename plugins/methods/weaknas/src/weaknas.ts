@@ -1,21 +1,12 @@
-import type { Rng, SearchSpace } from '@naslab/core';
-import { isEnumerable, UnseenSampler, type EnumerableSpace, type QueryBudget, type StopReason } from '@naslab/method-random-search';
+import type { EncodableSpace as Encodable, EnumerableSpace, Rng } from '@naslab/core';
+import { UnseenSampler, type QueryBudget, type StopReason } from '@naslab/search-kit';
 import { MlpRegressor, type MlpOptions } from './mlp.js';
 
 /**
- * Spaces WeakNAS can search: enumerable both ways (the predictor ranks every architecture) and
- * encodable as features.
+ * Spaces WeakNAS can search: enumerable (the predictor ranks every architecture) and encodable as
+ * features (capabilities `enumerable` and `encodable`).
  */
-export interface EncodableSpace<A> extends EnumerableSpace<A> {
-  index(arch: A): number;
-  encodingLength(kind?: string): number;
-  encodeInto(arch: A, out: Float32Array, offset?: number, kind?: string): void;
-}
-
-export function isEncodable<A>(space: SearchSpace<A>): space is EncodableSpace<A> {
-  const s = space as Partial<EncodableSpace<A>>;
-  return isEnumerable(space) && typeof s.index === 'function' && typeof s.encodingLength === 'function' && typeof s.encodeInto === 'function';
-}
+export type EncodableSpace<A> = EnumerableSpace<A> & Encodable<A>;
 
 export interface WeakNasOptions extends MlpOptions {
   /** Architectures sampled uniformly before the first predictor. */

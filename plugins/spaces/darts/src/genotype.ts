@@ -9,6 +9,7 @@
  * applied to an earlier state (0 … s−1). A genotype lists the 8 edges node by node, two per node,
  * as `(op, input state)`; `*_concat` lists the states concatenated into the cell output.
  */
+import { ParseError } from '@naslab/core';
 
 export const DARTS_OPS = ['none','max_pool_3x3','avg_pool_3x3','skip_connect','sep_conv_3x3','sep_conv_5x5','dil_conv_3x3','dil_conv_5x5'] as const;
 export type DartsOp = typeof DARTS_OPS[number];
@@ -53,20 +54,17 @@ export interface GenotypePosition {
  * cell, node and edge, e.g.
  * `1:64: normal cell, node 3 (edge 3 of 8): input 4 is out of range: node 3 takes inputs 0–2`.
  */
-export class GenotypeError extends Error {
+export class GenotypeError extends ParseError {
   readonly position: GenotypePosition;
-  readonly reason: string;
   constructor(reason: string, position: GenotypePosition = {}) {
-    super(describePosition(position) + reason);
+    super(reason, { line: position.line, column: position.column, where: describePosition(position) });
     this.name = 'GenotypeError';
-    this.reason = reason;
     this.position = position;
   }
 }
 
-function describePosition(p: GenotypePosition): string {
-  const parts: string[] = [];
-  if (p.line !== undefined && p.column !== undefined) parts.push(`${p.line}:${p.column}`);
+/** `normal cell, node 3 (edge 3 of 8)`: the place of a position, without line and column. */
+function describePosition(p: GenotypePosition): string | undefined {
   const where: string[] = [];
   if (p.cell) where.push(`${p.cell} cell`);
   if (p.node !== undefined) {
@@ -75,8 +73,7 @@ function describePosition(p: GenotypePosition): string {
   } else if (p.edge !== undefined) {
     where.push(`edge ${p.edge + 1}`);
   }
-  if (where.length) parts.push(where.join(', '));
-  return parts.length ? parts.join(': ') + ': ' : '';
+  return where.length ? where.join(', ') : undefined;
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {

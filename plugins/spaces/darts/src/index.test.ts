@@ -1,4 +1,5 @@
-import { isPluginDefinition, PLUGIN_API_VERSION, Rng } from '@naslab/core';
+import { readFileSync } from 'node:fs';
+import { compatibilityProblem, isPluginDefinition, Rng } from '@naslab/core';
 import { isTrainableSpace } from '@naslab/engine';
 import { describe, expect, it } from 'vitest';
 import plugin, { createDartsSpace, DARTS_V2, GENOTYPES, GenotypeError } from './index.js';
@@ -8,7 +9,9 @@ describe('@naslab/space-darts plugin', { timeout: 60_000 }, () => {
     expect(isPluginDefinition(plugin)).toBe(true);
     expect(plugin.kind).toBe('space');
     expect(plugin.id).toBe('darts');
-    expect(plugin.apiVersion).toBe(PLUGIN_API_VERSION);
+    // Built for the running core (its peer range admits it), and says what the space can do.
+    expect(compatibilityProblem(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')))).toBeUndefined();
+    expect(plugin.capabilities).toEqual(['trainable', 'cost']);
     expect(plugin.options!.parse({})).toEqual({ sampling: 'released-code', stem: 'cifar' });
     expect(plugin.options!.parse({ sampling: 'uniform-8' })).toEqual({ sampling: 'uniform-8', stem: 'cifar' });
     expect(() => plugin.options!.parse({ sampling: 'uniform-7' })).toThrow();

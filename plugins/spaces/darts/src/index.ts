@@ -2,7 +2,7 @@
  * `@naslab/space-darts`: the DARTS cell search space (Liu et al., ICLR 2019) as a naslab plugin.
  * Architectures are `Genotype`s; their text is the reference code's `Genotype(…)` form.
  */
-import { definePlugin, PLUGIN_API_VERSION, z, type Json, type Rng, type SearchSpace } from '@naslab/core';
+import { definePlugin, provide, z, type ArchitectureCost, type ArchitectureSize, type CostSpace, type Json, type Rng, type SearchSpace } from '@naslab/core';
 import {
   architectureKey,
   describeGenotype,
@@ -12,10 +12,13 @@ import {
   type Genotype,
 } from './genotype.js';
 import { DARTS_SAMPLING_MODES, sampleGenotype, type DartsSampling } from './sampling.js';
+import { DartsSupernetTraining } from './supernet.js';
 
 export * from './genotype.js';
 export * from './sampling.js';
 export * from './supernet.js';
+export * from './search-options.js';
+export type { PixelAugment } from './supernet/data.js';
 
 export const dartsSpaceOptions = z
   .object({
@@ -41,8 +44,14 @@ export function resolveGenotype(text: string): Genotype {
   return parseGenotype(text);
 }
 
-/** The DARTS space without network assembly (sampling, text form, description). */
-export function createDartsSpace(options: Partial<DartsSpaceOptions> = {}): SearchSpace<Genotype> {
+/** DARTS' CIFAR-10 evaluation network: 20 cells, 36 initial channels (≈ 3.3 M parameters for DARTS V2). */
+export const DARTS_EVALUATION_SIZE: ArchitectureSize = { cells: 20, channels: 36, classes: 10, inputShape: [32, 32, 3] };
+
+/**
+ * The DARTS space without network assembly: sampling, text form, description, and the cost of a
+ * genotype (parameters counted analytically; FLOPs by running the network once, which loads tfjs).
+ */
+export function createDartsSpace(options: Partial<DartsSpaceOptions> = {}): CostSpace<Genotype> {
   const sampling: DartsSampling = options.sampling ?? 'released-code';
   return {
     id: 'darts',
@@ -50,7 +59,24 @@ export function createDartsSpace(options: Partial<DartsSpaceOptions> = {}): Sear
     format: formatGenotype,
     parse: resolveGenotype,
     describe: (g: Genotype): Record<string, Json> => ({ ...describeGenotype(g), key: architectureKey(g) }),
+    evaluationSize: DARTS_EVALUATION_SIZE,
+    cost: (g, size, o) => dartsCost(g, size, { ...o, stem: options.stem }),
   };
+}
+
+/** Parameters (auxiliary head excluded, as DARTS counts) and multiply-adds of a genotype's network. */
+export async function dartsCost(g: Genotype, size: ArchitectureSize, o: { flops?: boolean; stem?: DartsSpaceOptions['stem'] } = {}): Promise<ArchitectureCost> {
+  const { buildDartsNetwork, countDartsParameters } = await loadDartsNetwork();
+  const spec = { ...size, stem: o.stem };
+  const params = countDartsParameters(g, spec);
+  if (o.flops === false) return { params };
+  const [{ countFlops }, { Rng }] = await Promise.all([import('@naslab/engine'), import('@naslab/core')]);
+  const network = buildDartsNetwork(g, { ...spec, rng: new Rng('naslab-arch') });
+  try {
+    return { params, flops: countFlops(network, size.inputShape) };
+  } finally {
+    network.dispose();
+  }
 }
 
 /**
@@ -64,9 +90,11 @@ export function loadDartsNetwork(): Promise<typeof import('./network.js')> {
 export default definePlugin({
   kind: 'space',
   id: 'darts',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'DARTS cell space: 8 ops, 4 nodes × 2 edges, normal and reduction cells.',
   options: dartsSpaceOptions,
+  capabilities: ['trainable', 'cost'],
+  // Its supernet's bilevel training, for the weight-sharing methods of this space.
+  provides: [provide(DartsSupernetTraining, () => import('./supernet/training.js'))],
   // A `TrainableSpace` (engine): loading the network module (and tfjs) happens here, at
   // job time, not when a manifest is validated.
   create: async ({ options }) => {

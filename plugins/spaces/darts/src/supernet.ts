@@ -7,6 +7,7 @@
  * This module imports no TensorFlow.js; the network itself (`DartsSupernet`, mixed ops, search
  * cells) lives in `supernet/model.ts` and is loaded with `loadDartsSupernet()`.
  */
+import type { InjectionToken } from '@naslab/core';
 import { DARTS_CELL_INPUTS, DARTS_CONCAT, DARTS_NODES, DARTS_OPS, type CellName, type DartsOp, type Genotype } from './genotype.js';
 
 /** Edges of a search cell: node k (state k+2) has k+2 incoming edges, 2+3+4+5 = 14. */
@@ -153,3 +154,13 @@ export const SUPERNET_DEFAULTS = { channels: 16, cells: 8, stemMultiplier: 3 } a
 export function loadDartsSupernet(): Promise<typeof import('./supernet/model.js')> {
   return import('./supernet/model.js');
 }
+
+/** The bilevel supernet training (DARTS' search loop without the final derivation). */
+export type SupernetTraining = typeof import('./supernet/training.js');
+
+/**
+ * The service through which search methods train this space's supernet: the space provides it
+ * (`provides` on its definition), DARTS and DARTS-PT resolve it (`resolve(DartsSupernetTraining)`),
+ * so neither imports the other. Resolving it loads TensorFlow.js.
+ */
+export const DartsSupernetTraining = Symbol.for('naslab.space-darts.SupernetTraining') as InjectionToken<Promise<SupernetTraining>>;

@@ -1,4 +1,4 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
 
 export * from './cell.js';
 export * from './encodings.js';
@@ -13,9 +13,9 @@ export function loadNasBench201Network(): Promise<typeof import('./network.js')>
 export default definePlugin({
   kind: 'space',
   id: 'nas-bench-201',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'The NAS-Bench-201 cell: 4 nodes, 6 edges, 5 operations (15,625 architectures).',
   options: z.object({}).strict(),
+  capabilities: ['enumerable', 'mutable', 'neighbourhood', 'encodable', 'trainable', 'cost'],
   // With network assembly (a `TrainableSpace` for the engine): TensorFlow.js is loaded here, at
   // job time, never when a manifest is validated.
   create: async () => {

@@ -23,6 +23,8 @@ import {
   ReLUConvBN,
   Sequential,
   Zero,
+  countFlops,
+  countParameters,
   type CellInfo,
   type ForwardContext,
   type NetworkOutput,
@@ -30,7 +32,7 @@ import {
   type TrainableSpace,
   type WrapOp,
 } from '@naslab/engine';
-import type { Rng } from '@naslab/core';
+import { Rng, type ArchitectureCost, type ArchitectureSize, type CostSpace } from '@naslab/core';
 import { NB201_EDGES, NB201_OPS, type Nb201Arch } from './cell.js';
 import { NasBench201Space } from './space.js';
 
@@ -164,9 +166,24 @@ export class Nb201Network extends Network {
   }
 }
 
-/** The space with network assembly, for the engine's trainer (`TrainableSpace`). */
-export class TrainableNasBench201Space extends NasBench201Space implements TrainableSpace<Nb201Arch> {
+/** The benchmark's evaluation network: N = 5 cells per stage (17 layers), C = 16, CIFAR-10. */
+export const NB201_EVALUATION_SIZE: ArchitectureSize = { cells: 17, channels: 16, classes: 10, inputShape: [32, 32, 3] };
+
+/** The space with network assembly (`trainable`) and the cost of its networks (`cost`). */
+export class TrainableNasBench201Space extends NasBench201Space implements TrainableSpace<Nb201Arch>, CostSpace<Nb201Arch> {
+  readonly evaluationSize = NB201_EVALUATION_SIZE;
+
   buildNetwork(arch: Nb201Arch, spec: NetworkSpec): Nb201Network {
     return new Nb201Network(arch, spec);
+  }
+
+  /** Parameters and multiply-adds of the network, built once (it is small: 0.07–1.5 M parameters). */
+  async cost(arch: Nb201Arch, size: ArchitectureSize, options: { flops?: boolean } = {}): Promise<ArchitectureCost> {
+    const net = new Nb201Network(arch, { ...size, rng: new Rng('nb201-cost') });
+    try {
+      return { params: countParameters(net), ...(options.flops === false ? {} : { flops: countFlops(net, size.inputShape) }) };
+    } finally {
+      net.dispose();
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
 import type { TrainingHooks } from '@naslab/engine';
 import { applyPolicyToBatch, CIFAR10_POLICY } from './policy.js';
 
@@ -9,7 +9,6 @@ export type { PixelImage } from './ops.js';
 export default definePlugin({
   kind: 'trick',
   id: 'autoaugment',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'AutoAugment CIFAR-10 policy (Cubuk et al. 2019) on raw uint8 pixels, with PIL semantics',
   options: z
     .object({

@@ -1,4 +1,4 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
 import type { TrainingHooks } from '@naslab/engine';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { auxiliaryCellIndex } from './geometry.js';
@@ -27,7 +27,6 @@ export const auxiliaryTowerOptions = z
 export default definePlugin({
   kind: 'trick',
   id: 'auxiliary-tower',
-  apiVersion: PLUGIN_API_VERSION,
   description: "DARTS' auxiliary classifier at 2/3 depth: loss = CE + 0.4·CE(head), head excluded from parameter counts",
   options: auxiliaryTowerOptions,
   create: async ({ options, label }) => {

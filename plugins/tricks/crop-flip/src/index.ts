@@ -1,4 +1,4 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
 import type { TrainingHooks } from '@naslab/engine';
 import { cropAndFlip } from './crop-flip.js';
 
@@ -7,7 +7,6 @@ export { cropAndFlip, type CropFlipOptions } from './crop-flip.js';
 export default definePlugin({
   kind: 'trick',
   id: 'crop-flip',
-  apiVersion: PLUGIN_API_VERSION,
   description: "Standard augmentation of DARTS's base protocol: random crop with zero padding and horizontal flip",
   options: z
     .object({

@@ -1,4 +1,4 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
 import type { TrainingHooks } from '@naslab/engine';
 import { cutoutMask } from './cutout.js';
 
@@ -7,7 +7,6 @@ export { applyCutout, cutoutMask, drawHole, type CutoutOptions, type Hole } from
 export default definePlugin({
   kind: 'trick',
   id: 'cutout',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Cutout (DeVries & Taylor 2017) as in DARTS: square holes set to 0 after normalisation',
   options: z
     .object({

@@ -1,4 +1,4 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
 import type { ForwardContext, Module, TrainingHooks } from '@naslab/engine';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { dropPathMask, dropPathProbability } from './drop-path.js';
@@ -8,7 +8,6 @@ export { dropPathMask, dropPathProbability, type DropPathSchedule } from './drop
 export default definePlugin({
   kind: 'trick',
   id: 'drop-path',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Drop-path as in DARTS: non-identity edge ops dropped per sample, probability ramped over epochs',
   options: z
     .object({

@@ -1,4 +1,4 @@
-import { definePlugin, PLUGIN_API_VERSION, z } from '@naslab/core';
+import { definePlugin, z } from '@naslab/core';
 import type { TrainingHooks } from '@naslab/engine';
 import type * as tfTypes from '@tensorflow/tfjs';
 
@@ -7,7 +7,6 @@ export { smoothedCrossEntropy } from './smoothing.js';
 export default definePlugin({
   kind: 'trick',
   id: 'label-smoothing',
-  apiVersion: PLUGIN_API_VERSION,
   description: 'Label-smoothed cross-entropy, ε = 0.1 as CNAS (added as ε·(uniform CE − CE) to the loop loss)',
   options: z
     .object({

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@naslab/core';
-import { crossEntropy } from '@naslab/engine';
-import { loadDartsSupernet } from '@naslab/space-darts';
+import { crossEntropy, SgdMomentum } from '@naslab/engine';
+import { loadDartsSupernet } from '../supernet.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstOrderArchGradient, secondOrderArchGradient, type TensorBatch } from './architect.js';
-import { Adam, SgdMomentum } from './optim.js';
-import type { DartsSupernet } from './supernet-types.js';
+import { Adam } from './adam.js';
+import type { DartsSupernet } from './model.js';
 
 /**
  * The hypergradient identity holds for smooth losses. With ReLU and max-pool kinks, ∇_w L_train

@@ -1,5 +1,5 @@
-import type { Rng, SearchSpace } from '@naslab/core';
-import { isEnumerable, type QueryBudget } from './query-budget.js';
+import { hasCapability, type Rng, type SearchSpace } from '@naslab/core';
+import type { QueryBudget } from './query-budget.js';
 
 /** Consecutive already-queried draws after which a non-enumerable space counts as exhausted. */
 const MAX_REJECTIONS = 10_000;
@@ -19,7 +19,7 @@ export class UnseenSampler<A> {
     private readonly budget: QueryBudget<A>,
     private readonly rng: Rng,
   ) {
-    if (isEnumerable(space) && !budget.allowRepeats) {
+    if (hasCapability(space, 'enumerable') && !budget.allowRepeats) {
       this.order = new Int32Array(space.size);
       for (let i = 0; i < space.size; i++) this.order[i] = i;
     }
@@ -29,7 +29,7 @@ export class UnseenSampler<A> {
   draw(): A | undefined {
     if (this.budget.allowRepeats) return this.space.sample(this.rng);
     const order = this.order;
-    if (order && isEnumerable(this.space)) {
+    if (order && hasCapability(this.space, 'enumerable')) {
       while (this.next < order.length) {
         const j = this.next + this.rng.int(order.length - this.next);
         const pick = order[j]!;

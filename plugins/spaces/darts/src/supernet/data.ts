@@ -1,12 +1,17 @@
 /**
  * The search data of DARTS (quark0/darts `cnn/train_search.py`): the two halves of the training
  * set (`search-train` for the weights, `search-valid` for α), normalised per channel, with the
- * reference's training transform (RandomCrop(padding 4) + RandomHorizontalFlip) on both queues.
+ * reference's training transform (RandomCrop(padding 4) + RandomHorizontalFlip) on both queues —
+ * applied by the `crop-flip` trick's hook, which the method hands in (`PixelAugment`).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, ImageSet, Rng } from '@naslab/core';
+import { normalisationTable, normaliseWithTable, type PixelBatch } from '@naslab/engine';
 
 export type SearchAugment = 'crop-flip' | 'none';
+
+/** An `augmentPixels` hook: raw 0–255 batch in place (or a new array), drawing from `rng`. */
+export type PixelAugment = (batch: PixelBatch, rng: Rng) => Uint8Array | void;
 
 export interface SearchData {
   readonly train: ImageSet;
@@ -30,13 +35,7 @@ export async function loadSearchData(
 ): Promise<SearchData> {
   const [train, valid] = await Promise.all([dataset.load('search-train'), dataset.load('search-valid')]);
   const { info } = dataset;
-  const c = train.shape[2];
-  const table = new Float32Array(256 * c);
-  for (let ch = 0; ch < c; ch++) {
-    const m = info.mean[ch] ?? info.mean[0] ?? 0;
-    const s = info.std[ch] ?? info.std[0] ?? 1;
-    for (let v = 0; v < 256; v++) table[ch * 256 + v] = (Math.fround(v / 255) - m) / s;
-  }
+  const table = normalisationTable(info.mean, info.std, train.shape[2]);
   return {
     train: headOf(train, subsets.trainSubset),
     valid: headOf(valid, subsets.validSubset),
@@ -52,43 +51,20 @@ export interface Batch {
   readonly n: number;
 }
 
-/**
- * Gather images `indices`, augment (pad 4 with zero pixels, random crop back, flip with p 0.5,
- * as torchvision's RandomCrop/RandomHorizontalFlip on the PIL image), normalise.
- */
-export function makeBatch(data: SearchData, set: ImageSet, indices: ArrayLike<number>, augment: SearchAugment, rng: Rng): Batch {
+/** Gather images `indices`, augment them (the hook, when given), normalise. */
+export function makeBatch(data: SearchData, set: ImageSet, indices: ArrayLike<number>, augment: PixelAugment | undefined, rng: Rng): Batch {
   const [h, w, c] = set.shape;
   const per = h * w * c;
   const n = indices.length;
-  const x = new Float32Array(n * per);
+  let pixels: Uint8Array = new Uint8Array(n * per);
   const labels = new Int32Array(n);
-  const pad = 4;
   for (let i = 0; i < n; i++) {
     const k = indices[i]!;
     labels[i] = set.labels[k]!;
-    const src = set.pixels.subarray(k * per, (k + 1) * per);
-    const out = i * per;
-    if (augment === 'none') {
-      for (let j = 0; j < per; j++) x[out + j] = data.table[(j % c) * 256 + src[j]!]!;
-      continue;
-    }
-    const dy = rng.int(2 * pad + 1) - pad;
-    const dx = rng.int(2 * pad + 1) - pad;
-    const flip = rng.uniform() < 0.5;
-    for (let y = 0; y < h; y++) {
-      const sy = y + dy;
-      for (let xx = 0; xx < w; xx++) {
-        // crop, then flip the crop: output column xx reads crop column w−1−xx
-        const sx = (flip ? w - 1 - xx : xx) + dx;
-        const inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
-        for (let ch = 0; ch < c; ch++) {
-          const v = inside ? src[(sy * w + sx) * c + ch]! : 0;
-          x[out + (y * w + xx) * c + ch] = data.table[ch * 256 + v]!;
-        }
-      }
-    }
+    pixels.set(set.pixels.subarray(k * per, (k + 1) * per), i * per);
   }
-  return { x, labels, n };
+  if (augment) pixels = augment({ pixels, labels, count: n, shape: set.shape }, rng) ?? pixels;
+  return { x: normaliseWithTable(pixels, data.table, c), labels, n };
 }
 
 export function batchTensors(data: SearchData, b: Batch): { x: tf.Tensor4D; y: tf.Tensor1D } {

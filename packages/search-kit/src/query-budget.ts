@@ -1,4 +1,4 @@
-import type { EvaluationResult, Json, SearchContext, SearchSpace } from '@naslab/core';
+import type { EvaluationResult, Json, SearchContext } from '@naslab/core';
 
 /** The accuracy a search sees in a benchmark result: `extra.searchAccuracy` if the benchmark gives one, else the reported accuracy. */
 export function searchAccuracyOf(result: EvaluationResult): number {
@@ -126,17 +126,6 @@ export class QueryBudget<A> {
       ...extra,
     };
   }
-}
-
-/** Spaces that can list every architecture by position (NB201: official index). */
-export interface EnumerableSpace<A> extends SearchSpace<A> {
-  readonly size: number;
-  atIndex(index: number): A;
-}
-
-export function isEnumerable<A>(space: SearchSpace<A>): space is EnumerableSpace<A> {
-  const s = space as Partial<EnumerableSpace<A>>;
-  return typeof s.size === 'number' && Number.isInteger(s.size) && typeof s.atIndex === 'function';
 }
 
 /** The budget a plugin's `search` runs against: the study's benchmark queries, counted. */

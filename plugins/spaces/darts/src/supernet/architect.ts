@@ -10,8 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, type ParameterInfo } from '@naslab/engine';
-import type { DartsSupernet } from './supernet-types.js';
-import type { SgdMomentum } from './optim.js';
+import type { SgdMomentum } from '@naslab/engine';
+import type { DartsSupernet } from './model.js';
 
 export interface TensorBatch {
   readonly x: tf.Tensor4D;

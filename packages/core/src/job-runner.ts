@@ -1,0 +1,354 @@
+/**
+ * Running one job in this process: skip it when done, record the attempt, resolve its plugins in
+ * a child container holding the job's services, run the search, training or evaluation, store
+ * the result or the error.
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import type { DependencyContainer } from 'tsyringe';
+import { unimplementedCapabilities } from './capabilities.js';
+import type { Backend, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
+import { InputError } from './errors.js';
+import type { StudyEvents } from './events.js';
+import type { JobOutcome, Json, PlannedJob } from './jobs.js';
+import type { Logger } from './logger.js';
+import { CORE_VERSION } from './plugin.js';
+import { discoverPlugins, loadPlugin } from './resolver.js';
+import { Rng } from './rng.js';
+import type { Provenance, ResultStore } from './store.js';
+import type { Study } from './study.js';
+import { Tokens, type JobContext } from './tokens.js';
+
+let gitCommitCache: Map<string, string | undefined> | undefined;
+function gitCommit(dir: string): string | undefined {
+  gitCommitCache ??= new Map();
+  if (!gitCommitCache.has(dir)) {
+    try {
+      gitCommitCache.set(dir, execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
+    } catch {
+      gitCommitCache.set(dir, undefined);
+    }
+  }
+  return gitCommitCache.get(dir);
+}
+
+/** What produced a job's result. */
+export function provenanceOf(study: Study, job: PlannedJob, backend?: string, threads?: number): Provenance {
+  const plugins: Record<string, string> = {};
+  for (const b of study.host.all()) plugins[b.loaded.packageName] = b.loaded.version;
+  return {
+    plugins,
+    core: CORE_VERSION,
+    manifestHash: study.manifest.hash,
+    backend,
+    threads,
+    gitCommit: gitCommit(study.manifest.dir),
+    node: process.version,
+    host: { platform: process.platform, arch: process.arch, cpus: os.cpus().length },
+  };
+}
+
+export interface JobEnvironment {
+  readonly study: Study;
+  readonly store: ResultStore;
+  readonly logger: Logger;
+  readonly events?: StudyEvents;
+  readonly signal?: AbortSignal;
+  /** CPU threads this job may use. */
+  readonly threads?: number;
+  /** A job started this many times without finishing is marked failed (crash loops). */
+  readonly maxAttempts?: number;
+}
+
+/** Stored result of a search job. */
+export interface SearchJobResult {
+  readonly architectures: string[];
+  readonly cost: Json;
+  readonly history: Json;
+}
+
+/** Stored result of a train job. */
+export type TrainJobResult = Omit<EvaluationResult, 'source'> & { readonly arch: string; readonly wallSeconds: number };
+
+/** Stored result of an evaluate job. */
+export type EvaluateJobResult = EvaluationResult & { readonly arch: string };
+
+/**
+ * Run one job in this process: skip it if the store has it done, otherwise record the attempt,
+ * resolve its plugins in a child container holding the job's context, run, and store the
+ * result or the error. Never throws for a job's own failure.
+ */
+export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobOutcome> {
+  const { study, store } = env;
+  const existing = store.getJob(job.id);
+  if (existing?.status === 'done') return { id: job.id, status: 'done' };
+  const maxAttempts = env.maxAttempts ?? 3;
+  if (existing && existing.attempts >= maxAttempts) {
+    const error = `gave up after ${existing.attempts} attempts that never finished (the process died each time)`;
+    store.failJob(job.id, error, 0);
+    return { id: job.id, status: 'failed', error };
+  }
+  const threads = env.threads ?? 1;
+  const attempt = store.startJob(job.id, provenanceOf(study, job, undefined, threads));
+  env.events?.emit('job-start', { job, attempt });
+  const started = performance.now();
+  const logger = env.logger.child(`${job.kind} ${job.dataset}/${job.method}/seed${job.seed}${job.index !== undefined ? `#${job.index}` : ''}`);
+  const controller = new AbortController();
+  const forwardAbort = () => controller.abort(env.signal?.reason);
+  env.signal?.addEventListener('abort', forwardAbort, { once: true });
+  const jobContext: JobContext = {
+    job,
+    studyName: study.manifest.name,
+    seed: job.seed,
+    rng: jobRng(job),
+    logger,
+    store,
+    signal: controller.signal,
+    artefactDir: store.artefactDir(job.id),
+    threads,
+  };
+  const child = study.container.createChildContainer();
+  child.register(Tokens.JobContext, { useValue: jobContext });
+  child.register(Tokens.Seed, { useValue: job.seed });
+  child.register(Tokens.Rng, { useValue: jobContext.rng });
+  child.register(Tokens.Logger, { useValue: logger });
+  child.register(Tokens.Store, { useValue: store });
+  child.register(Tokens.Signal, { useValue: controller.signal });
+  if (env.events) child.register(Tokens.Events, { useValue: env.events });
+  let backends: Promise<Backend[]> | undefined;
+  child.register(Tokens.Backends, { useFactory: () => (backends ??= backendsFor(study, child)) });
+  try {
+    const { result, backend } = await executeJob(job, env, child, jobContext);
+    const seconds = (performance.now() - started) / 1000;
+    store.finishJob(job.id, result, seconds, provenanceOf(study, job, backend, threads));
+    env.events?.emit('job-end', { job, status: 'done', seconds });
+    return { id: job.id, status: 'done' };
+  } catch (e) {
+    const seconds = (performance.now() - started) / 1000;
+    if (controller.signal.aborted) {
+      // Interrupted, not failed: the job stays 'running' in the store and a rerun resumes it.
+      logger.warn('interrupted');
+      return { id: job.id, status: 'running', error: 'interrupted' };
+    }
+    const error = e instanceof Error ? (e instanceof InputError ? e.message : `${e.message}\n${e.stack ?? ''}`) : String(e);
+    store.failJob(job.id, error, seconds);
+    logger.error(`failed: ${e instanceof Error ? e.message : String(e)}`);
+    env.events?.emit('job-end', { job, status: 'failed', seconds, error });
+    return { id: job.id, status: 'failed', error };
+  } finally {
+    env.signal?.removeEventListener('abort', forwardAbort);
+  }
+}
+
+async function executeJob(
+  job: PlannedJob,
+  env: JobEnvironment,
+  c: DependencyContainer,
+  ctx: JobContext,
+): Promise<{ result: Json; backend?: string }> {
+  const { study } = env;
+  const space = await spaceFor(study, c);
+  if (job.kind === 'search') return { result: (await runSearch(job, env, c, ctx, space)) as unknown as Json };
+  const archText = architectureOf(env.store, job);
+  const arch = space.parse(archText);
+  if (job.kind === 'train') {
+    const r = await runTrain(job, env, c, ctx, space, arch, archText);
+    return { result: r as unknown as Json, backend: r.backend };
+  }
+  const r = await runEvaluate(job, env, c, arch, archText);
+  return { result: r as unknown as Json, backend: r.backend };
+}
+
+/** The study's space for this job, with every capability it declares really there. */
+async function spaceFor(study: Study, c: DependencyContainer): Promise<SearchSpace<unknown>> {
+  const { host, manifest } = study;
+  const space = (await host.instantiate(c, 'space', manifest.space.label)) as SearchSpace<unknown>;
+  const bound = host.get('space', manifest.space.label);
+  const broken = unimplementedCapabilities(space, bound.loaded.definition.capabilities ?? []);
+  if (broken.length) throw new Error(`${bound.loaded.packageName} declares capabilities its space does not implement: ${broken.join('; ')}`);
+  return space;
+}
+
+async function benchmarkFor(study: Study, c: DependencyContainer): Promise<Benchmark<unknown> | undefined> {
+  const label = study.manifest.benchmark?.label;
+  return label ? ((await study.host.instantiate(c, 'benchmark', label)) as Benchmark<unknown>) : undefined;
+}
+
+async function runSearch(job: PlannedJob, env: JobEnvironment, c: DependencyContainer, ctx: JobContext, space: SearchSpace<unknown>): Promise<SearchJobResult> {
+  const { study, store } = env;
+  const { host, manifest } = study;
+  const dataset = manifest.benchmark ? lookupOnlyDataset(job.dataset, manifest.benchmark.id) : ((await host.instantiate(c, 'dataset', job.dataset)) as Dataset);
+  const method = await host.instantiate(c, 'method', job.method);
+  const bound = host.get('method', job.method);
+  const benchmark = bound.loaded.definition.needsBenchmark ? await benchmarkFor(study, c) : undefined;
+  let queries = 0;
+  const started = performance.now();
+  const result: SearchResult<unknown> = await method.search({
+    space,
+    dataset,
+    rng: ctx.rng,
+    seed: job.seed,
+    logger: ctx.logger,
+    signal: ctx.signal,
+    checkpointDir: ctx.artefactDir,
+    threads: ctx.threads,
+    backends: await c.resolve(Tokens.Backends),
+    query: benchmark
+      ? async (arch) => {
+          queries++;
+          return benchmark.query(arch, space.format(arch), { dataset: job.dataset });
+        }
+      : undefined,
+    recordMetric: (step, values) => store.recordEpoch(job.id, { epoch: step, lr: 0, trainLoss: Number.NaN, trainAccuracy: Number.NaN, seconds: 0, ...values }),
+  });
+  const expected = bound.loaded.definition.outputs?.(bound.options) ?? 1;
+  if (result.architectures.length !== expected) {
+    throw new Error(`${bound.loaded.packageName} returned ${result.architectures.length} architectures, its definition promises ${expected}`);
+  }
+  return {
+    architectures: result.architectures.map((a) => space.format(a)),
+    cost: { wallSeconds: (performance.now() - started) / 1000, ...(benchmark ? { queries } : {}), ...(result.cost ?? {}) } as Json,
+    history: result.history ?? null,
+  };
+}
+
+async function runTrain(
+  job: PlannedJob,
+  env: JobEnvironment,
+  c: DependencyContainer,
+  ctx: JobContext,
+  space: SearchSpace<unknown>,
+  arch: unknown,
+  archText: string,
+): Promise<TrainJobResult> {
+  const { study, store } = env;
+  const { host } = study;
+  const dataset = (await host.instantiate(c, 'dataset', job.dataset)) as Dataset;
+  const trainer = await host.instantiate(c, 'trainer', study.trainerLabel ?? 'default');
+  const protocol = study.protocols.find((p) => p.name === job.protocol);
+  if (!protocol) throw new Error(`protocol "${job.protocol}" is not in the manifest`);
+  const tricks: Trick[] = [];
+  for (const t of protocol.tricks) tricks.push(await host.instantiate(c, 'trick', t.label));
+  const { source: _source, tricks: _refs, ...knobs } = protocol;
+  const r = await trainer.trainFromScratch({
+    arch,
+    archText,
+    space,
+    dataset,
+    protocol: knobs as typeof knobs & { name: string },
+    tricks,
+    backends: await c.resolve(Tokens.Backends),
+    rng: ctx.rng,
+    seed: job.seed,
+    checkpointDir: ctx.artefactDir,
+    signal: ctx.signal,
+    logger: ctx.logger,
+    threads: ctx.threads,
+    onEpoch: (metrics) => {
+      store.recordEpoch(job.id, metrics);
+      env.events?.emit('epoch', { job, metrics });
+    },
+  });
+  return {
+    arch: archText,
+    finalAccuracy: r.finalAccuracy,
+    bestAccuracy: r.bestAccuracy,
+    top5: r.finalTop5,
+    params: r.params,
+    flops: r.flops,
+    backend: r.backend,
+    wallSeconds: r.wallSeconds,
+  };
+}
+
+async function runEvaluate(job: PlannedJob, env: JobEnvironment, c: DependencyContainer, arch: unknown, archText: string): Promise<EvaluateJobResult> {
+  const parent = env.store.getJob(job.parents[0]!);
+  if (parent?.kind === 'train') {
+    const r = parent.result as unknown as TrainJobResult;
+    return { ...r, source: 'trained' };
+  }
+  const benchmark = await benchmarkFor(env.study, c);
+  if (!benchmark) throw new Error('evaluate job of a search has no benchmark to query');
+  const r = await benchmark.query(arch, archText, { dataset: job.dataset });
+  return { ...r, arch: archText };
+}
+
+
+/**
+ * A job's random stream. It depends on what the job computes, never on scheduling order. Train
+ * jobs of one architecture share their stream across protocols (same initial weights, same batch
+ * order), so an ablation's differences are the protocols', not the seeds'.
+ */
+export function jobRng(job: PlannedJob): Rng {
+  if (job.kind === 'train') return new Rng(`train/${job.parents[0]}/${job.index ?? 0}`);
+  return new Rng(`${job.kind}/${job.id}`);
+}
+
+/** Stands in for a dataset in a look-up study: methods that query the benchmark never load data. */
+function lookupOnlyDataset(label: string, benchmark: string): Dataset {
+  const fail = () => {
+    throw new Error(`dataset "${label}" is a table of benchmark ${benchmark} in this study; there are no images to load (use a dataset plugin and no benchmark to train)`);
+  };
+  return {
+    info: { name: label, classes: 0, shape: [0, 0, 0], mean: [], std: [], sizes: { train: 0, test: 0, 'search-train': 0, 'search-valid': 0 } },
+    load: async () => fail(),
+  };
+}
+
+/** The architecture a train/evaluate job works on: its search's output at `index`. */
+function architectureOf(store: ResultStore, job: PlannedJob): string {
+  let id = job.parents[0]!;
+  let rec = store.getJob(id);
+  if (rec?.kind === 'train') rec = store.getJob((id = (rec.spec as { search: string }).search));
+  const archs = (rec?.result as unknown as SearchJobResult | undefined)?.architectures;
+  const arch = archs?.[job.index ?? 0];
+  if (rec?.status !== 'done' || arch === undefined) throw new Error(`search job ${id} has no architecture #${job.index}`);
+  return arch;
+}
+
+/**
+ * The backends a job may use: those the manifest lists, in its order, or with `auto` every
+ * installed backend plugin (found by name or the `naslab-plugin` keyword), ranked by the priority
+ * its definition declares. Each is created, and its heavy parts imported, only when first probed.
+ */
+async function backendsFor(study: Study, c: DependencyContainer): Promise<Backend[]> {
+  const { manifest, host } = study;
+  if (!manifest.backends.includes('auto')) {
+    return manifest.backends.map((b) => {
+      const bound = host.get('backend', b);
+      return lazyBackend(bound.loaded.definition.id, bound.loaded.definition.priority, () => host.instantiate(c, 'backend', b));
+    });
+  }
+  const found: Backend[] = [];
+  for (const pkg of discoverPlugins(study.searchFrom, { kind: 'backend' })) {
+    let loaded;
+    try {
+      loaded = await loadPlugin('backend', pkg.name, { searchFrom: [], packageDir: pkg.dir });
+    } catch {
+      continue; // another kind, or not loadable here: `naslab plugins` says why
+    }
+    const def = loaded.definition;
+    found.push(lazyBackend(def.id, def.priority, () => Promise.resolve(def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) }))));
+  }
+  return found.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
+}
+
+/**
+ * A backend created on first use: ranking reads only the definition; `probe` and whatever the
+ * trainer calls (the engine's `activate`) create the plugin first.
+ */
+export function lazyBackend(name: string, priority: number, create: () => Promise<Backend>): Backend {
+  let made: Promise<Backend> | undefined;
+  const get = () => (made ??= create());
+  return new Proxy({ name, priority } as Backend, {
+    get(target, key) {
+      if (key in target) return (target as unknown as Record<string | symbol, unknown>)[key];
+      if (key === 'then' || typeof key === 'symbol') return undefined;
+      return async (...args: unknown[]) => {
+        const b = (await get()) as unknown as Record<string, (...a: unknown[]) => unknown>;
+        if (typeof b[key] !== 'function') throw new Error(`backend ${name} has no ${key}()`);
+        return b[key](...args);
+      };
+    },
+  });
+}

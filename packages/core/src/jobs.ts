@@ -1,0 +1,36 @@
+/**
+ * The floor of core's types: what a job is and what state it is in. Everything else (planner,
+ * store, executor, plugins) builds on these, so importing them never forms a cycle.
+ */
+
+/** JSON-serializable value (what crosses job and process boundaries). */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export type JobKind = 'search' | 'train' | 'evaluate';
+
+export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+/** One node of a study's job DAG. */
+export interface PlannedJob {
+  /** Content hash of everything the job's result depends on. */
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly parents: readonly string[];
+  /** Dataset label. */
+  readonly dataset: string;
+  /** Method label. */
+  readonly method: string;
+  readonly seed: number;
+  /** Protocol name (train and evaluate jobs). */
+  readonly protocol?: string;
+  /** Which of the search's architectures (train and evaluate jobs). */
+  readonly index?: number;
+  /** The inputs that were hashed into `id`. */
+  readonly spec: Json;
+}
+
+export interface JobOutcome {
+  readonly id: string;
+  readonly status: JobStatus;
+  readonly error?: string;
+}

@@ -1,0 +1,89 @@
+/** The manifest's schema (zod): what core itself reads of a manifest. */
+import { z } from 'zod';
+import { ablationSchema } from './ablation.js';
+
+/** A reference to a plugin: its short id or package name, and its options. */
+const pluginRefObject = z
+  .object({
+    id: z.string().min(1).describe('Short id (`darts` → @naslab/<kind>-darts) or a package name'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"')
+      .optional()
+      .describe('Label in results, when one plugin is used twice with different options'),
+    options: z.record(z.string(), z.unknown()).optional().describe("The plugin's own options"),
+  })
+  .strict();
+
+export const pluginRefSchema = z.union([z.string().min(1), pluginRefObject]);
+export type PluginRefInput = z.input<typeof pluginRefSchema>;
+
+/**
+ * Core's part of a protocol: its name and tricks. Every other key is a knob of the trainer,
+ * passed through here and validated by the trainer's own `protocol` schema when the study is
+ * prepared (the engine's: epochs, batchSize, learningRate, channels, cells, gradClip, …).
+ */
+export const protocolSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._+-]+$/).default('base'),
+    tricks: z.array(pluginRefSchema).default([]).describe('Training tricks (plugins of kind trick)'),
+  })
+  .catchall(z.unknown())
+  .describe("The evaluation protocol: how every architecture is trained from scratch (knobs: the trainer's)");
+
+export const manifestSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"')
+      .describe('Study name'),
+    description: z.string().optional(),
+    seeds: z
+      .union([z.number().int().positive(), z.array(z.number().int().nonnegative()).min(1)])
+      .describe('Search seeds: a count n (0..n-1) or an explicit list'),
+    datasets: z.array(pluginRefSchema).min(1),
+    space: pluginRefSchema,
+    methods: z.array(pluginRefSchema).min(1),
+    baseline: z
+      .string()
+      .default('random-sampling')
+      .describe('Label of the method every other is compared with (relative improvement)'),
+    protocol: protocolSchema.default(() => protocolSchema.parse({})),
+    ablation: ablationSchema
+      .optional()
+      .describe('Expand the protocol into a family (one-at-a-time, cumulative, factorial, named protocols) trained on the same architectures'),
+    benchmark: pluginRefSchema
+      .optional()
+      .describe('A tabular benchmark: look-ups replace train-from-scratch and evaluation'),
+    trainer: pluginRefSchema.optional().describe('Trainer plugin (default: the CLI\'s, @naslab/engine/trainer)'),
+    backend: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .default('auto')
+      .describe('`auto` (fastest loadable), a backend id, or a list tried in order'),
+    executor: pluginRefSchema.default('local'),
+    store: z.string().min(1).default('.naslab').describe('Results folder, relative to the manifest'),
+    scoring: z
+      .enum(['final', 'best'])
+      .default('final')
+      .describe("Which accuracy reports use: at the final epoch (the paper's text) or best over epochs (its released code); both are stored"),
+  })
+  .strict();
+
+/** What a manifest author writes (YAML, or TypeScript through `defineExperiment`). */
+export type ExperimentInput = z.input<typeof manifestSchema>;
+
+/**
+ * JSON Schema of the manifest, for editor completion (`# yaml-language-server: $schema=…`).
+ * `protocol`: the trainer's schema of its knobs, merged into core's part (name, tricks).
+ */
+export function manifestJsonSchema(options: { protocol?: z.ZodType } = {}): Record<string, unknown> {
+  const core = z.toJSONSchema(manifestSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
+  if (options.protocol) {
+    const knobs = z.toJSONSchema(options.protocol, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
+    const p = core.properties.protocol;
+    p.properties = { name: p.properties.name, ...knobs.properties, tricks: p.properties.tricks };
+    p.additionalProperties = false;
+  }
+  return core;
+}

@@ -1,0 +1,111 @@
+/** Running a study: record it, choose what to (re)run, and hand the jobs to the executor. */
+import type { ExecutorContext } from './executor.js';
+import type { JobStatus, PlannedJob } from './jobs.js';
+import { runJob, type JobEnvironment } from './job-runner.js';
+import type { Study } from './study.js';
+
+export interface RunOptions extends Omit<JobEnvironment, 'study'> {
+  /** `--workers N` from the command line (overrides the executor's option). */
+  readonly workers?: number;
+  /** Entry of the worker process: `node <entry> ...args <jobId>` runs one job. */
+  readonly worker: { entry: string; args: readonly string[] };
+  /** Run failed jobs again (by default a failed job stays failed). */
+  readonly retryFailed?: boolean;
+  /** Run these jobs again even if done (`--rerun <selector>`), and every job that depends on them. */
+  readonly rerun?: (job: PlannedJob) => boolean;
+}
+
+export interface StudySummary {
+  readonly total: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly ranNow: number;
+}
+
+/** Record the study in the store and run every job not yet done through the executor. */
+export async function runStudy(study: Study, options: RunOptions): Promise<StudySummary> {
+  const { store } = options;
+  const { manifest, jobs } = study;
+  store.saveStudy(
+    { name: manifest.name, manifestFile: manifest.file, manifestHash: manifest.hash, createdAt: new Date().toISOString(), jobIds: jobs.map((j) => j.id) },
+    jobs,
+  );
+  if (options.retryFailed) {
+    for (const j of jobs) if (['failed', 'skipped'].includes(store.getJob(j.id)?.status ?? '')) store.resetJob(j.id);
+  }
+  if (options.rerun) for (const j of withDependents(jobs, options.rerun)) store.resetJob(j.id);
+  const status = (id: string): JobStatus => store.getJob(id)?.status ?? 'pending';
+  const alreadyDone = jobs.filter((j) => status(j.id) === 'done').length;
+  options.events?.emit('study-start', { studyName: manifest.name, total: jobs.length, alreadyDone });
+  let ranNow = 0;
+  const env: JobEnvironment = { ...options, study };
+  const executor = await study.host.instantiate(study.container.createChildContainer(), 'executor', manifest.executor.label);
+  const ctx: ExecutorContext = {
+    jobs,
+    statusOf: status,
+    runInProcess: async (job) => {
+      ranNow++;
+      return runJob(job, env);
+    },
+    worker: { entry: options.worker.entry, args: options.worker.args },
+    outcomeOf: (id) => {
+      ranNow++;
+      const rec = store.getJob(id);
+      return { id, status: rec?.status ?? 'pending', error: rec?.error };
+    },
+    fail: (job, error) => {
+      store.failJob(job.id, error, 0);
+      options.events?.emit('job-end', { job, status: 'failed', seconds: 0, error });
+    },
+    skip: (job, reason) => {
+      store.skipJob(job.id, reason);
+      options.events?.emit('job-end', { job, status: 'skipped', seconds: 0, error: reason });
+    },
+    workers: options.workers,
+    signal: options.signal ?? new AbortController().signal,
+  };
+  await executor.execute(ctx);
+  const count = (s: JobStatus) => jobs.filter((j) => status(j.id) === s).length;
+  const summary = { total: jobs.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), ranNow };
+  options.events?.emit('study-end', { studyName: manifest.name, done: summary.done, failed: summary.failed, skipped: summary.skipped });
+  return summary;
+}
+
+/** The jobs `select` picks and every job downstream of them (parents come first in a plan). */
+export function withDependents(jobs: readonly PlannedJob[], select: (job: PlannedJob) => boolean): PlannedJob[] {
+  const picked = new Set<string>();
+  for (const j of jobs) if (select(j) || j.parents.some((p) => picked.has(p))) picked.add(j.id);
+  return jobs.filter((j) => picked.has(j.id));
+}
+
+/**
+ * `--rerun` selectors: comma-separated `key=value` terms over a job's `id` (a prefix), `kind`,
+ * `dataset`, `method`, `seed` and `protocol`, all of which must match; a bare term is a job id
+ * prefix or a method label. `all` selects every job.
+ */
+export function jobSelector(text: string): (job: PlannedJob) => boolean {
+  const terms = text.split(',').map((t) => t.trim()).filter(Boolean);
+  if (terms.length === 0) throw new Error('empty --rerun selector');
+  const tests = terms.map((term): ((j: PlannedJob) => boolean) => {
+    if (term === 'all') return () => true;
+    const eq = term.indexOf('=');
+    if (eq < 0) return (j) => j.id.startsWith(term) || j.method === term;
+    const key = term.slice(0, eq);
+    const value = term.slice(eq + 1);
+    switch (key) {
+      case 'id':
+        return (j) => j.id.startsWith(value);
+      case 'kind':
+      case 'dataset':
+      case 'method':
+      case 'protocol':
+        return (j) => String(j[key] ?? '') === value;
+      case 'seed':
+        return (j) => String(j.seed) === value;
+      default:
+        throw new Error(`--rerun: unknown key "${key}" in "${term}" (keys: id, kind, dataset, method, seed, protocol)`);
+    }
+  });
+  return (j) => tests.every((t) => t(j));
+}
