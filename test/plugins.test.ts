@@ -1,9 +1,19 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { naslab, repoRoot, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
+
+/** A folder whose node_modules holds the given local fixture packages (test/local-plugins), as an install would. */
+function withInstalled(dir: string, packages: Record<string, string>): string {
+  for (const [name, folder] of Object.entries(packages)) {
+    const target = join(dir, 'node_modules', name);
+    mkdirSync(join(target, '..'), { recursive: true });
+    symlinkSync(join(repoRoot, 'test', 'local-plugins', folder), target, 'dir');
+  }
+  return dir;
+}
 
 describe('third-party plugins', () => {
   const dir = tempDir();
@@ -31,19 +41,22 @@ describe('third-party plugins', () => {
     }
   });
 
-  it('refuses a plugin built for another plugin-API major version, naming both versions', () => {
+  // Installed beside the manifest, not in the repository's workspaces (npm refuses its peer range).
+  const future = withInstalled(tempDir(), { '@acme/naslab-method-future': 'acme-method-future' });
+
+  it('refuses a plugin built for another major of @naslab/core, naming both versions', () => {
     const text = toyManifest({ seeds: 1 }).replace("id: '@acme/naslab-method-foo'", "id: '@acme/naslab-method-future'");
-    const file = writeManifest(dir, 'future.yaml', text);
+    const file = writeManifest(future, 'future.yaml', text);
     const r = naslab(['validate', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/future\.yaml:\d+:\d+: methods\[1\]: @acme\/naslab-method-future@9\.0\.0 targets naslab plugin API 2\.0\.0, but this naslab provides plugin API 1\.0\.0/);
+    expect(r.stderr).toMatch(/future\.yaml:\d+:\d+: methods\[1\]: @acme\/naslab-method-future@9\.0\.0 is built for @naslab\/core \^9\.0\.0, but this naslab runs @naslab\/core 0\.1\.0/);
   });
 
-  it('lists installed plugins with kinds, versions and API versions', () => {
-    const r = naslab(['plugins', '--json']);
+  it('lists installed plugins with kinds, versions and the core they are built for', () => {
+    const r = naslab(['plugins', '--json'], { cwd: future });
     expect(r.code, r.stderr).toBe(0);
-    const list = JSON.parse(r.stdout) as { package: string; kind: string; apiVersion: string; compatible: boolean }[];
-    expect(list.find((p) => p.package === '@acme/naslab-method-foo')).toMatchObject({ kind: 'method', apiVersion: '1.0.0', compatible: true });
+    const list = JSON.parse(r.stdout) as { package: string; kind: string; core: string; compatible: boolean }[];
+    expect(list.find((p) => p.package === '@acme/naslab-method-foo')).toMatchObject({ kind: 'method', core: '^0.1.0', compatible: true });
     expect(list.find((p) => p.package === '@acme/naslab-method-future')).toMatchObject({ compatible: false });
     expect(list.find((p) => p.package === '@naslab/executor-local')).toMatchObject({ kind: 'executor' });
     expect(list.find((p) => p.package === '@naslab/executor-local')).not.toHaveProperty('available');

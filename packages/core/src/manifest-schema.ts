@@ -84,6 +84,7 @@ export function manifestJsonSchema(options: { protocol?: z.ZodType } = {}): Reco
     const p = core.properties.protocol;
     p.properties = { name: p.properties.name, ...knobs.properties, tricks: p.properties.tricks };
     p.additionalProperties = false;
+    p.default = { name: 'base', ...(options.protocol.parse({}) as object), tricks: [] };
   }
   return core;
 }

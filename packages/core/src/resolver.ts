@@ -93,12 +93,14 @@ function sourceOf(dir: string): PluginSource {
 
 /**
  * Whether a plugin's package is built for the running core: the range it declares in
- * `peerDependencies['@naslab/core']` (where npm checks it too) must admit `CORE_VERSION`.
+ * `peerDependencies['@naslab/core']` (where npm checks it too; `dependencies` for the toolkit's own
+ * packages) must admit `CORE_VERSION`.
  * Returns the problem in words, or undefined when compatible.
  */
 export function compatibilityProblem(pkg: Record<string, any>, coreVersion: string = CORE_VERSION): string | undefined {
   const name = `${pkg.name ?? '(unnamed package)'}@${pkg.version ?? '0.0.0'}`;
-  const range: unknown = pkg.peerDependencies?.['@naslab/core'];
+  // A plugin declares it as a peer (one core per process); a package of the toolkit itself (the engine) as a dependency.
+  const range: unknown = pkg.peerDependencies?.['@naslab/core'] ?? pkg.dependencies?.['@naslab/core'];
   if (typeof range !== 'string') {
     return `${name} does not say which @naslab/core it is built for: add "peerDependencies": { "@naslab/core": "^${coreVersion}" } to its package.json`;
   }

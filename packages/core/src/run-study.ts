@@ -1,4 +1,5 @@
 /** Running a study: record it, choose what to (re)run, and hand the jobs to the executor. */
+import { rmSync } from 'node:fs';
 import type { ExecutorContext } from './executor.js';
 import type { JobStatus, PlannedJob } from './jobs.js';
 import { runJob, type JobEnvironment } from './job-runner.js';
@@ -34,7 +35,13 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
   if (options.retryFailed) {
     for (const j of jobs) if (['failed', 'skipped'].includes(store.getJob(j.id)?.status ?? '')) store.resetJob(j.id);
   }
-  if (options.rerun) for (const j of withDependents(jobs, options.rerun)) store.resetJob(j.id);
+  if (options.rerun) {
+    for (const j of withDependents(jobs, options.rerun)) {
+      // Its checkpoints too: a train job would otherwise resume from its last epoch, i.e. be done at once.
+      rmSync(store.artefactDir(j.id), { recursive: true, force: true });
+      store.resetJob(j.id, { evenIfDone: true });
+    }
+  }
   const status = (id: string): JobStatus => store.getJob(id)?.status ?? 'pending';
   const alreadyDone = jobs.filter((j) => status(j.id) === 'done').length;
   options.events?.emit('study-start', { studyName: manifest.name, total: jobs.length, alreadyDone });

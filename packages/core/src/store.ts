@@ -57,8 +57,11 @@ export interface ResultStore {
   finishJob(id: string, result: Json, seconds: number, provenance?: Provenance): void;
   failJob(id: string, error: string, seconds: number): void;
   skipJob(id: string, reason: string): void;
-  /** Back to pending (to retry a failed or skipped job). */
-  resetJob(id: string): void;
+  /**
+   * Back to pending (to retry a failed or skipped job); a done job only with `evenIfDone`
+   * (`naslab run --rerun`), whose artefacts the caller clears.
+   */
+  resetJob(id: string, options?: { readonly evenIfDone?: boolean }): void;
   recordEpoch(id: string, metrics: EpochMetrics): void;
   epochs(id: string): EpochMetrics[];
   /** Folder for a job's artefacts (checkpoints, weights, genotypes), created on demand. */

@@ -52,6 +52,6 @@ describe('the engine’s protocol knobs in a manifest', () => {
   it('gives the reason for too few cells', () => {
     const problems = problemsOf(valid.replace('  epochs: 5', '  cells: 2'));
     expect(problems[0]).toMatchObject({ path: 'protocol.cells' });
-    expect(problems[0]!.message).toMatch(/at least 3 cells: DARTS-style networks reduce at cells ⌊L\/3⌋ and ⌊2L\/3⌋/);
+    expect(problems[0]!.message).toMatch(/too small: needs at least 3 cells: DARTS-style networks reduce at cells ⌊L\/3⌋ and ⌊2L\/3⌋/);
   });
 });

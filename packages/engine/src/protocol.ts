@@ -19,7 +19,7 @@ export const engineProtocolSchema = z
     cells: z
       .number()
       .int()
-      .min(3, 'needs at least 3 cells: DARTS-style networks reduce at cells ⌊L/3⌋ and ⌊2L/3⌋, which fall on the first two cells below L = 3 and leave no normal cell before them')
+      .min(3, 'too small: needs at least 3 cells: DARTS-style networks reduce at cells ⌊L/3⌋ and ⌊2L/3⌋, which fall on the first two cells below L = 3 and leave no normal cell before them')
       .default(20)
       .describe('Cells (layers) L'),
     testEvery: z.number().int().positive().default(1).describe('Evaluate on the test split every N epochs (and at the last)'),

@@ -90,6 +90,7 @@ export class SqliteResultStore implements ResultStore {
       fail: this.db.prepare(`UPDATE jobs SET status = 'failed', error = ?, seconds = ?, finished_at = ? WHERE id = ?`),
       skip: this.db.prepare(`UPDATE jobs SET status = 'skipped', error = ? WHERE id = ? AND status != 'done'`),
       reset: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL WHERE id = ? AND status != 'done'`),
+      resetDone: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL, result = NULL WHERE id = ?`),
       epoch: this.db.prepare(`INSERT OR REPLACE INTO epochs (job_id, epoch, metrics) VALUES (?, ?, ?)`),
       epochs: this.db.prepare(`SELECT metrics FROM epochs WHERE job_id = ? ORDER BY epoch`),
     };
@@ -149,8 +150,8 @@ export class SqliteResultStore implements ResultStore {
     this.stmt.skip!.run(reason, id);
   }
 
-  resetJob(id: string): void {
-    this.stmt.reset!.run(id);
+  resetJob(id: string, options: { readonly evenIfDone?: boolean } = {}): void {
+    (options.evenIfDone ? this.stmt.resetDone : this.stmt.reset)!.run(id);
   }
 
   recordEpoch(id: string, metrics: EpochMetrics): void {
