@@ -85,7 +85,7 @@ export interface TrainingProtocol {
  * declaration merging (`@naslab/engine` adds its `TrainingHooks`), so a trick's hooks are
  * type-checked against the trainer it is written for, and a misspelt hook fails to compile.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging (the engine adds its hooks)
 export interface TrickHooks {}
 
 /**

@@ -33,7 +33,7 @@ function gitCommit(dir: string): string | undefined {
 }
 
 /** What produced a job's result. */
-export function provenanceOf(study: Study, job: PlannedJob, backend?: string, threads?: number): Provenance {
+export function provenanceOf(study: Study, _job: PlannedJob, backend?: string, threads?: number): Provenance {
   const plugins: Record<string, string> = {};
   for (const b of study.host.all()) plugins[b.loaded.packageName] = b.loaded.version;
   return {
@@ -280,6 +280,7 @@ async function runEvaluate(job: PlannedJob, env: JobEnvironment, c: DependencyCo
  * order), so an ablation's differences are the protocols', not the seeds'.
  */
 export function jobRng(job: PlannedJob): Rng {
+  if (job.randomKey) return new Rng(job.randomKey);
   if (job.kind === 'train') return new Rng(`train/${job.parents[0]}/${job.index ?? 0}`);
   return new Rng(`${job.kind}/${job.id}`);
 }
@@ -321,7 +322,7 @@ async function backendsFor(study: Study, c: DependencyContainer): Promise<Backen
   }
   const found: Backend[] = [];
   for (const pkg of discoverPlugins(study.searchFrom, { kind: 'backend' })) {
-    let loaded;
+    let loaded: Awaited<ReturnType<typeof loadPlugin<"backend">>>;
     try {
       loaded = await loadPlugin('backend', pkg.name, { searchFrom: [], packageDir: pkg.dir });
     } catch {

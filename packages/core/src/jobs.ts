@@ -27,6 +27,11 @@ export interface PlannedJob {
   readonly index?: number;
   /** The inputs that were hashed into `id`. */
   readonly spec: Json;
+  /**
+   * Key of the job's random stream: what it computes, never scheduling order, and not the code
+   * digests of path/workspace plugins (editing one reruns a job with the same draws).
+   */
+  readonly randomKey?: string;
 }
 
 export interface JobOutcome {

@@ -11,9 +11,9 @@ export type { JobKind, PlannedJob } from './jobs.js';
  * plugins the identity of the data they read (see `dataIdentity`); for a plugin loaded from a path
  * or a workspace, a digest of its code (its version alone does not change when it is edited).
  */
-function pluginKey(b: BoundPlugin, data?: ReadonlyMap<string, string>): Json {
+function pluginKeyWith(withCode: boolean, b: BoundPlugin, data?: ReadonlyMap<string, string>): Json {
   const identity = data?.get(dataKey(b.loaded.kind, b.ref.label));
-  const code = b.loaded.source === 'installed' ? undefined : codeDigest(b.loaded.dir);
+  const code = !withCode || b.loaded.source === 'installed' ? undefined : codeDigest(b.loaded.dir);
   return {
     package: b.loaded.packageName,
     version: b.loaded.version,
@@ -43,11 +43,22 @@ export interface PlanOptions {
  * Backend and executor are deliberately not hashed: they change how fast a job runs, not what
  * it computes, and every result records the backend that produced it.
  */
-export function planStudy(
-  manifest: Manifest,
-  host: PluginHost,
-  options: PlanOptions = {},
-): PlannedJob[] {
+export function planStudy(manifest: Manifest, host: PluginHost, options: PlanOptions = {}): PlannedJob[] {
+  // The same DAG without code digests names each job's random stream: editing a plugin reruns
+  // its jobs, but with the draws they had (the architectures a seed samples stay the same).
+  const jobs = planJobs(manifest, host, options, true);
+  const streams = planJobs(manifest, host, options, false);
+  return dedupe(
+    jobs.map((job, i) => {
+      const s = streams[i]!;
+      const randomKey = job.kind === 'train' ? `train/${s.parents[0]}/${s.index ?? 0}` : `${s.kind}/${s.id}`;
+      return { ...job, randomKey };
+    }),
+  );
+}
+
+function planJobs(manifest: Manifest, host: PluginHost, options: PlanOptions, withCode: boolean): PlannedJob[] {
+  const pluginKey = (b: BoundPlugin, data?: ReadonlyMap<string, string>) => pluginKeyWith(withCode, b, data);
   const data = options.dataIdentities;
   const protocols = options.protocols ?? [manifest.protocol];
   const trainerLabel = options.trainerLabel ?? manifest.trainer?.label;
@@ -134,7 +145,7 @@ export function planStudy(
       }
     }
   }
-  return dedupe(jobs);
+  return jobs;
 }
 
 /** Identical work appears once (e.g. two protocols that differ only in name). */

@@ -14,7 +14,6 @@ export async function installedBackends(searchFrom: readonly string[] = [process
       const { definition } = await loadPlugin('backend', pkg.name, { searchFrom: [], packageDir: pkg.dir });
       out.push(lazyBackend(definition.id, definition.priority, () => instantiatePlugin(definition)));
     } catch {
-      continue; // not loadable here: `naslab plugins` says why
     }
   }
   return out.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));

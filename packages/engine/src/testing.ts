@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { Rng, createLogger, type Dataset, type DatasetSplit, type ImageSet, type TrainContext, type TrainResult, type Trick } from '@naslab/core';
 import type { EngineProtocol } from './protocol.js';
 import {

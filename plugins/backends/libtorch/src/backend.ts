@@ -3,7 +3,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 
 import {
-  backend_util,
+  type backend_util,
   engine,
   type DataType,
   getKernelsForBackend,

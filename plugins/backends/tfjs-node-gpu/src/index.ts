@@ -13,6 +13,7 @@ export function createTfjsNodeGpuBackend(): Backend {
     name: 'tfjs-node-gpu',
     packageName: '@tensorflow/tfjs-node-gpu',
     priority: TFJS_NODE_GPU_PRIORITY,
+    // biome-ignore lint/suspicious/noTsIgnore: the optional dependency may be absent (no types then), or present (a ts-expect-error would fail)
     // @ts-ignore optional dependency: absent when its install failed
     load: () => import('@tensorflow/tfjs-node-gpu'),
   });

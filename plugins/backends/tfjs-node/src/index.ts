@@ -15,6 +15,7 @@ export function createTfjsNodeBackend(): Backend {
     name: 'tfjs-node',
     packageName: '@tensorflow/tfjs-node',
     priority: TFJS_NODE_PRIORITY,
+    // biome-ignore lint/suspicious/noTsIgnore: the optional dependency may be absent (no types then), or present (a ts-expect-error would fail)
     // @ts-ignore optional dependency: absent when its install failed
     load: () => import('@tensorflow/tfjs-node'),
   });

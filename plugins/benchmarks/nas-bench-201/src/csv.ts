@@ -83,7 +83,7 @@ export function parseNb201Csv(text: string, source: string): Nb201Table {
     const idx = Number(f[iIndex]);
     if (!Number.isInteger(idx) || idx < 0 || idx >= NB201_SIZE) throw new TableFormatError(source, lineNo, `column "index": expected an integer in 0..${NB201_SIZE - 1}, found "${f[iIndex]}"`);
     if (rowOfIndex[idx] !== -1) throw new TableFormatError(source, lineNo, `index ${idx} appears twice (first on line ${rowOfIndex[idx]! + 2})`);
-    let arch;
+    let arch: ReturnType<typeof space.parse>;
     try {
       arch = space.parse(f[iArch]!);
     } catch (e) {

@@ -4,7 +4,7 @@
  * on the dataset's search split, first or second order, then the reference genotype derivation.
  * TensorFlow.js is loaded only when the method is created.
  */
-import { definePlugin, Tokens, z, type InjectionToken, type SearchMethod } from '@naslab/core';
+import { definePlugin, Tokens, type z, type InjectionToken, type SearchMethod } from '@naslab/core';
 import { DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
 
 /** Options: the settings of the supernet training, defaults the reference `train_search.py` arguments. */

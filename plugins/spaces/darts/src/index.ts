@@ -2,7 +2,7 @@
  * `@naslab/space-darts`: the DARTS cell search space (Liu et al., ICLR 2019) as a naslab plugin.
  * Architectures are `Genotype`s; their text is the reference code's `Genotype(…)` form.
  */
-import { definePlugin, provide, z, type ArchitectureCost, type ArchitectureSize, type CostSpace, type Json, type Rng, type SearchSpace } from '@naslab/core';
+import { definePlugin, provide, z, type ArchitectureCost, type ArchitectureSize, type CostSpace, type Json, type Rng } from '@naslab/core';
 import {
   architectureKey,
   describeGenotype,

@@ -21,7 +21,7 @@ describe('label smoothing', () => {
     expect(smoothed).toBeCloseTo(direct / 2, 12);
   });
 
-  it('plain CE + the hook’s extra loss equals the engine’s smoothed cross-entropy (ε = 0.1)', async () => {
+  it('plain CE + the hook’s extra loss equals the smoothed cross-entropy (ε = 0.1)', async () => {
     const options = plugin.options!.parse({});
     expect(options.epsilon).toBe(0.1);
     const trick = await plugin.create({ options, label: 'label-smoothing', resolve: () => undefined as never });
@@ -32,7 +32,10 @@ describe('label smoothing', () => {
     const output: NetworkOutput = { logits, heads: {} };
     const extra = trick.hooks.extraLoss!({ output, labels, classes: 10, ctx: { training: true } })!;
     const total = tf.add(crossEntropy(logits, labels, 10), extra).dataSync()[0]!;
-    expect(total).toBeCloseTo(crossEntropy(logits, labels, 10, 0.1).dataSync()[0]!, 5);
+    // PyTorch's `label_smoothing`: −mean Σ target·log softmax, target = (1 − ε)·one-hot + ε/K.
+    const target = tf.add(tf.mul(tf.oneHot(labels, 10).toFloat(), 0.9), 0.1 / 10);
+    const smoothed = tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1)));
+    expect(total).toBeCloseTo(smoothed.dataSync()[0]!, 5);
     const rows = Array.from({ length: 6 }, (_, i) => Array.from(values.subarray(i * 10, (i + 1) * 10)));
     expect(total).toBeCloseTo(smoothedCrossEntropy(rows, [1, 0, 9, 4, 4, 7], 0.1).smoothed, 4);
   });

@@ -22,7 +22,7 @@ import {
 import { formatGenotype } from '../genotype.js';
 import { Adam } from './adam.js';
 import { firstOrderArchGradient, secondOrderArchGradient, type TensorBatch } from './architect.js';
-import { batchTensors, loadSearchData, makeBatch, randomSubset, type Batch, type PixelAugment, type SearchAugment, type SearchData } from './data.js';
+import { batchTensors, loadSearchData, makeBatch, randomSubset, type Batch, type PixelAugment, type SearchData } from './data.js';
 import { DartsSupernet } from './model.js';
 import type { DartsSearchSettings } from '../search-options.js';
 
