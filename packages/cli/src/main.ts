@@ -1,24 +1,25 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { ExitCode, InputError, PLUGIN_API_VERSION } from '@naslab/core';
+import { CORE_VERSION, ExitCode, InputError } from '@naslab/core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 
 /**
  * Exit codes: 0 all jobs done; 1 some jobs failed (their errors are in the store and printed);
- * 2 bad input (manifest, plugin, options, files) — reported as file:line:column: field: message.
+ * 2 bad input (manifest, plugin, options, files) — reported as file:line:column: field: message;
+ * 3 internal error (a bug: the stack trace is printed). See the CLI's README.
  */
 async function main(argv: string[]) {
   let cli = yargs(argv)
     .scriptName('naslab')
     .usage('$0 <command> [options]\n\nFair NAS experiments: search, train from scratch, relative improvement over random sampling.')
-    .epilogue('Exit codes: 0 ok, 1 job failures, 2 bad input.')
+    .epilogue('Exit codes: 0 ok, 1 job failures, 2 bad input, 3 internal error.')
     .strict()
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .help()
-    .version(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version} (plugin API ${PLUGIN_API_VERSION})`)
+    .version(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version} (@naslab/core ${CORE_VERSION})`)
     .fail((msg, err) => {
       if (err) throw err;
       throw new UsageError(msg);
@@ -45,5 +46,5 @@ main(hideBin(process.argv)).catch((e: unknown) => {
     process.exit(ExitCode.badInput);
   }
   process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(3);
+  process.exit(ExitCode.internalError);
 });
