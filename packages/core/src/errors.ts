@@ -80,4 +80,12 @@ export class ParseError extends Error {
     this.column = at.column;
     this.where = at.where;
   }
+
+  /** True for a ParseError from any copy of core (a bundler or test runner may load two). */
+  static is(e: unknown): e is ParseError {
+    return e instanceof ParseError || (e instanceof Error && (e as { [PARSE_ERROR]?: boolean })[PARSE_ERROR] === true);
+  }
 }
+
+const PARSE_ERROR = Symbol.for('naslab.ParseError');
+Object.defineProperty(ParseError.prototype, PARSE_ERROR, { value: true });

@@ -78,7 +78,7 @@ export function readArchitecture(space: SearchSpace<unknown>, arg: string): unkn
   try {
     return space.parse(text);
   } catch (err) {
-    if (err instanceof ParseError) throw new InputError({ file, line: err.line, column: err.column, path: err.where, message: err.reason });
+    if (ParseError.is(err)) throw new InputError({ file, line: err.line, column: err.column, path: err.where, message: err.reason });
     throw new InputError({ file, message: `not a ${space.id} architecture: ${err instanceof Error ? err.message : String(err)}` });
   }
 }
