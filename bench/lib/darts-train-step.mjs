@@ -48,7 +48,7 @@ export async function dartsTrainStep({ seed, channels, cells, size = 32, depth =
   const trainable = net.parameters().filter((p) => p.trainable);
   const buffers = trainable.map((p) => tf.variable(tf.zerosLike(p.variable), false, `bench_m_${p.path}`));
   const protocol = { gradClip: 5, weightDecay: 3e-4, momentum: 0.9 };
-  const step = engine.createTrainStep({ network: net, trainable, buffers, hooks: [], classes: 10, smoothing: 0, protocol, inputShape });
+  const step = engine.createTrainStep({ network: net, trainable, buffers, hooks: [], classes: 10, protocol, inputShape });
   const mean = depth === 3 ? CIFAR_MEAN : Array.from({ length: depth }, () => 0.5);
   const std = depth === 3 ? CIFAR_STD : Array.from({ length: depth }, () => 0.25);
   const batches = Array.from({ length: count }, () => {

@@ -117,6 +117,10 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
   if (env.events) child.register(Tokens.Events, { useValue: env.events });
   let backends: Promise<Backend[]> | undefined;
   child.register(Tokens.Backends, { useFactory: () => (backends ??= backendsFor(study, child)) });
+  if (study.trainerLabel && study.host.has('trainer', study.trainerLabel)) {
+    const label = study.trainerLabel;
+    child.register(Tokens.Trainer, { useFactory: (c) => study.host.instantiate(c, 'trainer', label) });
+  }
   try {
     const { result, backend } = await executeJob(job, env, child, jobContext);
     const seconds = (performance.now() - started) / 1000;

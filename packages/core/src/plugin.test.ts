@@ -27,3 +27,34 @@ describe('instantiatePlugin', () => {
     await expect(backend.probe()).rejects.toThrow(/@acme\/backend-probe-me: created outside a study, there is no job container/);
   });
 });
+
+describe('services plugins provide to each other', () => {
+  it('a plugin resolves, by token, a service another plugin of the study provides; it is created once, lazily', async () => {
+    const { createTestPlugin } = await import('./testing.js');
+    const { provide } = await import('./plugin.js');
+    const Counter = Symbol.for('test.Counter') as import('tsyringe').InjectionToken<{ next(): number }>;
+    let made = 0;
+    const provider = definePlugin({
+      kind: 'space',
+      id: 'provider',
+      provides: [provide(Counter, () => (made++, { next: (() => { let n = 0; return () => ++n; })() }))],
+      create: () => ({ id: 'provider', sample: () => 0, format: String, parse: Number }),
+    });
+    const user = definePlugin({
+      kind: 'method',
+      id: 'user',
+      create: ({ resolve }) => ({
+        search: async () => {
+          const counter = resolve(Counter);
+          return { architectures: [counter.next(), resolve(Counter).next()] };
+        },
+      }),
+    });
+    const method = await createTestPlugin(user, { with: [provider] });
+    expect(made).toBe(0);
+    const { testSearchContext } = await import('./testing.js');
+    const r = await method.search(testSearchContext({ id: 's', sample: () => 0, format: String, parse: Number }));
+    expect(r.architectures).toEqual([1, 2]);
+    expect(made).toBe(1);
+  });
+});

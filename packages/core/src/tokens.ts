@@ -1,5 +1,5 @@
 import type { InjectionToken } from 'tsyringe';
-import type { Backend, PluginKind } from './contracts.js';
+import type { Backend, PluginKind, Trainer } from './contracts.js';
 import type { StudyEvents } from './events.js';
 import type { PlannedJob } from './jobs.js';
 import type { Logger } from './logger.js';
@@ -47,6 +47,8 @@ export const Tokens = {
   Events: Symbol.for('naslab.Events') as InjectionToken<StudyEvents>,
   /** The backends the job may train on (manifest order, or ranked installed ones for `auto`). */
   Backends: Symbol.for('naslab.Backends') as InjectionToken<Promise<Backend[]>>,
+  /** The study's trainer (the engine's by default), for plugins that train architectures themselves. */
+  Trainer: Symbol.for('naslab.Trainer') as InjectionToken<Promise<Trainer>>,
   /** Creates other plugins by id (see `PluginFactory`). */
   Plugins: Symbol.for('naslab.Plugins') as InjectionToken<PluginFactory>,
 } as const;
