@@ -403,6 +403,8 @@ export interface RunOptions extends Omit<JobEnvironment, 'study'> {
   readonly worker: { entry: string; args: readonly string[] };
   /** Run failed jobs again (by default a failed job stays failed). */
   readonly retryFailed?: boolean;
+  /** Submit and return (executors with `ingest`); `naslab status` brings the results in later. */
+  readonly detach?: boolean;
 }
 
 export interface StudySummary {
@@ -453,6 +455,10 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
     },
     workers: options.workers,
     signal: options.signal ?? new AbortController().signal,
+    store,
+    events: options.events,
+    detach: options.detach,
+    logger: options.logger,
   };
   await executor.execute(ctx);
   const count = (s: JobStatus) => jobs.filter((j) => status(j.id) === s).length;
