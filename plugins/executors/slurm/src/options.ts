@@ -54,7 +54,7 @@ export const slurmOptions = z
       .int()
       .min(1)
       .default(1000)
-      .describe("Largest array task index + 1 the cluster accepts (Slurm's MaxArraySize; default 1001 allows 1000)"),
+      .describe("Array task indices stay below this; at most the cluster's MaxArraySize (Slurm's default is 1001)"),
     jobName: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-"')
