@@ -35,6 +35,8 @@ const command: CommandModule<object, StatusArgs> = {
       // Executors that run jobs elsewhere (slurm) bring in what finished since the last look.
       const ingested = new Map<string, IngestReport>();
       for (const s of studies) {
+        // A manifest that is code (.mjs) runs only when the user named it here.
+        if (!only && !/\.(ya?ml|json)$/i.test(s.manifestFile)) continue;
         const r = await ingestFor(s.manifestFile, store);
         if (r) ingested.set(s.name, r);
       }

@@ -96,7 +96,13 @@ export class SlurmExecutor implements Executor {
       if (!inFlight(new Submissions(location))) return;
       await sleep(this.opts.pollSeconds * 1000, ctx.signal);
       if (ctx.signal.aborted) break;
-      await withSubmissionLock(location, () => this.refresh(new Submissions(location), ctx.store, hooks, logger));
+      try {
+        await withSubmissionLock(location, () => this.refresh(new Submissions(location), ctx.store, hooks, logger));
+      } catch (e) {
+        // squeue timing out or slurmctld restarting: the submissions are on disk, look again later.
+        if (!(e instanceof SlurmError)) throw e;
+        logger.warn(`slurm: ${e.message}; trying again in ${this.opts.pollSeconds} s`);
+      }
     }
     await this.cancel(ctx, submittedNow, hooks, logger);
   }
@@ -134,6 +140,16 @@ export class SlurmExecutor implements Executor {
       if (outcome) {
         // Interrupted and requeued by Slurm (preemption): it runs again and will write anew.
         if (outcome.status === 'interrupted' && st && !hasEnded(st)) continue;
+        if (outcome.status === 'done' && !folders.result(id)) {
+          // Written before the outcome, but a network file system may show it later.
+          sub.lostSince ??= new Date().toISOString();
+          if (Date.now() - Date.parse(sub.lostSince) < this.opts.lostAfterSeconds * 1000) continue;
+          const error = `the task says it finished, but ${folders.recordPath(id, 'result.json')} is missing (log ${sub.log})`;
+          folders.archive(id, 'outcome.json');
+          ingestLost(store, folders, id, error);
+          end(id, 'failed', error);
+          continue;
+        }
         const error =
           outcome.status === 'interrupted'
             ? `${slurmSays(st)}: ${outcome.error ?? 'interrupted'}; its checkpoints are kept, so \`naslab run --retry-failed\` resumes it (log ${sub.log})`
