@@ -131,7 +131,7 @@ describe.skipIf(!slurm.ok)('slurm executor against a real Slurm', () => {
     const started = Date.now();
     const r = naslab(['run', file, '--detach']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/0\/16 jobs done; the others are submitted/);
+    expect(r.stdout).toMatch(/0\/16 jobs done, 16 submitted or queued, 0 failed, 0 skipped/);
     expect(Object.keys(submissions(join(dir, 'results')))).toHaveLength(16);
     let ingested = 0;
     let calls = 0;

@@ -13,6 +13,7 @@
  * keeps its last epoch checkpoint, the attempt is recorded as interrupted, and the process exits
  * 143 (or 130) once the job has stopped, so a rerun resumes from that checkpoint.
  */
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createLogger, InputError, runJob, type JobOutcome, type ResultStore } from '@naslab/core';
 import { JobFolderStore, SqliteResultStore } from '@naslab/store';
@@ -111,7 +112,8 @@ export function parseWorkerArgs(argv: readonly string[]): WorkerOptions | undefi
   return { manifest, jobId, jobFolder, ...(attempt ? { attempt } : {}) };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a script (`node worker.js …`, through a symlink too), not when imported by `naslab worker`.
+if (process.argv[1] && pathToFileURL(realpathSync(process.argv[1])).href === import.meta.url) {
   const options = parseWorkerArgs(process.argv.slice(2));
   if (!options) {
     process.stderr.write('usage: worker <manifest> <jobId> [--job-folder] [--attempt TOKEN]\n');

@@ -55,8 +55,9 @@ const command: CommandModule<object, RunArgs> = {
       });
       detach();
       if (args.detach) {
+        const out = summary.total - summary.done - summary.failed - summary.skipped;
         process.stdout.write(
-          `study ${study.manifest.name}: ${summary.done}/${summary.total} jobs done; the others are submitted.\n` +
+          `study ${study.manifest.name}: ${summary.done}/${summary.total} jobs done, ${out} submitted or queued, ${summary.failed} failed, ${summary.skipped} skipped\n` +
             `\`naslab status ${args.manifest}\` brings in what finished; \`naslab run ${args.manifest}\` waits for the rest and prints the tables.\n`,
         );
         process.exitCode = ExitCode.ok;
