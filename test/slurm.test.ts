@@ -31,8 +31,18 @@ const status = (file: string): { row: StatusRow; stdout: string } => {
   return { row: (JSON.parse(r.stdout) as StatusRow[])[0]!, stdout: r.stdout };
 };
 
-/** The local executor's tables (and fixture log) for the same study: what Slurm must reproduce. */
+/**
+ * The local executor's tables (and fixture log) for the same study: what Slurm must reproduce.
+ * The study's name and the trainer's sleep change no number, so studies that differ only there
+ * share one reference run.
+ */
+const references = new Map<string, { tables: string; log: string }>();
 function localReference(opts: Parameters<typeof toyManifest>[0]): { tables: string; log: string } {
+  const key = JSON.stringify({ ...opts, name: undefined, epochSeconds: undefined });
+  if (!references.has(key)) references.set(key, runLocal(opts));
+  return references.get(key)!;
+}
+function runLocal(opts: Parameters<typeof toyManifest>[0]): { tables: string; log: string } {
   const dir = tempDir();
   const log = join(dir, 'runs.log');
   const r = naslab(['run', writeManifest(dir, 'study.yaml', toyManifest({ ...opts, epochSeconds: 0 })), '--quiet'], { env: { NASLAB_FIXTURE_LOG: log } });
@@ -64,7 +74,7 @@ describe.skipIf(!slurm.ok)('slurm executor against a real Slurm', () => {
   });
 
   it('runs the DAG as job arrays with dependencies and prints the same tables as local, with the same provenance', () => {
-    const opts = { name: 'arrays', seeds: 2, outputs: 2 };
+    const opts = { name: 'arrays', seeds: 2, outputs: 2, epochs: 3 };
     const ref = localReference(opts);
     const dir = tempDir();
     const log = join(dir, 'runs.log');
