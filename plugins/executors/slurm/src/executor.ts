@@ -74,8 +74,9 @@ export class SlurmExecutor implements Executor {
         const job = byId.get(id);
         if (!job) return;
         if (status !== 'skipped') ctx.outcomeOf(id); // counts it as run now
+        if (status === 'interrupted') return; // not ended: a rerun resumes it
         const rec = ctx.store.getJob(id);
-        ctx.events?.emit('job-end', { job, status: status === 'interrupted' ? 'running' : status, seconds: rec?.seconds ?? 0, ...(error ?? rec?.error ? { error: error ?? rec?.error } : {}) });
+        ctx.events?.emit('job-end', { job, status, seconds: rec?.seconds ?? 0, ...(error ?? rec?.error ? { error: error ?? rec?.error } : {}) });
       },
     };
     const submittedNow = new Set<string>();
