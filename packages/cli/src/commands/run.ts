@@ -87,6 +87,7 @@ const command: CommandModule<object, RunArgs> = {
     }
   },
 };
+
 /** `--detach` needs an executor that runs jobs elsewhere and can ingest them later. */
 async function assertCanDetach(study: Study): Promise<void> {
   const ref = study.manifest.executor;

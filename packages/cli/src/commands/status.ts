@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createLogger, InputError, loadManifest, loadPlugin, PluginHost, rootContainer, type IngestReport, type Manifest, type ResultStore } from '@naslab/core';
+import { createLogger, InputError, loadManifest, loadPlugin, PluginHost, rootContainer, type Executor, type IngestReport, type Manifest, type ResultStore } from '@naslab/core';
 import { SqliteResultStore } from '@naslab/store';
 import { cliDir } from '../session.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -77,6 +77,7 @@ const command: CommandModule<object, StatusArgs> = {
     }
   },
 };
+
 /**
  * Let the study's executor ingest what its jobs left elsewhere, if it is that kind of executor.
  * Only the executor plugin is loaded (no data is read). A manifest that moved or no longer loads
@@ -92,11 +93,17 @@ async function ingestFor(manifestFile: string, store: ResultStore): Promise<Inge
     return undefined;
   }
   const ref = manifest.executor;
-  const loaded = await loadPlugin('executor', ref.id, { searchFrom: [manifest.dir, cliDir, process.cwd()], where: { file: manifest.file, ...manifest.locate(ref.path) } });
-  const container = rootContainer.createChildContainer();
-  const host = new PluginHost(container);
-  host.bind('executor', loaded, ref, manifest);
-  const executor = await host.instantiate(container, 'executor', ref.label);
+  let executor: Executor;
+  try {
+    const loaded = await loadPlugin('executor', ref.id, { searchFrom: [manifest.dir, cliDir, process.cwd()], where: { file: manifest.file, ...manifest.locate(ref.path) } });
+    const container = rootContainer.createChildContainer();
+    const host = new PluginHost(container);
+    host.bind('executor', loaded, ref, manifest);
+    executor = await host.instantiate(container, 'executor', ref.label);
+  } catch (e) {
+    process.stderr.write(`warning: the executor of ${manifestFile} does not load here, results it left elsewhere are not ingested: ${(e as Error).message}\n`);
+    return undefined;
+  }
   if (typeof executor.ingest !== 'function') return undefined;
   try {
     return await executor.ingest({ store, logger: createLogger({ level: 'warn' }) });
