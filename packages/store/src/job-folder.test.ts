@@ -88,6 +88,11 @@ describe('job folders (one writer: tasks write folders, the submitter ingests)',
     db.close();
   });
 
+  it('refuses ids that would name a folder outside the store', () => {
+    const { folders } = setUp();
+    for (const id of ['../x', 'a/b', '..', '']) expect(() => folders.dir(id), id).toThrow(/is not a job id/);
+  });
+
   it('exports a result done in the store for the tasks of its dependents', () => {
     const { dir, db, folders } = setUp();
     db.startJob('s-1', provenance);

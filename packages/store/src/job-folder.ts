@@ -82,19 +82,25 @@ function readJson<T>(file: string): T | undefined {
 /** Non-finite numbers become null, as the SQLite store keeps them. */
 const finiteOrNull = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
 
+/** A job id names a folder: nothing that could step outside `artefacts/`. */
+function folderName(id: string): string {
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(id)) throw new Error(`"${id}" is not a job id (letters, digits, "-", "_", ".")`);
+  return id;
+}
+
 /** The job folders of one results store (`<location>/artefacts/<id>/`). */
 export class JobFolders {
   constructor(readonly location: string) {}
 
   /** A job's folder (its artefacts and checkpoints, and `record/`), created on demand. */
   dir(id: string): string {
-    const dir = join(this.location, 'artefacts', id);
+    const dir = join(this.location, 'artefacts', folderName(id));
     mkdirSync(dir, { recursive: true });
     return dir;
   }
 
   private file(id: string, name: string): string {
-    return join(this.location, 'artefacts', id, RECORD_DIR, name);
+    return join(this.location, 'artefacts', folderName(id), RECORD_DIR, name);
   }
 
   outcome(id: string): TaskOutcome | undefined {
