@@ -52,8 +52,12 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     if (!job) {
       const error = `job ${options.jobId} is not in the plan of ${options.manifest} (was the manifest edited after the job was submitted?)`;
       process.stderr.write(`${error}\n`);
-      // Tell the submitter, if the id can name a job folder at all.
-      if (/^[a-z]-[0-9a-f]+$/.test(options.jobId)) folderStore?.failJob(options.jobId, error, 0);
+      // Tell the submitter (the folder store refuses an id that is no folder name).
+      try {
+        folderStore?.failJob(options.jobId, error, 0);
+      } catch {
+        // Not a job id at all: the log says why.
+      }
       return 2;
     }
     store ??= new SqliteResultStore(study.manifest.store);
@@ -74,7 +78,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     // Bad input or a broken installation: say so in the log, and in the job folder for the submitter.
     const message = e instanceof Error ? (e instanceof InputError ? e.message : `${e.message}\n${e.stack ?? ''}`) : String(e);
     process.stderr.write(`${e instanceof InputError ? 'error: ' : 'worker failed: '}${message}\n`);
-    if (options.jobFolder && /^[a-z]-[0-9a-f]+$/.test(options.jobId)) {
+    if (options.jobFolder) {
       try {
         folderStore ??= new JobFolderStore(await storeOf(options.manifest), [], options.attempt);
         folderStore.failJob(options.jobId, message, (performance.now() - started) / 1000);
