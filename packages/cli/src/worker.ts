@@ -1,33 +1,134 @@
 #!/usr/bin/env node
 /**
- * Worker process of the local executor: `node worker.js <manifest> <jobId>` runs one job of the
- * study and records its outcome in the store. Re-planning from the manifest is deterministic,
- * so the worker finds the same job under the same id.
+ * Runs exactly one job of a study: `node worker.js <manifest> <jobId> [--job-folder] [--attempt T]`
+ * (also `naslab worker …`). Re-planning from the manifest is deterministic, so the worker finds the
+ * same job under the same id, with the same plugins, seed and provenance as a local run.
+ *
+ * - Without `--job-folder` (the local executor's worker processes) it records the outcome in the
+ *   study's SQLite store, which processes on one machine share.
+ * - With `--job-folder` (a cluster task) it never opens the database: result, metrics and outcome
+ *   go into the job's folder, written atomically, and the submitting process ingests them.
+ *
+ * SIGTERM or SIGINT (a scheduler's warning before it kills, Ctrl-C) aborts the job: the trainer
+ * keeps its last epoch checkpoint, the attempt is recorded as interrupted, and the process exits
+ * 143 (or 130) once the job has stopped, so a rerun resumes from that checkpoint.
  */
-import { createLogger, runJob } from '@naslab/core';
-import { SqliteResultStore } from '@naslab/store';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { createLogger, InputError, runJob, type JobOutcome, type ResultStore } from '@naslab/core';
+import { JobFolderStore, SqliteResultStore } from '@naslab/store';
 import { openStudy } from './session.js';
 
-async function main() {
-  const [manifestPath, jobId] = process.argv.slice(2);
-  if (!manifestPath || !jobId) {
-    process.stderr.write('usage: worker <manifest> <jobId>\n');
-    process.exit(2);
-  }
-  const study = await openStudy(manifestPath);
-  const job = study.jobs.find((j) => j.id === jobId);
-  if (!job) {
-    process.stderr.write(`job ${jobId} is not in the plan of ${manifestPath}\n`);
-    process.exit(2);
-  }
-  const store = new SqliteResultStore(study.manifest.store);
-  const threads = Number(process.env.NASLAB_THREADS ?? 1);
-  const outcome = await runJob(job, { study, store, logger: createLogger({ level: 'warn' }), threads });
-  store.close();
-  process.exit(outcome.status === 'done' ? 0 : 1);
+export interface WorkerOptions {
+  readonly manifest: string;
+  readonly jobId: string;
+  /** Write into the job folder instead of the store (tasks on other machines). */
+  readonly jobFolder?: boolean;
+  /** Names this attempt in the job folder's files (default host:pid). */
+  readonly attempt?: string;
+  /** CPU threads the job may use (default NASLAB_THREADS, else 1). */
+  readonly threads?: number;
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(2);
-});
+/** Exit code of a worker: 0 done, 1 the job failed, 2 bad input, 128+signal interrupted. */
+export async function runWorker(options: WorkerOptions): Promise<number> {
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = s;
+    process.stderr.write(`worker: ${s} received; stopping job ${options.jobId} (its checkpoints stay for a resumed run)\n`);
+    controller.abort(new Error(`interrupted by ${s}`));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const started = performance.now();
+  let store: ResultStore | undefined;
+  let folderStore: JobFolderStore | undefined;
+  try {
+    const study = await openStudy(options.manifest);
+    const job = study.jobs.find((j) => j.id === options.jobId);
+    if (options.jobFolder) store = folderStore = new JobFolderStore(study.manifest.store, study.jobs, options.attempt);
+    if (!job) {
+      const error = `job ${options.jobId} is not in the plan of ${options.manifest} (was the manifest edited after the job was submitted?)`;
+      process.stderr.write(`${error}\n`);
+      // Tell the submitter (the folder store refuses an id that is no folder name).
+      try {
+        folderStore?.failJob(options.jobId, error, 0);
+      } catch {
+        // Not a job id at all: the log says why.
+      }
+      return 2;
+    }
+    store ??= new SqliteResultStore(study.manifest.store);
+    const threads = options.threads ?? Number(process.env.NASLAB_THREADS ?? 1);
+    const logger = createLogger({ level: options.jobFolder ? 'info' : 'warn' });
+    if (options.jobFolder) logger.info(`job ${job.id}: ${job.kind} ${job.dataset}/${job.method}/seed${job.seed}${job.index !== undefined ? `#${job.index}` : ''}, ${threads} thread(s)`);
+    const outcome: JobOutcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
+    const seconds = (performance.now() - started) / 1000;
+    if (folderStore && !folderStore.outcomes.has(job.id)) {
+      // runJob wrote nothing: the job was interrupted, or it was done before this attempt.
+      if (outcome.status === 'done') folderStore.finishJob(job.id, folderStore.getJob(job.id)?.result ?? null, seconds);
+      else folderStore.interruptJob(job.id, signalled ? `interrupted by ${signalled}` : (outcome.error ?? 'interrupted'), seconds);
+    }
+    if (outcome.status === 'done') return 0;
+    if (signalled) return 128 + (signalled === 'SIGINT' ? 2 : 15);
+    return 1;
+  } catch (e) {
+    // Bad input or a broken installation: say so in the log, and in the job folder for the submitter.
+    const message = e instanceof Error ? (e instanceof InputError ? e.message : `${e.message}\n${e.stack ?? ''}`) : String(e);
+    process.stderr.write(`${e instanceof InputError ? 'error: ' : 'worker failed: '}${message}\n`);
+    if (options.jobFolder) {
+      try {
+        folderStore ??= new JobFolderStore(await storeOf(options.manifest), [], options.attempt);
+        folderStore.failJob(options.jobId, message, (performance.now() - started) / 1000);
+      } catch {
+        // Nowhere to write: the submitter records the task as lost, with its log's path.
+      }
+    }
+    return 2;
+  } finally {
+    store?.close();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/** The store folder of a manifest that may not prepare (a plugin missing on this node). */
+async function storeOf(manifest: string): Promise<string> {
+  const { loadManifest } = await import('@naslab/core');
+  return (await loadManifest(manifest)).store;
+}
+
+/** `worker.js <manifest> <jobId> [--job-folder] [--attempt T]` */
+export function parseWorkerArgs(argv: readonly string[]): WorkerOptions | undefined {
+  const positional: string[] = [];
+  let jobFolder = false;
+  let attempt: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--job-folder') jobFolder = true;
+    else if (a === '--attempt') attempt = argv[++i];
+    else if (a.startsWith('--attempt=')) attempt = a.slice('--attempt='.length);
+    else positional.push(a);
+  }
+  const [manifest, jobId] = positional;
+  if (!manifest || !jobId || positional.length > 2) return undefined;
+  return { manifest, jobId, jobFolder, ...(attempt ? { attempt } : {}) };
+}
+
+// Run as a script (`node worker.js …`, through a symlink too), not when imported by `naslab worker`.
+if (process.argv[1] && pathToFileURL(realpathSync(process.argv[1])).href === import.meta.url) {
+  const options = parseWorkerArgs(process.argv.slice(2));
+  if (!options) {
+    process.stderr.write('usage: worker <manifest> <jobId> [--job-folder] [--attempt TOKEN]\n');
+    process.exit(2);
+  }
+  runWorker(options).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,4 +1,7 @@
+import type { StudyEvents } from './events.js';
 import type { JobOutcome, JobStatus, PlannedJob } from './jobs.js';
+import type { Logger } from './logger.js';
+import type { ResultStore } from './store.js';
 
 export type { JobOutcome } from './jobs.js';
 
@@ -22,10 +25,39 @@ export interface ExecutorContext {
   /** CLI override of the executor's worker count (`--workers N`). */
   readonly workers?: number;
   readonly signal: AbortSignal;
+  /**
+   * The study's store. Executors whose jobs run on other machines ingest their results into it
+   * (the submitting process is the store's one writer); others need not touch it.
+   */
+  readonly store: ResultStore;
+  /** Progress events, for executors that learn of starts and ends other than through runJob. */
+  readonly events?: StudyEvents;
+  /** Submit and return without waiting (`naslab run --detach`); only executors with `ingest` can. */
+  readonly detach?: boolean;
+  readonly logger?: Logger;
+}
+
+/** What `ingest` is handed (`naslab status`): the store, and no plan. */
+export interface IngestContext {
+  readonly store: ResultStore;
+  readonly logger?: Logger;
+}
+
+/** What one `ingest` call brought into the store, and what is still out there. */
+export interface IngestReport {
+  /** Outcomes recorded by this call (done, failed, skipped); a second call counts none of them. */
+  readonly ingested: number;
+  /** Lines for the user (queued and running counts, what was recorded and why). */
+  readonly notes: readonly string[];
 }
 
 export interface Executor {
   execute(ctx: ExecutorContext): Promise<void>;
+  /**
+   * Executors that submit jobs elsewhere (a cluster): bring what finished since the last call into
+   * the store, record what died or vanished, and submit nothing. `naslab status` calls it.
+   */
+  ingest?(ctx: IngestContext): Promise<IngestReport>;
 }
 
 /**

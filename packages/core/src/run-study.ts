@@ -14,6 +14,8 @@ export interface RunOptions extends Omit<JobEnvironment, 'study'> {
   readonly retryFailed?: boolean;
   /** Run these jobs again even if done (`--rerun <selector>`), and every job that depends on them. */
   readonly rerun?: (job: PlannedJob) => boolean;
+  /** Submit and return (executors with `ingest`); `naslab status` brings the results in later. */
+  readonly detach?: boolean;
 }
 
 export interface StudySummary {
@@ -71,6 +73,10 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
     },
     workers: options.workers,
     signal: options.signal ?? new AbortController().signal,
+    store,
+    events: options.events,
+    detach: options.detach,
+    logger: options.logger,
   };
   await executor.execute(ctx);
   const count = (s: JobStatus) => jobs.filter((j) => status(j.id) === s).length;

@@ -5,11 +5,14 @@
  * imported: tests assert with their own.
  */
 import 'reflect-metadata';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
 import type { Dataset, DatasetSplit, EvaluationResult, ImageSet, PluginKind, SearchContext, SearchSpace } from './contracts.js';
 import type { ExecutorContext } from './executor.js';
 import type { JobOutcome, JobStatus, PlannedJob } from './jobs.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
+import { InMemoryResultStore } from './memory-store.js';
 import type { PluginDefinition, PluginInstances } from './plugin.js';
 import { registerProvidedServices } from './plugin.js';
 import { pluginFactory } from './plugin-factory.js';
@@ -140,6 +143,8 @@ export function testExecutorContext(
     fail: (job) => void status.set(job.id, 'failed'),
     skip: (job) => void status.set(job.id, 'skipped'),
     signal: new AbortController().signal,
+    // Artefact folders are made only when asked for.
+    store: new InMemoryResultStore(join(tmpdir(), 'naslab-test-executor')),
     order,
     status,
   };

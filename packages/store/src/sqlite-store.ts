@@ -167,6 +167,11 @@ export class SqliteResultStore implements ResultStore {
     this.stmt.clearEpochs!.run(id);
   }
 
+  /** Run `fn` as one transaction (several writes that must land together, e.g. an ingested job). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   artefactDir(id: string): string {
     const dir = join(this.location, 'artefacts', id);
     mkdirSync(dir, { recursive: true });

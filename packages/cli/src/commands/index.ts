@@ -9,6 +9,7 @@ import run from './run.js';
 import schema from './schema.js';
 import status from './status.js';
 import validate from './validate.js';
+import worker from './worker.js';
 
 /** Every `naslab` command; each lives in its own module. */
-export const commands: CommandModule<object, any>[] = [run, plan, validate, status, report, analyze, arch, plugins, newPlugin, schema];
+export const commands: CommandModule<object, any>[] = [run, plan, validate, status, report, analyze, arch, plugins, newPlugin, schema, worker];

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createLogger, ExitCode, InputError, jobSelector, StudyEvents, runStudy } from '@naslab/core';
+import { createLogger, ExitCode, formatPath, InputError, jobSelector, StudyEvents, runStudy, type Study } from '@naslab/core';
 import { SqliteResultStore } from '@naslab/store';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { attachProgress } from '../progress.js';
@@ -13,6 +13,7 @@ interface RunArgs {
   threads?: number;
   retryFailed: boolean;
   rerun?: string;
+  detach: boolean;
   quiet: boolean;
 }
 
@@ -26,6 +27,11 @@ const command: CommandModule<object, RunArgs> = {
       .option('threads', { type: 'number', describe: 'CPU threads per in-process job (default: all cores)' })
       .option('retry-failed', { type: 'boolean', default: false, describe: 'Run failed and skipped jobs again' })
       .option('rerun', { type: 'string', describe: 'Run these jobs again even if done, and what depends on them: key=value terms (id, kind, dataset, method, seed, protocol), a job id prefix, a method label, or all' })
+      .option('detach', {
+        type: 'boolean',
+        default: false,
+        describe: 'Submit the jobs and return (executors that run jobs elsewhere, e.g. slurm); `naslab status` brings results in',
+      })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' }) as unknown as Argv<RunArgs>,
   handler: async (args: ArgumentsCamelCase<RunArgs>) => {
     let rerun: ReturnType<typeof jobSelector> | undefined;
@@ -35,6 +41,7 @@ const command: CommandModule<object, RunArgs> = {
       throw new InputError({ file: '<arguments>', path: 'rerun', message: (e as Error).message });
     }
     const study = await openStudy(args.manifest);
+    if (args.detach) await assertCanDetach(study);
     const store = new SqliteResultStore(study.manifest.store);
     const events = new StudyEvents();
     const detach = attachProgress(events, { tty: !!process.stderr.isTTY && !process.env.CI, quiet: args.quiet });
@@ -51,10 +58,20 @@ const command: CommandModule<object, RunArgs> = {
         threads: args.threads ?? (await import('node:os')).availableParallelism(),
         retryFailed: args.retryFailed,
         rerun,
+        detach: args.detach,
         signal: controller.signal,
         worker: { entry: fileURLToPath(new URL('../worker.js', import.meta.url)), args: [study.manifest.file] },
       });
       detach();
+      if (args.detach) {
+        const out = summary.total - summary.done - summary.failed - summary.skipped;
+        process.stdout.write(
+          `study ${study.manifest.name}: ${summary.done}/${summary.total} jobs done, ${out} submitted or queued, ${summary.failed} failed, ${summary.skipped} skipped\n` +
+            `\`naslab status ${args.manifest}\` brings in what finished; \`naslab run ${args.manifest}\` waits for the rest and prints the tables.\n`,
+        );
+        process.exitCode = ExitCode.ok;
+        return;
+      }
       const runs = collectRuns(study, store);
       process.stdout.write(`\n${formatRunTable(study, runs)}\n`);
       if (runs.length) {
@@ -79,4 +96,19 @@ const command: CommandModule<object, RunArgs> = {
     }
   },
 };
+
+/** `--detach` needs an executor that runs jobs elsewhere and can ingest them later. */
+async function assertCanDetach(study: Study): Promise<void> {
+  const ref = study.manifest.executor;
+  const executor = await study.host.instantiate(study.container.createChildContainer(), 'executor', ref.label);
+  if (typeof executor.ingest !== 'function') {
+    throw new InputError({
+      file: study.manifest.file,
+      ...study.manifest.locate(ref.path),
+      path: formatPath(ref.path),
+      message: `--detach needs an executor that runs jobs outside this process and ingests them later (slurm); ${ref.id} runs them here`,
+    });
+  }
+}
+
 export default command;

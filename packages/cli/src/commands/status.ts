@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, loadManifest } from '@naslab/core';
+import { createLogger, InputError, loadManifest, loadPlugin, PluginHost, rootContainer, type Executor, type IngestReport, type Manifest, type ResultStore } from '@naslab/core';
 import { SqliteResultStore } from '@naslab/store';
+import { cliDir } from '../session.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 
 interface StatusArgs {
@@ -31,6 +32,14 @@ const command: CommandModule<object, StatusArgs> = {
     const store = new SqliteResultStore(storeDir);
     try {
       const studies = store.listStudies().filter((s) => !only || s.name === only);
+      // Executors that run jobs elsewhere (slurm) bring in what finished since the last look.
+      const ingested = new Map<string, IngestReport>();
+      for (const s of studies) {
+        // A manifest that is code (.mjs) runs only when the user named it here.
+        if (!only && !/\.(ya?ml|json)$/i.test(s.manifestFile)) continue;
+        const r = await ingestFor(s.manifestFile, store);
+        if (r) ingested.set(s.name, r);
+      }
       const report = studies.map((s) => {
         const counts = { done: 0, running: 0, pending: 0, failed: 0, skipped: 0 };
         const failures: { id: string; error: string }[] = [];
@@ -40,7 +49,16 @@ const command: CommandModule<object, StatusArgs> = {
           counts[st]++;
           if (st === 'failed') failures.push({ id, error: rec?.error?.split('\n')[0] ?? '' });
         }
-        return { name: s.name, manifest: s.manifestFile, manifestHash: s.manifestHash, total: s.jobIds.length, ...counts, failures };
+        const ingest = ingested.get(s.name);
+        return {
+          name: s.name,
+          manifest: s.manifestFile,
+          manifestHash: s.manifestHash,
+          total: s.jobIds.length,
+          ...counts,
+          failures,
+          ...(ingest ? { ingested: ingest.ingested } : {}),
+        };
       });
       if (args.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -48,6 +66,7 @@ const command: CommandModule<object, StatusArgs> = {
       }
       if (!report.length) process.stdout.write(`no studies in ${storeDir}\n`);
       for (const r of report) {
+        for (const note of ingested.get(r.name)?.notes ?? []) process.stdout.write(`${note}\n`);
         process.stdout.write(
           `${r.name}: ${r.done}/${r.total} done, ${r.running} running/interrupted, ${r.pending} pending, ${r.failed} failed, ${r.skipped} skipped  (${r.manifest})\n`,
         );
@@ -58,4 +77,40 @@ const command: CommandModule<object, StatusArgs> = {
     }
   },
 };
+
+/**
+ * Let the study's executor ingest what its jobs left elsewhere, if it is that kind of executor.
+ * Only the executor plugin is loaded (no data is read). A manifest that moved or no longer loads
+ * is reported and skipped: the store's counts are still printed.
+ */
+async function ingestFor(manifestFile: string, store: ResultStore): Promise<IngestReport | undefined> {
+  if (!existsSync(manifestFile)) return undefined;
+  let manifest: Manifest;
+  try {
+    manifest = await loadManifest(manifestFile);
+  } catch (e) {
+    process.stderr.write(`warning: ${manifestFile} no longer loads, results its executor left elsewhere are not ingested: ${(e as Error).message}\n`);
+    return undefined;
+  }
+  const ref = manifest.executor;
+  let executor: Executor;
+  try {
+    const loaded = await loadPlugin('executor', ref.id, { searchFrom: [manifest.dir, cliDir, process.cwd()], where: { file: manifest.file, ...manifest.locate(ref.path) } });
+    const container = rootContainer.createChildContainer();
+    const host = new PluginHost(container);
+    host.bind('executor', loaded, ref, manifest);
+    executor = await host.instantiate(container, 'executor', ref.label);
+  } catch (e) {
+    process.stderr.write(`warning: the executor of ${manifestFile} does not load here, results it left elsewhere are not ingested: ${(e as Error).message}\n`);
+    return undefined;
+  }
+  if (typeof executor.ingest !== 'function') return undefined;
+  try {
+    return await executor.ingest({ store, logger: createLogger({ level: 'warn' }) });
+  } catch (e) {
+    process.stderr.write(`warning: ${ref.id} could not bring in results: ${(e as Error).message}\n`);
+    return undefined;
+  }
+}
+
 export default command;
