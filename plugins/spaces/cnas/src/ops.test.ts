@@ -3,7 +3,7 @@ import { Rng } from '@naslab/core';
 import { checkGradients, countParameters } from '@naslab/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CNAS_OPS } from './genotype.js';
-import { AdaptiveAvgPoolFlat, AvgPoolIncludePad, ChannelShuffle, cnasOpParameterCount, CWeightCom, makeCnasOp, ShuffleConv } from './ops.js';
+import { AdaptiveAvgPoolFlat, ChannelShuffle, cnasOpParameterCount, CWeightCom, makeCnasOp, ShuffleConv } from './ops.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -74,10 +74,11 @@ describe('CNAS ops', () => {
     expect(Array.from(new ChannelShuffle(4).forward(x).dataSync())).toEqual([0, 2, 4, 6, 1, 3, 5, 7]);
   });
 
-  it('the shortcut pool counts its zero padding (PyTorch AvgPool2d default); the adaptive pool overlaps at 7 → 2', () => {
-    const x = tf.ones([1, 4, 4, 1]);
-    // corner window: 4 real ones of 9 taps
-    expect(new AvgPoolIncludePad(3, 2, 1).forward(x).dataSync()[0]).toBeCloseTo(4 / 9, 6);
+  it('the stride-2 shortcut pool counts its zero padding (PyTorch AvgPool2d default); the adaptive pool overlaps at 7 → 2', () => {
+    // a zero branch isolates the shortcut: ReLU(0 + pool(1)) in the corner is 4 real ones of 9 taps
+    const unit = new ShuffleConv(rng, 4, 2, 1);
+    for (const p of unit.parameters()) if (p.trainable) p.variable.assign(tf.zerosLike(p.variable));
+    expect(unit.forward(tf.ones([1, 4, 4, 4]), { training: false }).dataSync()[0]).toBeCloseTo(4 / 9, 6);
     const ramp = tf.tensor4d(Array.from({ length: 49 }, (_, i) => i), [1, 7, 7, 1]);
     // windows [0, 4) and [3, 7) on both axes
     const mean = (r0: number, c0: number) => {

@@ -76,18 +76,6 @@ export class CWeightCom extends Module {
   }
 }
 
-/** Average pooling with zero padding counted in the window (PyTorch's default `count_include_pad=True`). */
-export class AvgPoolIncludePad extends Module {
-  constructor(readonly kernel: number, readonly stride: number, readonly padding: number) {
-    super();
-  }
-  forward(x: tf.Tensor): tf.Tensor {
-    const p = this.padding;
-    const padded = p > 0 ? tf.pad(x as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
-    return tf.avgPool(padded as tf.Tensor4D, this.kernel, this.stride, 'valid');
-  }
-}
-
 /** A 1×1 convolution in `groups` groups (`nn.Conv2d(cIn, cOut, 1, groups=g)`): one dense conv per group. */
 export class GroupedPointwiseConv extends Module {
   private readonly convs: Conv2d[] = [];
@@ -157,7 +145,7 @@ export class ShuffleConv extends Module {
         new BatchNorm(channels),
       ]),
     );
-    this.shortcut = stride === 2 ? new AvgPoolIncludePad(3, 2, 1) : new Identity();
+    this.shortcut = stride === 2 ? new AvgPool(3, 2, 1, { countIncludePad: true }) : new Identity();
   }
 
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
