@@ -1,6 +1,7 @@
 export * from './rng.js';
 export * from './descriptive.js';
 export * from './student-t.js';
+export * from './chi-square.js';
 export * from './welch.js';
 export * from './permutation-test.js';
 export * from './bootstrap.js';

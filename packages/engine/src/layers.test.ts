@@ -124,6 +124,18 @@ describe('PyTorch semantics', () => {
     expect(y[5]).toBeCloseTo((0 + 1 + 2 + 4 + 5 + 6 + 8 + 9 + 10) / 9, 5);
   });
 
+  it('avg pool with countIncludePad counts the zero padding (PyTorch AvgPool2d default)', () => {
+    const x = tf.tensor4d(Float32Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+    const y = new AvgPool(3, 1, 1, { countIncludePad: true }).forward(x).dataSync();
+    expect(y[0]).toBeCloseTo((0 + 1 + 4 + 5) / 9, 5); // corner: 4 real taps of 9
+    expect(y[1]).toBeCloseTo((0 + 1 + 2 + 4 + 5 + 6) / 9, 5);
+    expect(y[5]).toBeCloseTo((0 + 1 + 2 + 4 + 5 + 6 + 8 + 9 + 10) / 9, 5);
+    // stride 2: windows of 4, 6, 6 and 9 real taps, each divided by 9
+    const excluded = new AvgPool(3, 2, 1).forward(x).dataSync();
+    const included = new AvgPool(3, 2, 1, { countIncludePad: true }).forward(x).dataSync();
+    [4, 6, 6, 9].forEach((taps, i) => expect(included[i]).toBeCloseTo((excluded[i]! * taps) / 9, 5));
+  });
+
   it('max pool stride 2 pads symmetrically like PyTorch (window of output 0 is rows/cols −1..1)', () => {
     const x = tf.tensor4d(Float32Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
     const y = new MaxPool(3, 2, 1).forward(x);

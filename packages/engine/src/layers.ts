@@ -221,11 +221,14 @@ function windowCounts(size: number, kernel: number, stride: number, pad: number)
 /**
  * Average pooling with `count_include_pad=False` (as DARTS): zero-pad, sum-average over the
  * full window, rescale by window size / real taps. Explicit so every backend (and its
- * gradient) agrees at the borders.
+ * gradient) agrees at the borders. `{ countIncludePad: true }` keeps the zeros in the average
+ * (PyTorch's `AvgPool2d` default, which CNAS and NAO use for some ops).
  */
 export class AvgPool extends Module {
-  constructor(readonly kernel: number, readonly stride: number, readonly padding: number) {
+  readonly countIncludePad: boolean;
+  constructor(readonly kernel: number, readonly stride: number, readonly padding: number, o: { countIncludePad?: boolean } = {}) {
     super();
+    this.countIncludePad = o.countIncludePad ?? false;
   }
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     const p = this.padding;
@@ -236,7 +239,7 @@ export class AvgPool extends Module {
       this.stride,
       'valid',
     );
-    if (p === 0) return pooled;
+    if (p === 0 || this.countIncludePad) return pooled;
     const rows = windowCounts(h, this.kernel, this.stride, p);
     const cols = windowCounts(w, this.kernel, this.stride, p);
     const scale = new Float32Array(rows.length * cols.length);
