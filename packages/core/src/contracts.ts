@@ -57,6 +57,27 @@ export interface DatasetInfo {
   readonly sizes: Readonly<Record<DatasetSplit, number>>;
 }
 
+/** One batch of a streamed split: pixels (0–255, NHWC, `count` images of `shape`) and labels. */
+export interface ImageBatch {
+  readonly pixels: Uint8Array;
+  readonly labels: Int32Array;
+  readonly count: number;
+  /** [height, width, channels] */
+  readonly shape: readonly [number, number, number];
+}
+
+export interface BatchOptions {
+  readonly batchSize: number;
+  /**
+   * `train`: one pass in a shuffled order with the dataset's own training preprocessing (random
+   * crops…), every draw from `rng`; `eval`: one pass in file order, deterministic preprocessing.
+   */
+  readonly mode: 'train' | 'eval';
+  /** The job's random stream for this pass (required in `train` mode). */
+  readonly rng?: Rng;
+  readonly signal?: AbortSignal;
+}
+
 export interface Dataset {
   readonly info: DatasetInfo;
   /**
@@ -64,6 +85,39 @@ export interface Dataset {
    * searches use (DARTS); `train` / `test` are the evaluation protocol's splits.
    */
   load(split: DatasetSplit): Promise<ImageSet>;
+  /**
+   * Streaming form, for datasets too large to hold in memory or whose images are preprocessed
+   * per draw (224-px folders of JPEGs): one pass over `split` in batches of `info.shape`. A
+   * trainer reads a dataset that has it through it (and `load` is then only a convenience);
+   * `datasetBatches` gives the same form for datasets without it.
+   */
+  batches?(split: DatasetSplit, options: BatchOptions): AsyncIterable<ImageBatch>;
+}
+
+/**
+ * One pass over `split` in batches: the dataset's own `batches` when it has them, else slices of
+ * `load(split)` (shuffled by `rng.permutation` in `train` mode; no preprocessing).
+ */
+export async function* datasetBatches(dataset: Dataset, split: DatasetSplit, options: BatchOptions): AsyncGenerator<ImageBatch> {
+  if (dataset.batches) {
+    yield* dataset.batches(split, options);
+    return;
+  }
+  if (options.mode === 'train' && !options.rng) throw new Error('train-mode batches need a random stream (rng)');
+  const set = await dataset.load(split);
+  const order = options.mode === 'train' ? options.rng!.permutation(set.count) : Int32Array.from({ length: set.count }, (_, i) => i);
+  const per = set.shape[0] * set.shape[1] * set.shape[2];
+  for (let start = 0; start < set.count; start += options.batchSize) {
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+    const idx = order.subarray(start, Math.min(set.count, start + options.batchSize));
+    const pixels = new Uint8Array(idx.length * per);
+    const labels = new Int32Array(idx.length);
+    idx.forEach((k, i) => {
+      pixels.set(set.pixels.subarray(k * per, (k + 1) * per), i * per);
+      labels[i] = set.labels[k]!;
+    });
+    yield { pixels, labels, count: idx.length, shape: set.shape };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ export {
   createTrainStep,
   cosineLearningRate,
   evaluateAccuracy,
+  evaluateAccuracyOfBatches,
   type TrainerOptions,
   type TrainStepSetup,
 } from './train.js';

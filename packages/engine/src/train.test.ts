@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, type EpochMetrics, type Trick } from '@naslab/core';
+import { Rng, datasetBatches, type BatchOptions, type Dataset, type DatasetSplit, type EpochMetrics, type Trick } from '@naslab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointWeights, crashAndResume, syntheticDataset, tinyContext, tinyProtocol } from './testing.js';
 import {
@@ -125,6 +125,53 @@ describe('trainFromScratch', () => {
     await trainFromScratch(tinyContext(c, { protocol: tinyProtocol({ epochs: 1 }), rng: new Rng('job-2'), seed: 2 }));
     expect((await checkpointWeights(a)).equals(await checkpointWeights(b))).toBe(true);
     expect((await checkpointWeights(a)).equals(await checkpointWeights(c))).toBe(false);
+  });
+});
+
+describe('trainFromScratch on a streaming dataset (Dataset.batches)', () => {
+  /** The synthetic dataset with a `batches` form that records what the loop asked for. */
+  function streaming(calls: Array<{ split: DatasetSplit; options: BatchOptions }>): Dataset {
+    const base = syntheticDataset();
+    return {
+      info: base.info,
+      load: async () => {
+        throw new Error('a streaming dataset is read through batches');
+      },
+      batches(split, options) {
+        calls.push({ split, options });
+        return datasetBatches(base, split, options);
+      },
+    };
+  }
+
+  it('reads train and test through batches, with per-epoch random streams, deterministically', async () => {
+    const calls: Array<{ split: DatasetSplit; options: BatchOptions }> = [];
+    const a = await freshDir();
+    const r = await trainFromScratch(tinyContext(a, { dataset: streaming(calls), protocol: tinyProtocol({ epochs: 2 }) }));
+    expect(r.epochs).toHaveLength(2);
+    expect(Number.isFinite(r.finalAccuracy)).toBe(true);
+    const train = calls.filter((c) => c.split === 'train');
+    expect(train).toHaveLength(2);
+    expect(train.every((c) => c.options.mode === 'train' && c.options.batchSize === tinyProtocol().batchSize)).toBe(true);
+    // Each epoch has its own stream, named after the epoch: not the trainer's own draws.
+    expect(train[0]!.options.rng!.seedKey).not.toBe(train[1]!.options.rng!.seedKey);
+    expect(train[1]!.options.rng!.seedKey).toMatch(/data-epoch-1$/);
+    expect(calls.filter((c) => c.split === 'test').every((c) => c.options.mode === 'eval' && c.options.rng === undefined)).toBe(true);
+    const b = await freshDir();
+    await trainFromScratch(tinyContext(b, { dataset: streaming([]), protocol: tinyProtocol({ epochs: 2 }) }));
+    expect((await checkpointWeights(a)).equals(await checkpointWeights(b))).toBe(true);
+  });
+
+  it('refuses a stream whose images disagree with the dataset info', async () => {
+    const base = syntheticDataset();
+    const wrong: Dataset = {
+      info: { ...base.info, sizes: { ...base.info.sizes, train: base.info.sizes.train + 5 } },
+      load: base.load,
+      batches: (split, options) => datasetBatches(base, split, options),
+    };
+    await expect(trainFromScratch(tinyContext(await freshDir(), { dataset: wrong, protocol: tinyProtocol({ epochs: 1 }) }))).rejects.toThrow(
+      /streamed \d+ training images, its info says/,
+    );
   });
 });
 

@@ -5,7 +5,7 @@
  * random stream, checkpoints at every epoch end. Tricks act only through `TrainingHooks`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng, canonicalJson, type EpochMetrics, type ImageSet, type TrainContext, type TrainResult } from '@naslab/core';
+import { Rng, canonicalJson, type Dataset, type EpochMetrics, type ImageBatch, type ImageSet, type TrainContext, type TrainResult } from '@naslab/core';
 import { selectBackend } from './backend.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { composeWrapOp, type EpochState, type TrainingHooks } from './hooks.js';
@@ -69,6 +69,46 @@ export function evaluateAccuracy(
     top5 += v[1]!;
   }
   return { top1: (100 * top1) / set.count, top5: (100 * top5) / set.count };
+}
+
+/** Top-1 / top-5 accuracy (%) over a stream of batches (a dataset's `batches` in eval mode). */
+export async function evaluateAccuracyOfBatches(network: Network, batches: AsyncIterable<ImageBatch>, table: Float32Array): Promise<{ top1: number; top5: number }> {
+  let top1 = 0;
+  let top5 = 0;
+  let count = 0;
+  const ctx: ForwardContext = { training: false };
+  for await (const batch of batches) {
+    const [h, w, c] = batch.shape;
+    const x = normalise(batch.pixels, table, c);
+    const counts = tf.tidy(() => {
+      const out = network.run(tf.tensor4d(x, [batch.count, h, w, c]), ctx);
+      const ys = tf.tensor1d(batch.labels, 'int32');
+      return tf.stack([topKCorrect(out.logits, ys, 1), topKCorrect(out.logits, ys, 5)]);
+    });
+    const v = counts.dataSync();
+    counts.dispose();
+    top1 += v[0]!;
+    top5 += v[1]!;
+    count += batch.count;
+  }
+  if (count === 0) throw new Error('the test split has no images');
+  return { top1: (100 * top1) / count, top5: (100 * top5) / count };
+}
+
+/**
+ * The dataset's splits as the loop reads them: in memory (`load`), or — for a dataset with
+ * `batches` — as one stream per epoch, whose random draws (order, augmentation) come from the
+ * epoch's own stream `rng.split('data-epoch-<e>')`, so a dataset that works ahead on other threads
+ * never shifts the trainer's draws.
+ */
+type TrainData =
+  | { readonly kind: 'memory'; readonly train: ImageSet; readonly test: ImageSet }
+  | { readonly kind: 'stream'; readonly dataset: Dataset & { batches: NonNullable<Dataset['batches']> } };
+
+async function trainData(dataset: Dataset): Promise<TrainData> {
+  if (typeof dataset.batches === 'function') return { kind: 'stream', dataset: dataset as Dataset & { batches: NonNullable<Dataset['batches']> } };
+  const [train, test] = await Promise.all([dataset.load('train'), dataset.load('test')]);
+  return { kind: 'memory', train, test };
 }
 
 export interface TrainStepSetup {
@@ -142,8 +182,9 @@ export async function trainFromScratch(ctx: TrainContext<unknown, EngineProtocol
   if (!isTrainableSpace(space)) throw new Error(`space "${space.id}" cannot build networks (it has no buildNetwork)`);
   const { protocol } = ctx;
   const info = ctx.dataset.info;
-  const [trainSet, testSet] = await Promise.all([ctx.dataset.load('train'), ctx.dataset.load('test')]);
-  const [h, w, c] = trainSet.shape;
+  const data = await trainData(ctx.dataset);
+  const [h, w, c] = data.kind === 'memory' ? data.train.shape : info.shape;
+  const trainCount = data.kind === 'memory' ? data.train.count : info.sizes.train;
   const table = normalisationTable(info.mean, info.std, c);
   const hooks: TrainingHooks[] = [...ctx.tricks.map((t) => t.hooks), ...(options.hooks ?? [])];
 
@@ -196,14 +237,12 @@ export async function trainFromScratch(ctx: TrainContext<unknown, EngineProtocol
       const lr = cosineLearningRate(epoch, epochs, protocol.learningRate, protocol.learningRateMin);
       const state: EpochState = { epoch, epochs, protocol, network, lr };
       for (const hook of hooks) hook.epochStart?.(state);
-      const order = rng.permutation(trainSet.count);
       let lossSum = 0;
       let correct = 0;
-      for (let start = 0; start < trainSet.count; start += protocol.batchSize) {
-        if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('training aborted');
-        const idx = order.subarray(start, Math.min(trainSet.count, start + protocol.batchSize));
-        const n = idx.length;
-        let { pixels, labels } = gather(trainSet, idx);
+      let seen = 0;
+      const trainOn = (batch: { pixels: Uint8Array; labels: Int32Array }, n: number) => {
+        let { pixels } = batch;
+        const { labels } = batch;
         for (const hook of hooks) {
           const r = hook.augmentPixels?.({ pixels, labels, count: n, shape: [h, w, c] }, rng);
           if (r) pixels = r;
@@ -213,17 +252,39 @@ export async function trainFromScratch(ctx: TrainContext<unknown, EngineProtocol
         const v = step(x, labels, n, lr, rng);
         lossSum += v.loss * n;
         correct += v.correct;
+        seen += n;
+      };
+      if (data.kind === 'memory') {
+        const order = rng.permutation(trainCount);
+        for (let start = 0; start < trainCount; start += protocol.batchSize) {
+          if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('training aborted');
+          const idx = order.subarray(start, Math.min(trainCount, start + protocol.batchSize));
+          trainOn(gather(data.train, idx), idx.length);
+        }
+      } else {
+        const stream = data.dataset.batches('train', { batchSize: protocol.batchSize, mode: 'train', rng: rng.split(`data-epoch-${epoch}`), signal: ctx.signal });
+        for await (const batch of stream) {
+          if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('training aborted');
+          if (batch.shape[0] !== h || batch.shape[1] !== w || batch.shape[2] !== c) {
+            throw new Error(`dataset ${info.name} streamed a batch of ${batch.shape.join('×')}, its info says ${h}×${w}×${c}`);
+          }
+          trainOn(batch, batch.count);
+        }
+        if (seen !== trainCount) throw new Error(`dataset ${info.name} streamed ${seen} training images, its info says ${trainCount}`);
       }
       for (const hook of hooks) hook.epochEnd?.(state);
       const m: Record<string, number> = {
         epoch,
         lr,
-        trainLoss: lossSum / trainSet.count,
-        trainAccuracy: (100 * correct) / trainSet.count,
+        trainLoss: lossSum / trainCount,
+        trainAccuracy: (100 * correct) / trainCount,
         seconds: 0,
       };
       if ((epoch + 1) % Math.max(1, protocol.testEvery) === 0 || epoch === epochs - 1) {
-        const acc = evaluateAccuracy(network, testSet, table, evalBatch);
+        const acc =
+          data.kind === 'memory'
+            ? evaluateAccuracy(network, data.test, table, evalBatch)
+            : await evaluateAccuracyOfBatches(network, data.dataset.batches('test', { batchSize: evalBatch, mode: 'eval', signal: ctx.signal }), table);
         m.testAccuracy = acc.top1;
         m.testTop5 = acc.top5;
       }
