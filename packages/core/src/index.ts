@@ -16,6 +16,7 @@ export * from './memory-store.js';
 export * from './planner.js';
 export * from './plugin.js';
 export * from './plugin-host.js';
+export * from './presets.js';
 export * from './resolver.js';
 export * from './rng.js';
 export * from './run-study.js';

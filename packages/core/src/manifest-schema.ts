@@ -26,6 +26,11 @@ export type PluginRefInput = z.input<typeof pluginRefSchema>;
 export const protocolSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._+-]+$/).default('base'),
+    preset: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A protocol preset one of the study's methods exports (`darts-paper`, `pdarts-paper`, …): its knobs and tricks, under what this protocol writes itself"),
     tricks: z.array(pluginRefSchema).default([]).describe('Training tricks (plugins of kind trick)'),
   })
   .catchall(z.unknown())
@@ -82,7 +87,7 @@ export function manifestJsonSchema(options: { protocol?: z.ZodType } = {}): Reco
   if (options.protocol) {
     const knobs = z.toJSONSchema(options.protocol, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
     const p = core.properties.protocol;
-    p.properties = { name: p.properties.name, ...knobs.properties, tricks: p.properties.tricks };
+    p.properties = { name: p.properties.name, preset: p.properties.preset, ...knobs.properties, tricks: p.properties.tricks };
     p.additionalProperties = false;
     p.default = { name: 'base', ...(options.protocol.parse({}) as object), tricks: [] };
   }

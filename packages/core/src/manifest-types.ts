@@ -24,6 +24,11 @@ export interface PluginRef {
  */
 export interface ResolvedProtocol {
   readonly name: string;
+  /**
+   * The protocol preset this protocol builds on (a method's, see `ProtocolPreset`), until
+   * `prepareStudy` resolves it into knobs and tricks; a resolved protocol has none.
+   */
+  readonly preset?: string;
   readonly tricks: PluginRef[];
   /** Where this protocol's own knobs are written (the base `protocol`, or an ablation entry), and which. */
   readonly source?: { readonly path: (string | number)[]; readonly knobs: readonly string[] };

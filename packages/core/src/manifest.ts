@@ -94,7 +94,7 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
     const rawProtocol = rawManifest.protocol;
     const knobProblems =
       knobs && rawProtocol && typeof rawProtocol === 'object' && !Array.isArray(rawProtocol)
-        ? parseProtocolKnobs([{ ...(rawProtocol as Record<string, unknown>), name: 'base', tricks: [] }], knobs.schema, source, knobs.owner).problems
+        ? parseProtocolKnobs([{ ...(rawProtocol as Record<string, unknown>), name: 'base', tricks: [], preset: undefined }], knobs.schema, source, knobs.owner).problems
         : [];
     throw new InputError([...zodProblems(parsed.error.issues, source, [], manifestKeys), ...knobProblems]);
   }
@@ -147,27 +147,30 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
       throw new InputError(e.problems.map((p) => ({ ...p, ...(p.path ? source.locate(parsePath(p.path)) : {}) })));
     }
   }
+  // A protocol on a preset keeps its own knobs unfilled until `prepareStudy` has put the
+  // preset's beneath them (a default filled now would hide the preset's value); they are checked now.
+  const onPreset = protocols.some((p) => p.preset !== undefined);
   if (knobs) {
     const checked = parseProtocolKnobs(protocols, knobs.schema, source, knobs.owner);
     if (checked.problems.length) throw new InputError(checked.problems);
-    protocols = checked.protocols;
+    if (!onPreset) protocols = checked.protocols;
   }
-  const normalised = {
+  const dir = resolvePath(file, '..');
+  const fields = {
     name: m.name,
     seeds,
-    datasets: datasets.map(({ id, label, options }) => ({ id, label, options })),
+    datasets,
     space: ref(m.space, ['space']),
-    methods: methods.map(({ id, label, options }) => ({ id, label, options })),
+    methods,
     baseline: m.baseline,
-    protocols: protocols.map(({ source: _s, ...p }) => ({ ...p, tricks: p.tricks.map(({ id, label, options }) => ({ id, label, options })) })),
-    benchmark: m.benchmark && ref(m.benchmark, ['benchmark']),
-    trainer: m.trainer && ref(m.trainer, ['trainer']),
+    protocols,
+    benchmark: m.benchmark === undefined ? undefined : ref(m.benchmark, ['benchmark']),
+    trainer: m.trainer === undefined ? undefined : ref(m.trainer, ['trainer']),
   };
-  const dir = resolvePath(file, '..');
   return {
     file,
     dir,
-    hash: contentHash({ ...normalised, space: { ...normalised.space, path: undefined } }),
+    hash: manifestHash(fields),
     name: m.name,
     description: m.description,
     seeds,
@@ -177,7 +180,7 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
     baseline: m.baseline,
     protocol: protocols[0]!.name === baseProtocol.name ? protocols[0]! : baseProtocol,
     protocols,
-    protocolSchema: knobs?.schema,
+    protocolSchema: onPreset ? undefined : knobs?.schema,
     benchmark: m.benchmark === undefined ? undefined : ref(m.benchmark, ['benchmark']),
     trainer: m.trainer === undefined ? undefined : ref(m.trainer, ['trainer']),
     backends,
@@ -189,3 +192,23 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
   };
 }
 
+
+/**
+ * The provenance hash of a manifest: sha256 prefix of what it computes (plugins, seeds, protocols
+ * with their knobs and tricks), not of how it is written. `prepareStudy` hashes again once presets
+ * are resolved, so a protocol named by its preset and the same protocol spelt out hash alike.
+ */
+export function manifestHash(m: Pick<Manifest, 'name' | 'seeds' | 'datasets' | 'space' | 'methods' | 'baseline' | 'protocols' | 'benchmark' | 'trainer'>): string {
+  const plain = ({ id, label, options }: PluginRef) => ({ id, label, options });
+  return contentHash({
+    name: m.name,
+    seeds: m.seeds,
+    datasets: m.datasets.map(plain),
+    space: plain(m.space),
+    methods: m.methods.map(plain),
+    baseline: m.baseline,
+    protocols: m.protocols.map(({ source: _s, ...p }) => ({ ...p, tricks: p.tricks.map(plain) })),
+    benchmark: m.benchmark,
+    trainer: m.trainer,
+  });
+}

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { SpaceCapability } from './capabilities.js';
 import type { Backend, Benchmark, Dataset, PluginKind, SearchMethod, SearchSpace, Trainer, Trick } from './contracts.js';
 import type { Executor } from './executor.js';
+import type { ProtocolPreset } from './presets.js';
 
 /**
  * The version of `@naslab/core` running. A plugin is compatible when this version satisfies the
@@ -80,6 +81,11 @@ export interface KindFields<O> {
     readonly needsBenchmark?: boolean;
     /** Capabilities the study's space must declare. */
     readonly requires?: readonly SpaceCapability[];
+    /**
+     * The method's evaluation recipes by name (`pdarts-paper`): a manifest's protocol names one
+     * with `preset:` instead of spelling its knobs and tricks (see `ProtocolPreset`).
+     */
+    readonly presets?: Readonly<Record<string, ProtocolPreset>>;
   };
   dataset: {
     /**

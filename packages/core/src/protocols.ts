@@ -16,12 +16,13 @@ export function parseProtocolKnobs(
   source: ManifestSource,
   owner: string,
 ): { protocols: ResolvedProtocol[]; problems: InputProblem[] } {
-  const known = [...(optionKeys(schema) ?? []), 'name', 'tricks'];
+  const known = [...(optionKeys(schema) ?? []), 'name', 'preset', 'tricks'];
   const problems: InputProblem[] = [];
   const out: ResolvedProtocol[] = [];
   const reported = new Set<string>();
   for (const p of protocols) {
-    const { name, tricks, source: where, ...knobs } = p;
+    // A preset's name is core's (resolved before training): only the knobs go to the schema.
+    const { name, tricks, source: where, preset: _preset, ...knobs } = p;
     const parsed = schema.safeParse(knobs);
     if (parsed.success) {
       out.push({ ...(parsed.data as Record<string, unknown>), name, tricks, ...(where ? { source: where } : {}) });

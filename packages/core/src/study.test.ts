@@ -10,6 +10,7 @@ import { InMemoryResultStore } from './memory-store.js';
 import { runJob } from './job-runner.js';
 import { prepareStudy } from './study.js';
 import { Tokens } from './tokens.js';
+import { z } from 'zod';
 
 // The fixture plugins of the repository's test/ workspace are installed at the root.
 const manifestText = `name: di
@@ -109,5 +110,41 @@ describe('jobRng', () => {
     expect(draw(t('t-a', 'base', 0))).toBe(draw(t('t-b', 'base+cutout', 0)));
     expect(draw(t('t-a', 'base', 0))).not.toBe(draw(t('t-c', 'base', 1)));
     expect(draw({ ...base, id: 's-1', kind: 'search', parents: [] })).not.toBe(draw({ ...base, id: 's-2', kind: 'search', parents: [] }));
+  });
+});
+
+describe('protocol presets', () => {
+  const prepare = (text: string) => prepareStudy(parseManifestText(text, join(process.cwd(), 'di.yaml')), { container: container.createChildContainer() });
+  const onPreset = (protocol: string) => manifestText.replace('protocol: { epochs: 2 }', `protocol: ${protocol}`);
+
+  it('trains with the preset a method exports, the manifest’s own knobs over it, and records the resolved protocol', async () => {
+    const study = await prepare(onPreset('{ preset: toy-paper, epochs: 5 }'));
+    const base = study.protocols[0]!;
+    // epochs: the manifest's; batchSize, channels: the preset's; learningRate: the trainer's default.
+    expect(base).toMatchObject({ name: 'base', epochs: 5, batchSize: 16, channels: 4, learningRate: 0.025 });
+    expect(base.preset).toBeUndefined();
+    expect(study.manifest.protocols[0]).toEqual(base);
+    // The same protocol spelt out: the same jobs and the same manifest hash.
+    const spelt = await prepare(onPreset('{ epochs: 5, batchSize: 16, channels: 4 }'));
+    expect(study.jobs.map((j) => j.id)).toEqual(spelt.jobs.map((j) => j.id));
+    expect(study.manifest.hash).toBe(spelt.manifest.hash);
+    const other = await prepare(onPreset('{ preset: toy-paper }'));
+    expect(other.protocols[0]).toMatchObject({ epochs: 3 });
+    expect(other.manifest.hash).not.toBe(study.manifest.hash);
+  });
+
+  it('refuses an unknown preset at its line, naming the presets the study’s methods export', async () => {
+    await expect(prepare(onPreset('{ preset: toy-papr }'))).rejects.toThrow(
+      /di\.yaml:10:\d+: protocol\.preset: unknown protocol preset "toy-papr"; the study's methods export: toy-paper \(random-sampling\) \(did you mean "toy-paper"\?\)/,
+    );
+  });
+
+  it('checks the manifest’s own knobs at load without filling defaults over the preset’s', () => {
+    const schema = z.object({ epochs: z.number().int().positive().default(600), channels: z.number().int().default(36) }).strict();
+    const load = (text: string) => parseManifestText(text, 'di.yaml', { protocol: () => ({ schema, owner: 'a trainer' }) });
+    const m = load(onPreset('{ preset: toy-paper, epochs: 5 }'));
+    expect(m.protocols[0]).toMatchObject({ preset: 'toy-paper', epochs: 5 });
+    expect(m.protocols[0]!.channels).toBeUndefined();
+    expect(() => load(onPreset('{ preset: toy-paper, epochs: -1 }'))).toThrow(/protocol\.epochs/);
   });
 });

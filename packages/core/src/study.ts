@@ -11,7 +11,9 @@ import type { PluginKind, Trick } from './contracts.js';
 import { formatPath, InputError, type InputProblem } from './errors.js';
 import type { PlannedJob } from './jobs.js';
 import type { Manifest, PluginRef, ResolvedProtocol } from './manifest-types.js';
+import { manifestHash } from './manifest.js';
 import { dataKey, planStudy } from './planner.js';
+import { resolvePresets, type PresetOwner } from './presets.js';
 import { PluginHost, type BoundPlugin } from './plugin-host.js';
 import { suggest } from './problems.js';
 import { parseProtocolKnobs } from './protocols.js';
@@ -46,7 +48,8 @@ export interface PrepareOptions {
  * plugins' schemas, bind them in a child container and plan the job DAG. All problems of one
  * kind are reported together, each with file:line:column and field.
  */
-export async function prepareStudy(manifest: Manifest, options: PrepareOptions = {}): Promise<Study> {
+export async function prepareStudy(given: Manifest, options: PrepareOptions = {}): Promise<Study> {
+  let manifest = given;
   const container = (options.container ?? rootContainer).createChildContainer();
   const host = new PluginHost(container);
   const searchFrom = [manifest.dir, ...(options.searchFrom ?? []), process.cwd()];
@@ -65,6 +68,18 @@ export async function prepareStudy(manifest: Manifest, options: PrepareOptions =
   if (!manifest.benchmark) for (const d of manifest.datasets) await bind('dataset', d);
   await bind('space', manifest.space);
   for (const m of manifest.methods) await bind('method', m);
+  // Presets name the methods' evaluation recipes: resolved before their tricks are loaded.
+  const onPreset = manifest.protocols.some((p) => p.preset !== undefined);
+  if (onPreset) {
+    if (problems.length) throw new InputError(problems.flatMap((p) => p.problems));
+    const owners: PresetOwner[] = manifest.methods.map((m) => {
+      const bound = host.get('method', m.label);
+      return { label: m.label, packageName: bound.loaded.packageName, presets: bound.loaded.definition.presets ?? {} };
+    });
+    const resolved = resolvePresets(manifest.protocols, owners, manifest);
+    throwAll(resolved.problems);
+    manifest = { ...manifest, protocols: resolved.protocols, protocol: baseOf(resolved.protocols, manifest), protocolSchema: undefined };
+  }
   // Every trick of every protocol (an ablation adds tricks beyond the base protocol's).
   const tricks = new Map<string, PluginRef>();
   for (const p of manifest.protocols) for (const t of p.tricks) if (!tricks.has(t.label)) tricks.set(t.label, t);
@@ -91,13 +106,20 @@ export async function prepareStudy(manifest: Manifest, options: PrepareOptions =
     const parsed = parseProtocolKnobs(manifest.protocols, schema, manifest, trainer.loaded.packageName);
     throwAll(parsed.problems);
     protocols = parsed.protocols;
-  }
+    // The study's provenance is the protocol it trains with (defaults filled, presets resolved).
+    manifest = { ...manifest, protocols, protocol: baseOf(protocols, manifest), protocolSchema: schema, hash: manifestHash({ ...manifest, protocols }) };
+  } else if (onPreset) manifest = { ...manifest, hash: manifestHash(manifest) };
 
   container.register(Tokens.Plugins, { useFactory: (c) => pluginFactory(c, searchFrom) });
   if (trainer) throwAll(await checkTrickHooks(manifest, host, trainer, container, at));
   const dataIdentities = await identifyData(manifest, host);
   const jobs = planStudy(manifest, host, { trainerLabel, protocols, dataIdentities });
   return { manifest, host, container, trainerLabel, protocols, searchFrom, jobs };
+}
+
+/** The base protocol among `protocols` (an ablation may leave it out: then the first). */
+function baseOf(protocols: readonly ResolvedProtocol[], manifest: Manifest): ResolvedProtocol {
+  return protocols.find((p) => p.name === manifest.protocol.name) ?? protocols[0]!;
 }
 
 function throwAll(problems: InputProblem[]): void {

@@ -1,3 +1,5 @@
+// First: TensorFlow.js's own advice stays out of naslab's output.
+import './tf-environment.js';
 export * from './module.js';
 export * from './layers.js';
 export * from './network.js';

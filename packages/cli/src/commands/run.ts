@@ -1,11 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { createLogger, ExitCode, formatPath, InputError, jobSelector, StudyEvents, runStudy, type Study } from '@naslab/core';
-import { SqliteResultStore } from '@naslab/store';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { attachProgress } from '../progress.js';
 import { collectRuns, formatRunTable } from '../results.js';
 import { openStudy } from '../session.js';
-import { riTable, studyReportInput, writeStudyReport } from '../study-report.js';
 
 interface RunArgs {
   manifest: string;
@@ -42,6 +40,8 @@ const command: CommandModule<object, RunArgs> = {
     }
     const study = await openStudy(args.manifest);
     if (args.detach) await assertCanDetach(study);
+    // The database and the report's charts are loaded only by a run, never by `run --help`.
+    const [{ SqliteResultStore }, { riTable, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
     const store = new SqliteResultStore(study.manifest.store);
     const events = new StudyEvents();
     const detach = attachProgress(events, { tty: !!process.stderr.isTTY && !process.env.CI, quiet: args.quiet });

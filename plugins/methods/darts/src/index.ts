@@ -4,7 +4,7 @@
  * on the dataset's search split, first or second order, then the reference genotype derivation.
  * TensorFlow.js is loaded only when the method is created.
  */
-import { definePlugin, Tokens, type z, type InjectionToken, type SearchMethod } from '@naslab/core';
+import { definePlugin, Tokens, type z, type InjectionToken, type ProtocolPreset, type SearchMethod } from '@naslab/core';
 import { DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
 
 /** Options: the settings of the supernet training, defaults the reference `train_search.py` arguments. */
@@ -45,11 +45,28 @@ export function createDarts(options: DartsOptions, services: DartsServices): Sea
   };
 }
 
+/**
+ * The DARTS evaluation recipe on CIFAR-10 (paper Table 2 and App. A.1; the benchmark's
+ * `DARTS/config.py`, `augment.py`): 600 epochs of SGD 0.025 cosine to 0, batch 96, 36 channels,
+ * 20 cells, clip 5, random crop + flip, cutout 16, drop-path 0.2 (linear), auxiliary weight 0.4.
+ */
+export const dartsPaperPreset: ProtocolPreset = {
+  description: 'DARTS on CIFAR-10 (Liu et al. 2019; paper Table 2; NAS-Benchmark DARTS/augment.py)',
+  knobs: { epochs: 600, batchSize: 96, learningRate: 0.025, learningRateMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, channels: 36, cells: 20 },
+  tricks: [
+    'crop-flip',
+    { id: 'cutout', options: { length: 16 } },
+    { id: 'drop-path', options: { probability: 0.2, schedule: 'linear' } },
+    { id: 'auxiliary-tower', options: { weight: 0.4 } },
+  ],
+};
+
 export default definePlugin({
   kind: 'method',
   id: 'darts',
   description: 'DARTS (Liu et al., ICLR 2019): bilevel weight-sharing search, first or second order.',
   options: dartsOptions,
   outputs: () => 1,
+  presets: { 'darts-paper': dartsPaperPreset },
   create: ({ options, resolve }) => createDarts(options, dartsServices(resolve)),
 });
