@@ -60,6 +60,40 @@ export function findPackageDir(name: string, bases: readonly string[]): { dir?: 
   return { searched };
 }
 
+/** npm's rule for package names (lower case, URL-safe, one optional scope, at most 214 characters). */
+const NPM_NAME = /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/;
+/** One segment of a package subpath an `exports` map may declare (`trainer`, `testing`). */
+const SUBPATH_SEGMENT = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/;
+
+/**
+ * Why a plugin id is not acceptable, or undefined. A package id must be an npm package name
+ * (scoped or not), optionally followed by a subpath its `exports` declares; nothing in it may
+ * walk out of the package (`..`, empty or dot segments), so an id can only ever name a package
+ * inside node_modules. Folders are named explicitly, by a path id (`./x`, `../x`, `/x`).
+ */
+export function pluginIdProblem(id: string): string | undefined {
+  if (isPathId(id)) return undefined;
+  if (id.length > 214) return `plugin id is ${id.length} characters long; an npm package name has at most 214`;
+  if (id.includes('\\') || id.includes('\0')) return `plugin id "${printable(id)}" is not an npm package name`;
+  const { name, subpath } = splitPackageId(id);
+  if (!NPM_NAME.test(name)) {
+    return `plugin id "${printable(id)}" is not an npm package name (lower-case letters, digits, "-", ".", "_", an optional @scope/); name a plugin folder by a path starting with ./, ../ or /`;
+  }
+  if (subpath !== '.') {
+    const segments = subpath.slice(2).split('/');
+    if (segments.some((s) => !SUBPATH_SEGMENT.test(s))) {
+      return `plugin id "${printable(id)}" has a subpath "${printable(subpath)}" that is not a plain package export ("..", "." and empty segments are refused); name a plugin folder by a path starting with ./, ../ or /`;
+    }
+  }
+  return undefined;
+}
+
+/** An id as it may be printed (control characters escaped, long ids cut). */
+function printable(id: string): string {
+  const shown = JSON.stringify(id.length > 120 ? `${id.slice(0, 117)}...` : id).slice(1, -1);
+  return shown;
+}
+
 /** `@scope/name/sub` → package `@scope/name`, subpath `./sub`. */
 export function splitPackageId(id: string): { name: string; subpath: string } {
   const parts = id.split('/');
@@ -68,9 +102,12 @@ export function splitPackageId(id: string): { name: string; subpath: string } {
   return { name: parts.slice(0, n).join('/'), subpath: rest ? `./${rest}` : '.' };
 }
 
+/** The file a package's subpath names: only a subpath its `exports` map declares (never a file path into it). */
 function entryOf(pkg: Record<string, any>, subpath: string): string | undefined {
-  const dot = typeof pkg.exports === 'string' ? (subpath === '.' ? pkg.exports : undefined) : (pkg.exports?.[subpath] ?? undefined);
-  if (subpath !== '.' && !pkg.exports) return subpath;
+  const exported = pkg.exports && typeof pkg.exports === 'object' && !Array.isArray(pkg.exports) && Object.keys(pkg.exports).some((k) => k.startsWith('.'));
+  if (subpath !== '.' && !exported) return undefined;
+  const dot = typeof pkg.exports === 'string' ? (subpath === '.' ? pkg.exports : undefined) : exported ? pkg.exports[subpath] : pkg.exports?.[subpath];
+  if (subpath !== '.' && dot === undefined) return undefined;
   if (typeof dot === 'string') return dot;
   if (dot && typeof dot === 'object') return dot.import ?? dot.default ?? dot.node;
   return pkg.module ?? pkg.main ?? 'index.js';
@@ -133,6 +170,8 @@ export async function loadPlugin<K extends PluginKind>(kind: K, id: string, opti
   const fail = (message: string): never => {
     throw new PluginError({ ...where, message });
   };
+  const idProblem = options.packageDir ? undefined : pluginIdProblem(id);
+  if (idProblem) fail(idProblem);
   let dir: string;
   let subpath = '.';
   let source: PluginSource;
@@ -159,11 +198,18 @@ export async function loadPlugin<K extends PluginKind>(kind: K, id: string, opti
   const pkg = readPackageJson(dir);
   const name = String(pkg.name ?? id);
   const entry = entryOf(pkg, subpath);
-  if (!entry) fail(`package ${name} has no entry point "${subpath}" (exports/main)`);
+  if (!entry) {
+    fail(
+      subpath === '.'
+        ? `package ${name} has no entry point (exports/main)`
+        : `package ${name} does not export "${subpath}" (a plugin id names a package or a subpath its package.json "exports" declares, never a file inside it)`,
+    );
+  }
   const problem = compatibilityProblem(pkg);
   if (problem) fail(problem);
   let mod: Record<string, unknown> = {};
   const file = join(dir, entry!);
+  if (!insideFolder(file, dir)) fail(`package ${name}'s entry point "${entry}" lies outside the package (${dir}); refusing to import it`);
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
@@ -186,6 +232,19 @@ export async function loadPlugin<K extends PluginKind>(kind: K, id: string, opti
   };
   cache.set(key, loaded);
   return loaded;
+}
+
+/** Whether `file` (symbolic links followed, where it exists) lies inside `dir`. */
+function insideFolder(file: string, dir: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolvePath(p);
+    }
+  };
+  const rel = relative(real(dir), real(file));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 const digests = new Map<string, string>();

@@ -11,7 +11,10 @@ const command: CommandModule<object, ValidateArgs> = {
   builder: (y: Argv) => y.positional('manifest', { type: 'string', demandOption: true }) as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
     const study = await openStudy(args.manifest);
-    const plugins = study.host.all().map((b) => `${b.loaded.packageName}@${b.loaded.version}`);
+    // A plugin named by a path is code from a folder, not an installed package: say which.
+    const plugins = study.host
+      .all()
+      .map((b) => `${b.loaded.packageName}@${b.loaded.version}${b.loaded.source === 'path' ? ` (from the folder ${b.loaded.dir})` : ''}`);
     process.stdout.write(`${args.manifest}: valid (${plugins.length} plugins: ${plugins.join(', ')})\n`);
   },
 };
