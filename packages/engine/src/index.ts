@@ -2,6 +2,7 @@
 import './tf-environment.js';
 export * from './module.js';
 export * from './layers.js';
+export * from './cell-layers.js';
 export * from './network.js';
 export * from './hooks.js';
 export * from './loss.js';

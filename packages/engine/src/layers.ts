@@ -257,18 +257,22 @@ export class GlobalAvgPool extends Module {
   }
 }
 
-/** `nn.Linear` with PyTorch's default init; weight stored [in, out]. */
+/**
+ * `nn.Linear` with PyTorch's default init; weight stored [in, out]. `{ bias: false }` drops the
+ * bias (TensorFlow's `tf.matmul(x, w)` classifiers, as ENAS).
+ */
 export class Linear extends Module {
   readonly weight: tf.Variable;
-  readonly bias: tf.Variable;
-  constructor(rng: Rng, readonly inFeatures: number, readonly outFeatures: number) {
+  readonly bias?: tf.Variable;
+  constructor(rng: Rng, readonly inFeatures: number, readonly outFeatures: number, o: { bias?: boolean } = {}) {
     super();
     this.weight = this.param('weight', kaimingUniform(rng, [inFeatures, outFeatures], inFeatures));
-    this.bias = this.param('bias', kaimingUniform(rng, [outFeatures], inFeatures));
+    if (o.bias ?? true) this.bias = this.param('bias', kaimingUniform(rng, [outFeatures], inFeatures));
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     if (ctx.flops) ctx.flops.macs += this.inFeatures * this.outFeatures;
-    return tf.add(tf.matMul(x as tf.Tensor2D, this.weight as tf.Tensor2D), this.bias);
+    const y = tf.matMul(x as tf.Tensor2D, this.weight as tf.Tensor2D);
+    return this.bias ? tf.add(y, this.bias) : y;
   }
 }
 

@@ -49,7 +49,7 @@ export class CWeightCom extends Module {
     this.fc1 = this.child('fc.0', new Linear(rng, channels, this.hidden));
     this.fc2 = this.child('fc.2', new Linear(rng, this.hidden, channels));
     // PyTorch initialises the bias of a layer without inputs to 0 (its bound 1/√fan_in is then 0).
-    if (this.hidden === 0) this.fc2.bias.assign(tf.zeros([channels]));
+    if (this.hidden === 0) this.fc2.bias!.assign(tf.zeros([channels]));
     if (stride === 2) {
       this.reduce = this.child(
         'conv',
@@ -69,7 +69,7 @@ export class CWeightCom extends Module {
       logits = this.fc2.forward(tf.relu(this.fc1.forward(squeezed, ctx)), ctx);
     } else {
       // A 0-wide layer outputs its bias alone; tfjs has no empty matmul.
-      logits = tf.tile(tf.reshape(this.fc2.bias, [1, this.channels]), [n, 1]);
+      logits = tf.tile(tf.reshape(this.fc2.bias!, [1, this.channels]), [n, 1]);
     }
     const y = tf.mul(x, tf.reshape(tf.sigmoid(logits), [n, 1, 1, this.channels]));
     return this.reduce ? this.reduce.forward(y, ctx) : y;

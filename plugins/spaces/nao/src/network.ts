@@ -10,10 +10,13 @@ import {
   BatchNorm,
   Conv2d,
   countFlops,
+  Dropout,
   GlobalAvgPool,
   Linear,
   Module,
   Network,
+  PaddedFactorizedReduce,
+  RectConv2d,
   ReLU,
   ReLUConvBN,
   Sequential,
@@ -25,7 +28,7 @@ import {
   type WrapOp,
 } from '@naslab/engine';
 import { isIdentityOp, looseEnds, NAO_CELL_INPUTS, NAO_NODES, NAO_OPS, type NaoArch } from './arch.js';
-import { Dropout, makeNaoOp, NaoFactorizedReduce, naoOpParameterCount, RectConv2d } from './ops.js';
+import { makeNaoOp, naoOpParameterCount } from './ops.js';
 
 /** `auto`: the 224-px stem (`NASNetworkImageNet`) for inputs of 65 px and more on the shorter side, else the CIFAR stem. */
 export type NaoStem = 'auto' | 'cifar' | 'imagenet';
@@ -145,7 +148,7 @@ export class NaoCell extends Module {
     super();
     this.plan = plan;
     const C = plan.channels;
-    if (plan.calibrateX === 'reduce') this.calibrateX = this.child('preprocess_x', new NaoFactorizedReduce(rng, plan.inChannels[0], C, true));
+    if (plan.calibrateX === 'reduce') this.calibrateX = this.child('preprocess_x', new PaddedFactorizedReduce(rng, plan.inChannels[0], C, true));
     if (plan.calibrateX === 'conv') this.calibrateX = this.child('preprocess_x', new ReLUConvBN(rng, plan.inChannels[0], C, 1, 1, 0));
     if (plan.calibrateY === 'conv') this.calibrateY = this.child('preprocess_y', new ReLUConvBN(rng, plan.inChannels[1], C, 1, 1, 0));
     const ops = this.child('ops', new ModuleList());
@@ -160,7 +163,7 @@ export class NaoCell extends Module {
       this.inputs.push(from);
     }
     const combine = this.child('final_combine', new ModuleList());
-    for (const s of plan.combine) this.combine.set(s, combine.add(new NaoFactorizedReduce(rng, C, C, false)));
+    for (const s of plan.combine) this.combine.set(s, combine.add(new PaddedFactorizedReduce(rng, C, C, false)));
   }
 
   forward2(s0: tf.Tensor, s1: tf.Tensor, ctx: ForwardContext): tf.Tensor {
