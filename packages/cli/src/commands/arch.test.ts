@@ -91,4 +91,14 @@ describe('naslab arch: counting', { timeout: 120_000 }, () => {
     expect(r.flops).toBeUndefined();
     expect(formatArchReport(r)).not.toContain('FLOPs');
   });
+
+  // An independent count of the reference AugmentCNNImageNet (pt.darts, as antoyang/NAS-Benchmark
+  // builds it for Sport8/MIT67/Flowers102): 1,195,069 parameters, 178,484,832 multiply-adds.
+  it('--input 224x224x3 counts the 224-px network (ImageNet stem): DARTS V2, 8 cells, 36 channels, 67 classes', async () => {
+    const r = await describeDartsArchitecture('DARTS_V2', { cells: 8, channels: 36, classes: 67, input: [224, 224, 3] });
+    expect(r.params).toBe(1195069);
+    expect(r.flops).toBe(178484832);
+    const cifar = await describeDartsArchitecture('DARTS_V2', { cells: 8, channels: 36, classes: 67, input: [32, 32, 3], flops: false });
+    expect(cifar.params).not.toBe(r.params);
+  });
 });

@@ -12,8 +12,8 @@ describe('@naslab/space-darts plugin', { timeout: 60_000 }, () => {
     // Built for the running core (its peer range admits it), and says what the space can do.
     expect(compatibilityProblem(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')))).toBeUndefined();
     expect(plugin.capabilities).toEqual(['trainable', 'cost']);
-    expect(plugin.options!.parse({})).toEqual({ sampling: 'released-code', stem: 'cifar' });
-    expect(plugin.options!.parse({ sampling: 'uniform-8' })).toEqual({ sampling: 'uniform-8', stem: 'cifar' });
+    expect(plugin.options!.parse({})).toEqual({ sampling: 'released-code', stem: 'auto' });
+    expect(plugin.options!.parse({ sampling: 'uniform-8' })).toEqual({ sampling: 'uniform-8', stem: 'auto' });
     expect(() => plugin.options!.parse({ sampling: 'uniform-7' })).toThrow();
     expect(() => plugin.options!.parse({ samplng: 'uniform-8' })).toThrow();
   });

@@ -29,9 +29,10 @@ export const dartsSpaceOptions = z
     sampling: z.enum(DARTS_SAMPLING_MODES).default('released-code'),
     /**
      * Network stem when the engine builds a genotype: `cifar` (3×3 conv to 3·C, the reference
-     * `NetworkCIFAR`) or `imagenet` (the two stride-2 stems of `NetworkImageNet`, for 224-px inputs).
+     * `AugmentCNN`), `imagenet` (three stride-2 convs of `AugmentCNNImageNet`, for 224-px inputs)
+     * or `auto` (`imagenet` for inputs of 65 px and more on the shorter side, else `cifar`).
      */
-    stem: z.enum(['cifar', 'imagenet']).default('cifar'),
+    stem: z.enum(['auto', 'cifar', 'imagenet']).default('auto'),
   })
   .strict();
 export type DartsSpaceOptions = z.output<typeof dartsSpaceOptions>;

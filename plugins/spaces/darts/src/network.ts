@@ -29,10 +29,27 @@ import {
 import type { Rng, SearchSpace } from '@naslab/core';
 import type { DartsOp, Genotype } from './genotype.js';
 
-export type DartsStem = 'cifar' | 'imagenet';
+/**
+ * `cifar`: 3×3 conv to 3·C + BN (`AugmentCNN` / `NetworkCIFAR`); `imagenet`: three stride-2
+ * 3×3 convs, 224 → 28 px (`AugmentCNNImageNet` / `NetworkImageNet`); `auto`: by input size.
+ */
+export type DartsStem = 'auto' | 'cifar' | 'imagenet';
+
+/**
+ * Shorter input side from which `auto` picks the ImageNet stem. The reference decides by dataset
+ * (`LARGE_DATASETS`: Sport8, MIT67, Flowers102, all at 224 px; CIFAR at 32 px); any input above
+ * 64 px gets the stride-8 stem, so Fashion-MNIST (28), CIFAR (32) and ImageNet16 (16) keep theirs.
+ */
+export const IMAGENET_STEM_MIN_SIDE = 65;
+
+/** The stem `stem` stands for at this input (`auto` → `imagenet` from 65 px on the shorter side). */
+export function resolveDartsStem(stem: DartsStem | undefined, inputShape: readonly [number, number, number]): 'cifar' | 'imagenet' {
+  if (stem === 'cifar' || stem === 'imagenet') return stem;
+  return Math.min(inputShape[0], inputShape[1]) >= IMAGENET_STEM_MIN_SIDE ? 'imagenet' : 'cifar';
+}
 
 export interface DartsNetworkSpec extends NetworkSpec {
-  /** 'cifar' (3×3 conv to 3·C, BN) or 'imagenet' (two stride-2 stems, for 224-px inputs). */
+  /** Default `auto`: `imagenet` for inputs of 65 px and more, else `cifar`. */
   readonly stem?: DartsStem;
 }
 
@@ -168,7 +185,7 @@ class OpList extends Module {
 }
 
 /** Channel plan of NetworkCIFAR/ImageNet: which cells reduce and each cell's C. */
-function cellPlan(genotype: Genotype, channels: number, cells: number, stem: DartsStem) {
+function cellPlan(genotype: Genotype, channels: number, cells: number, stem: 'cifar' | 'imagenet') {
   const plan: Array<{ cPrevPrev: number; cPrev: number; c: number; reduction: boolean; reductionPrev: boolean; multiplier: number }> = [];
   let cPrevPrev: number;
   let cPrev: number;
@@ -193,7 +210,11 @@ function cellPlan(genotype: Genotype, channels: number, cells: number, stem: Dar
   return { plan, cLast: cPrev };
 }
 
-/** The reference NetworkCIFAR (or NetworkImageNet with `stem: 'imagenet'`), auxiliary head left to tricks. */
+/**
+ * The reference NetworkCIFAR, or NetworkImageNet (`AugmentCNNImageNet`) when the stem resolves to
+ * `imagenet`: the first cell then takes the stems as if after a reduction (FactorizedReduce on
+ * s0, which is at twice s1's resolution). The auxiliary head is left to tricks.
+ */
 export class DartsNetwork extends Network {
   readonly cellInfo: CellInfo[];
   readonly cellModules: DartsCell[] = [];
@@ -204,7 +225,7 @@ export class DartsNetwork extends Network {
 
   constructor(genotype: Genotype, spec: DartsNetworkSpec) {
     super();
-    const stem = spec.stem ?? 'cifar';
+    const stem = resolveDartsStem(spec.stem, spec.inputShape);
     const rng = spec.rng;
     const C = spec.channels;
     const [h, w, cin] = spec.inputShape;
@@ -282,8 +303,9 @@ export function countDartsParameters(
   genotype: Genotype,
   spec: { channels: number; cells: number; classes: number; inputShape: readonly [number, number, number]; stem?: DartsStem },
 ): number {
-  const stem = spec.stem ?? 'cifar';
+  const stem = resolveDartsStem(spec.stem, spec.inputShape);
   const C = spec.channels;
+  if (stem === 'imagenet' && C % 2 !== 0) throw new Error(`imagenet stem needs an even C, got ${C}`);
   const cin = spec.inputShape[2];
   let n =
     stem === 'cifar'

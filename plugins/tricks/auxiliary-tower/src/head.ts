@@ -1,13 +1,15 @@
 import type { Rng } from '@naslab/core';
 import type { ForwardContext, Module } from '@naslab/engine';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { auxiliaryHeadGeometry } from './geometry.js';
+import { auxiliaryHeadGeometry, type AuxiliaryHeadKind } from './geometry.js';
 
 export interface AuxiliaryHeadSize {
   /** Channels of the 1×1 conv (DARTS: 128). */
   readonly hiddenChannels: number;
   /** Channels before the classifier (DARTS: 768). */
   readonly featureChannels: number;
+  /** `cifar` (default; pool stride 3) or `imagenet` (pool stride 2, `AuxiliaryHeadImageNet`). */
+  readonly kind?: AuxiliaryHeadKind;
 }
 
 export type AuxiliaryHeadBuilder = (
@@ -18,8 +20,9 @@ export type AuxiliaryHeadBuilder = (
 ) => Module;
 
 /**
- * Load tfjs and the engine, and return a synchronous builder of DARTS' AuxiliaryHeadCIFAR
- * (`buildNetwork` hooks cannot await): ReLU, avg-pool 5 stride 3 without padding, 1×1 conv → BN →
+ * Load tfjs and the engine, and return a synchronous builder of DARTS' AuxiliaryHeadCIFAR or
+ * AuxiliaryHeadImageNet (`buildNetwork` hooks cannot await): ReLU, avg-pool 5 stride 3 (2 for
+ * ImageNet) without padding, 1×1 conv → BN →
  * ReLU, k×k conv → BN → ReLU (k = pooled side, 2 at 8×8), flatten, linear. Convs without bias,
  * as the reference.
  */
@@ -43,7 +46,7 @@ export async function loadAuxiliaryHeadBuilder(): Promise<AuxiliaryHeadBuilder> 
 
   return (inputShape, classes, size, rng) => {
     const [h, w, c] = inputShape;
-    const g = auxiliaryHeadGeometry(h, w);
+    const g = auxiliaryHeadGeometry(h, w, size.kind);
     const features = new engine.Sequential([
       new engine.ReLU(),
       new engine.AvgPool(g.poolKernel, g.poolStride, 0),

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@naslab/core';
 import { countParameters, Network, type CellInfo, type ForwardContext, type NetworkOutput, type NetworkSpec } from '@naslab/engine';
-import plugin, { AUXILIARY_HEAD, auxiliaryCellIndex, auxiliaryHeadGeometry, auxiliaryTowerOptions, loadAuxiliaryHeadBuilder } from './index.js';
+import plugin, {
+  AUXILIARY_HEAD,
+  auxiliaryCellIndex,
+  auxiliaryHeadGeometry,
+  auxiliaryTowerOptions,
+  loadAuxiliaryHeadBuilder,
+  resolveHeadKind,
+} from './index.js';
 
 tf.enableProdMode();
 
@@ -10,21 +17,24 @@ tf.enableProdMode();
 class PassThroughNetwork extends Network {
   readonly cellInfo: CellInfo[];
   private readonly weight = this.param('classifier.weight', tf.ones([this.shape[2], 10]));
-  constructor(private readonly shape: [number, number, number]) {
+  constructor(
+    private readonly shape: [number, number, number],
+    cells = 3,
+  ) {
     super();
-    this.cellInfo = [0, 1, 2].map((index) => ({ index, reduction: false, outputShape: shape }));
+    this.cellInfo = Array.from({ length: cells }, (_, index) => ({ index, reduction: false, outputShape: shape }));
   }
   run(x: tf.Tensor4D, ctx: ForwardContext): NetworkOutput {
     const heads: Record<string, tf.Tensor> = {};
-    for (let i = 0; i < 3; i++) this.afterCell(i, x, ctx, heads);
+    for (let i = 0; i < this.cellInfo.length; i++) this.afterCell(i, x, ctx, heads);
     return { logits: tf.matMul(tf.mean(x, [1, 2]) as tf.Tensor2D, this.weight as tf.Tensor2D), heads };
   }
 }
 
-const spec = (cells: number, shape: [number, number, number]): NetworkSpec => ({
+const spec = (cells: number, shape: [number, number, number], classes = 10): NetworkSpec => ({
   channels: 4,
   cells,
-  classes: 10,
+  classes,
   inputShape: shape,
   rng: new Rng('init'),
 });
@@ -35,6 +45,13 @@ describe('auxiliary head geometry', () => {
     expect(auxiliaryHeadGeometry(7, 7)).toEqual({ poolKernel: 5, poolStride: 3, pooled: 1, convKernel: 1 }); // Fashion-MNIST 28 → 7
     expect(auxiliaryHeadGeometry(14, 14)).toEqual({ poolKernel: 5, poolStride: 3, pooled: 4, convKernel: 4 });
     expect(auxiliaryHeadGeometry(3, 3)).toEqual({ poolKernel: 3, poolStride: 3, pooled: 1, convKernel: 1 });
+  });
+  it('is AuxiliaryHeadImageNet on the 224-px networks: 7×7 map, pool 5 stride 2 → 2×2, conv 2×2', () => {
+    expect(auxiliaryHeadGeometry(7, 7, 'imagenet')).toEqual({ poolKernel: 5, poolStride: 2, pooled: 2, convKernel: 2 });
+    expect(resolveHeadKind('auto', [224, 224, 3])).toBe('imagenet');
+    expect(resolveHeadKind('auto', [28, 28, 1])).toBe('cifar');
+    expect(resolveHeadKind('auto', [32, 32, 3])).toBe('cifar');
+    expect(resolveHeadKind('cifar', [224, 224, 3])).toBe('cifar');
   });
   it('sits on cell ⌊2L/3⌋ as DARTS (20 cells → 13, 8 cells → 5)', () => {
     expect(auxiliaryCellIndex(20)).toBe(13);
@@ -84,6 +101,21 @@ describe('auxiliary-tower trick through the engine hooks', () => {
       return s + m + Math.log(row.reduce((t, v) => t + Math.exp(v - m), 0)) - row[lab[i]!]!;
     }, 0) / z.length;
     expect(extra.dataSync()[0]).toBeCloseTo(0.4 * ce, 5);
+    network.dispose();
+  });
+});
+
+describe('auxiliary-tower on a 224-px network', () => {
+  it('builds AuxiliaryHeadImageNet on the 7×7 map of cell 5: the reference count for C=36, 67 classes, and [n, classes] logits', async () => {
+    const trick = await plugin.create({ options: auxiliaryTowerOptions.parse({}), label: 'auxiliary-tower', resolve: () => undefined as never });
+    // cell 5 of the 8-cell, C = 36 network: 4 nodes × 144 channels at 7×7
+    const network = new PassThroughNetwork([7, 7, 576], 8);
+    trick.hooks.buildNetwork!(network, spec(8, [224, 224, 3], 67));
+    const head = network.parameters().filter((p) => p.auxiliary).reduce((s, p) => s + (p.trainable ? p.variable.size : 0), 0);
+    // 576·128 + 2·128 + 128·768·2·2 + 2·768 + 768·67 + 67 (the CIFAR head would have a 1×1 second conv here)
+    expect(head).toBe(73728 + 256 + 393216 + 1536 + 51456 + 67);
+    const x = tf.randomNormal([2, 7, 7, 576], 0, 1, 'float32', 5) as tf.Tensor4D;
+    expect(network.run(x, { training: true, rng: new Rng(2) }).heads[AUXILIARY_HEAD]!.shape).toEqual([2, 67]);
     network.dispose();
   });
 });

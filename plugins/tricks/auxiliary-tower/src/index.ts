@@ -1,10 +1,17 @@
 import { definePlugin, z } from '@naslab/core';
 import type { TrainingHooks } from '@naslab/engine';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { auxiliaryCellIndex } from './geometry.js';
+import { auxiliaryCellIndex, resolveHeadKind } from './geometry.js';
 import { loadAuxiliaryHeadBuilder } from './head.js';
 
-export { auxiliaryCellIndex, auxiliaryHeadGeometry, type AuxiliaryHeadGeometry } from './geometry.js';
+export {
+  auxiliaryCellIndex,
+  auxiliaryHeadGeometry,
+  resolveHeadKind,
+  IMAGENET_HEAD_MIN_INPUT_SIDE,
+  type AuxiliaryHeadGeometry,
+  type AuxiliaryHeadKind,
+} from './geometry.js';
 export { loadAuxiliaryHeadBuilder, type AuxiliaryHeadBuilder, type AuxiliaryHeadSize } from './head.js';
 
 /** Name of the head's output in `NetworkOutput.heads`. */
@@ -21,6 +28,10 @@ export const auxiliaryTowerOptions = z
       .describe('Cell whose output feeds the head (default ⌊2·cells/3⌋, the second reduction cell, as DARTS)'),
     hiddenChannels: z.number().int().positive().default(128).describe('Channels of the 1×1 conv (DARTS: 128)'),
     featureChannels: z.number().int().positive().default(768).describe('Channels before the classifier (DARTS: 768)'),
+    head: z
+      .enum(['auto', 'cifar', 'imagenet'])
+      .default('auto')
+      .describe('AuxiliaryHeadCIFAR (pool stride 3), AuxiliaryHeadImageNet (stride 2), or auto: ImageNet for inputs of 65 px and more'),
   })
   .strict();
 
@@ -39,7 +50,8 @@ export default definePlugin({
         const info = network.cellInfo[atCell];
         if (!info) throw new Error(`auxiliary-tower: the network has no cell ${atCell} (it has ${network.cellInfo.length})`);
         // Its own initialisation stream, so adding the head does not change the network's init.
-        const module = buildHead(info.outputShape, spec.classes, options, spec.rng.split('auxiliary-head'));
+        const kind = resolveHeadKind(options.head, spec.inputShape);
+        const module = buildHead(info.outputShape, spec.classes, { ...options, kind }, spec.rng.split('auxiliary-head'));
         network.attachHead({ name: AUXILIARY_HEAD, atCell, module, trainingOnly: true, auxiliary: true });
       },
       extraLoss({ output, labels, classes }) {
