@@ -5,7 +5,26 @@ import type { CurveStudy, DistributionPoint, GroupStudy, RankStudy } from './rep
 import type { AblationTable, RiRow } from '@naslab/analysis';
 
 const KIND_COLORS = { domain: ['random', 'searched'], range: ['#7f7f7f', '#1f77b4'] };
-const BASE_CONFIG = { font: 'sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
+// Sized to be read on a laptop screen without zooming: 13-px labels, 14-px titles.
+const BASE_CONFIG = {
+  font: 'sans-serif',
+  view: { stroke: '#ddd' },
+  axis: { labelFontSize: 13, titleFontSize: 14, titlePadding: 8 },
+  legend: { labelFontSize: 13, titleFontSize: 13 },
+  header: { labelFontSize: 14 },
+  title: { fontSize: 16, anchor: 'start', offset: 10 },
+};
+
+/** An x axis over whole steps (epochs, queries): ticks only at integers, never 1.5 or 1.1. */
+function integerAxis(field: string, title: string, last: number): Record<string, unknown> {
+  return {
+    field,
+    type: 'quantitative',
+    title,
+    scale: { domain: [1, Math.max(2, last)], nice: false },
+    axis: { tickMinStep: 1, format: 'd', ...(last <= 12 ? { values: Array.from({ length: Math.max(2, last) }, (_, i) => i + 1) } : {}) },
+  };
+}
 
 /** Renders a Vega-Lite spec to an SVG string in Node (headless view, renderer 'none'). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -42,8 +61,8 @@ export function riChartSpec(rows: readonly RiRow[], confidence: number): TopLeve
     data: { values },
     facet: { column: { field: 'dataset', type: 'nominal', sort: [...new Set(rows.map((r) => r.dataset))], title: null } },
     spec: {
-      width: 150,
-      height: { step: 18 },
+      width: 220,
+      height: { step: 24 },
       layer: [
         { mark: { type: 'rule', color: '#999', strokeDash: [3, 3] }, encoding: { x: { datum: 0 } } },
         {
@@ -75,8 +94,8 @@ export function distributionSpec(dataset: string, points: readonly DistributionP
   return {
     title: `${dataset}: accuracy of random vs searched architectures`,
     data: { values: points.filter((p) => p.dataset === dataset) },
-    width: { step: 46 },
-    height: 220,
+    width: { step: 64 },
+    height: 300,
     layer: [
       {
         mark: { type: 'tick', thickness: 2, size: 14 },
@@ -109,8 +128,8 @@ export function ablationSpec(title: string, table: AblationTable): TopLevelSpec 
   return {
     title,
     data: { values },
-    width: { step: 44 },
-    height: 240,
+    width: { step: 60 },
+    height: 320,
     layer: [
       {
         mark: { type: 'bar', color: '#9ecae1', clip: true },
@@ -137,8 +156,8 @@ export function slopeSpec(study: RankStudy): TopLevelSpec {
   return {
     title: `${study.title}: Kendall τ-b = ${study.comparison.kendallTauB.toFixed(2)} (${study.comparison.n} architectures)`,
     data: { values },
-    width: 220,
-    height: 280,
+    width: 300,
+    height: 380,
     layer: [
       { mark: { type: 'line', opacity: 0.8 }, encoding: enc },
       { mark: { type: 'point', filled: true, size: 20 }, encoding: enc },
@@ -161,11 +180,11 @@ export function curveSpec(study: CurveStudy, maxPoints = 150): TopLevelSpec {
     for (let e = 0; e < c.length; e += step) pts.push({ epoch: e + 1, accuracy: c[e], curve: i });
     return pts;
   });
-  const x = { field: 'epoch', type: 'quantitative', title: study.xLabel ?? 'epoch' };
+  const x = integerAxis('epoch', study.xLabel ?? 'epoch', n);
   return {
     title: `${study.title}: mean test accuracy, ${study.band ? study.band.label : '± std'}`,
-    width: 420,
-    height: 240,
+    width: 640,
+    height: 340,
     layer: [
       {
         data: { values: individual },
@@ -187,11 +206,11 @@ export function tauByEpochSpec(study: CurveStudy): TopLevelSpec {
   return {
     title: `${study.title}: Kendall τ-b of accuracy at epoch e vs final epoch`,
     data: { values: study.tauByEpoch ?? [] },
-    width: 420,
-    height: 200,
+    width: 640,
+    height: 260,
     mark: { type: 'line', color: '#2ca02c' },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative' },
+      x: integerAxis('epoch', 'epoch', Math.max(1, ...(study.tauByEpoch ?? []).map((t) => t.epoch))),
       y: { field: 'tau', type: 'quantitative', title: 'Kendall τ-b', scale: { domain: [-0.2, 1] } },
     },
   } as TopLevelSpec;
@@ -206,8 +225,8 @@ export function groupSpec(study: GroupStudy): TopLevelSpec {
   return {
     title: `${study.title} (${study.scoring})`,
     data: { values },
-    width: { step: 40 },
-    height: 220,
+    width: { step: 56 },
+    height: 300,
     layer: [
       { mark: { type: 'bar', color: '#bdbdbd', clip: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { domain, zero: false }, title: `top-1 accuracy (%), mean ± std (ddof ${ddof})` } } },
       { mark: { type: 'rule', color: '#333' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },

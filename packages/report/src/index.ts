@@ -14,3 +14,24 @@ export { ablationTableView, allTables, reportCsvFiles, reportToMarkdown, tableTo
 export { writeReport, type WrittenReport } from './write-report.js';
 export { paperReanalysis, PAPER_ALIASES, type PaperReanalysisOptions } from './paper-reanalysis.js';
 export { buildStudyReport, type StudyAblation, type StudyDataset, type StudyReportInput, type StudyRun } from './study-report.js';
+export {
+  dartsCellGraph,
+  genotypeCellGraphs,
+  isDartsFamilyGenotype,
+  type ArchitectureCells,
+  type CellGraph,
+  type CellGraphEdge,
+  type CellGraphNode,
+  type CellNodeRole,
+  type DartsFamilyGenotype,
+} from './cell-graph.js';
+export { cellDiagramSvg, layoutCell, type CellLayout } from './cell-diagram.js';
+export {
+  formatDuration,
+  formatSearchCost,
+  searchCostSpec,
+  summarizeSearchCost,
+  type SearchCostRow,
+  type SearchDevice,
+  type SearchJobCost,
+} from './search-cost.js';

@@ -8,6 +8,8 @@ import type {
   RiAnalysis,
   RunKind,
 } from '@naslab/analysis';
+import type { ArchitectureCells } from './cell-graph.js';
+import type { SearchCostRow } from './search-cost.js';
 
 /** One accuracy point of a random-vs-searched distribution plot. */
 export interface DistributionPoint {
@@ -70,4 +72,8 @@ export interface ReportData {
   /** Anytime performance of query-based searches: best test accuracy found vs queries. */
   anytimeStudies?: CurveStudy[];
   groupStudies?: GroupStudy[];
+  /** Search cost (wall time, GPU-hours where known) and accuracy per dataset × method. */
+  searchCost?: SearchCostRow[];
+  /** Cell diagrams of the searched and sampled architectures. */
+  architectures?: ArchitectureCells[];
 }

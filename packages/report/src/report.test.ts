@@ -51,7 +51,7 @@ describe('renderers', () => {
     expect((html.match(/<svg/g) ?? []).length).toBe(12);
     expect(html).not.toMatch(/<script|<link|src=/i);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
-  });
+  }, 30_000);
 
   it('Markdown and CSV tables', () => {
     const md = reportToMarkdown(paper);

@@ -8,7 +8,9 @@ import {
   type RiOptions,
   type RunKind,
 } from '@naslab/analysis';
+import type { ArchitectureCells } from './cell-graph.js';
 import type { CurveStudy, ReportData } from './report-data.js';
+import { summarizeSearchCost, type SearchJobCost } from './search-cost.js';
 
 /** One trained architecture of a stored study. */
 export interface StudyRun {
@@ -44,6 +46,10 @@ export interface StudyReportInput {
   ablation?: StudyAblation;
   /** Best-so-far test accuracy after each query, one curve per seed, per dataset × method. */
   anytime?: Array<{ dataset: string; method: string; curves: number[][] }>;
+  /** Wall time and device of every finished search job (the baseline's sampling included). */
+  searchCosts?: SearchJobCost[];
+  /** Cells of every searched and sampled architecture, drawn as diagrams (see `genotypeCellGraphs`). */
+  architectures?: ArchitectureCells[];
   /** Statistics settings (ddof, resamples, permutations, seed, confidence). */
   options?: RiOptions & { curveScoring?: CurveScoring };
 }
@@ -67,6 +73,10 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
       accuracy = scoring === 'best' ? Math.max(...finite) : finite[finite.length - 1];
     }
     return [{ ...r, dataset: label, accuracy }];
+  });
+  const costs = (input.searchCosts ?? []).flatMap((c) => {
+    const label = labelOf.get(c.dataset);
+    return label === undefined ? [] : [{ ...c, dataset: label }];
   });
   for (const d of ignored) warnings.push(`runs of dataset "${d}" ignored: not in the report's dataset list.`);
   const ri = analyzeRelativeImprovement(runs, input.options);
@@ -107,6 +117,8 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
       : {}),
     curveStudies,
     anytimeStudies: (input.anytime ?? []).map((a) => anytimeStudy(a, ri.settings.ddof)),
+    ...(costs.length ? { searchCost: summarizeSearchCost(costs, runs, ri.settings.ddof) } : {}),
+    ...(input.architectures?.length ? { architectures: input.architectures } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { formatCsv, formatRiAnalysis, significanceMark, type RiAnalysis } from '@naslab/analysis';
 import type { GroupStudy, RankStudy, ReportData } from './report-data.js';
+import { formatDuration, formatSearchCost, type SearchCostRow } from './search-cost.js';
 
 /** A table as header + rows of already formatted cells; rendered to Markdown, HTML or CSV. */
 export interface Table {
@@ -11,9 +12,14 @@ export interface Table {
 const f = (x: number | null | undefined, d = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const fp = (p: number | null): string => (p === null ? '–' : p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 
-export function riTable(ri: RiAnalysis): Table {
+/** The RI table; with search costs, a last column gives each method's cost per search. */
+export function riTable(ri: RiAnalysis, searchCost?: readonly SearchCostRow[]): Table {
   const pct = Math.round(ri.settings.confidence * 100);
-  return {
+  const costOf = (dataset: string, method: string) => {
+    const row = searchCost?.find((c) => c.dataset === dataset && c.method === method && c.kind === 'searched');
+    return row ? formatSearchCost(row) : '–';
+  };
+  const table: Table = {
     caption: `Relative improvement RI = 100 × (Acc_method − Acc_random) / Acc_random (means over runs). ${pct}% percentile-bootstrap CI (${ri.settings.resamples} resamples); one-sided p (H1: the method beats random sampling): Welch's t-test and a permutation test (${ri.settings.permutations} permutations). Std with ddof = ${ri.settings.ddof}. * p < 0.05, ** p < 0.01 (Welch).`,
     header: ['dataset', 'method', 'n rand/method', 'random mean ± std', 'method mean ± std', 'RI (%)', `${pct}% CI`, 'p Welch', 'p perm.'],
     rows: ri.rows.map((r) => [
@@ -26,6 +32,33 @@ export function riTable(ri: RiAnalysis): Table {
       r.ciLow === null ? '–' : `[${f(r.ciLow)}, ${f(r.ciHigh)}]`,
       fp(r.pWelch),
       fp(r.pPermutation),
+    ]),
+  };
+  if (!searchCost?.length) return table;
+  return {
+    caption: `${table.caption} Search cost: mean wall time per search job (GPU-hours where the search ran on a GPU, otherwise CPU).`,
+    header: [...table.header, 'search cost'],
+    rows: table.rows.map((row, i) => [...row, costOf(ri.rows[i]!.dataset, ri.rows[i]!.method)]),
+  };
+}
+
+/** Search cost beside accuracy per dataset × method (the paper's Figure 2 as a table). */
+export function searchCostTable(rows: readonly SearchCostRow[]): Table {
+  return {
+    caption:
+      'Search cost beside accuracy. Wall time of each search job as measured by naslab (the random baseline\'s "search" is sampling); GPU-hours only for searches that ran on a GPU backend, otherwise "CPU". Accuracy: the architectures the searches produced, trained from scratch (mean ± std).',
+    header: ['dataset', 'method', 'searches', 'wall time per search', 'total wall time', 'device', 'GPU-hours', 'backend', 'n', 'accuracy mean ± std'],
+    rows: rows.map((r) => [
+      r.dataset,
+      r.method,
+      String(r.searches),
+      formatDuration(r.meanSeconds),
+      formatDuration(r.totalSeconds),
+      r.device,
+      r.gpuHours === null ? 'CPU' : r.gpuHours.toFixed(3),
+      r.backends.join(', ') || '–',
+      String(r.n),
+      r.accuracyMean === null ? '–' : `${f(r.accuracyMean)} ± ${f(r.accuracyStd)}`,
     ]),
   };
 }
@@ -81,7 +114,8 @@ export function groupTable(study: GroupStudy): Table {
 
 export function allTables(data: ReportData): Table[] {
   return [
-    data.ri ? riTable(data.ri) : null,
+    data.ri ? riTable(data.ri, data.searchCost) : null,
+    data.searchCost?.length ? searchCostTable(data.searchCost) : null,
     paperComparisonTable(data),
     ablationTableView(data),
     rankTable(data.rankStudies ?? []),
@@ -125,6 +159,12 @@ export function reportToMarkdown(data: ReportData): string {
 export function reportCsvFiles(data: ReportData): Record<string, string> {
   const files: Record<string, string> = {};
   if (data.ri) files['ri.csv'] = formatRiAnalysis(data.ri, 'csv');
+  if (data.searchCost?.length) {
+    files['search-cost.csv'] = formatCsv(
+      ['dataset', 'method', 'kind', 'searches', 'mean_wall_seconds', 'total_wall_seconds', 'device', 'gpu_hours', 'backends', 'n', 'accuracy_mean', 'accuracy_std'],
+      data.searchCost.map((r) => [r.dataset, r.method, r.kind, r.searches, r.meanSeconds, r.totalSeconds, r.device, r.gpuHours, r.backends.join(' '), r.n, r.accuracyMean, r.accuracyStd]),
+    );
+  }
   if (data.paperComparison) {
     files['paper-table1-comparison.csv'] = formatCsv(
       ['dataset', 'method', 'paper_ri', 'data_ri', 'status', 'discrepancy'],

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { renderSvg } from './charts.js';
+import { formatDuration, formatSearchCost, searchCostSpec, summarizeSearchCost, type SearchJobCost } from './search-cost.js';
+import { buildStudyReport, type StudyRun } from './study-report.js';
+import { reportCsvFiles, reportToMarkdown, riTable } from './tables.js';
+
+const costs: SearchJobCost[] = [
+  { dataset: 'cifar10', method: 'random-sampling', kind: 'random', seed: 0, wallSeconds: 2, device: 'CPU' },
+  { dataset: 'cifar10', method: 'random-sampling', kind: 'random', seed: 1, wallSeconds: 4, device: 'CPU' },
+  { dataset: 'cifar10', method: 'darts', kind: 'searched', seed: 0, wallSeconds: 3600, device: 'GPU', backend: 'tfjs-node-gpu' },
+  { dataset: 'cifar10', method: 'darts', kind: 'searched', seed: 1, wallSeconds: 5400, device: 'GPU', backend: 'tfjs-node-gpu' },
+  { dataset: 'cifar10', method: 'local-search', kind: 'searched', seed: 0, wallSeconds: 90, device: 'CPU', backend: 'libtorch' },
+];
+// Random runs are listed once per searched method (as the CLI pairs them); the cost counts them once.
+const runs: StudyRun[] = [];
+for (const [i, acc] of [80, 82, 84, 86].entries()) {
+  for (const method of ['darts', 'local-search']) runs.push({ dataset: 'cifar10', method, kind: 'random', run: `r${i}`, accuracy: acc });
+}
+runs.push({ dataset: 'cifar10', method: 'darts', kind: 'searched', run: 0, accuracy: 88 }, { dataset: 'cifar10', method: 'darts', kind: 'searched', run: 1, accuracy: 90 });
+runs.push({ dataset: 'cifar10', method: 'local-search', kind: 'searched', run: 0, accuracy: 85 }, { dataset: 'cifar10', method: 'local-search', kind: 'searched', run: 1, accuracy: 87 });
+
+describe('search cost', () => {
+  const rows = summarizeSearchCost(costs, runs);
+
+  it('sums wall time per method, GPU-hours only for GPU searches, beside the accuracy of its architectures', () => {
+    expect(rows.map((r) => r.method)).toEqual(['random-sampling', 'darts', 'local-search']);
+    const [random, darts, ls] = rows;
+    expect(random).toMatchObject({ searches: 2, meanSeconds: 3, totalSeconds: 6, device: 'CPU', gpuHours: null, n: 4, accuracyMean: 83 });
+    expect(random!.accuracyStd).toBeCloseTo(Math.sqrt(20 / 3), 12);
+    expect(darts).toMatchObject({ searches: 2, meanSeconds: 4500, device: 'GPU', gpuHours: 2.5, backends: ['tfjs-node-gpu'], n: 2, accuracyMean: 89 });
+    expect(ls).toMatchObject({ device: 'CPU', gpuHours: null, backends: ['libtorch'], accuracyMean: 86 });
+  });
+
+  it('formats durations and the cost cell', () => {
+    expect(formatDuration(4.25)).toBe('4.3 s');
+    expect(formatDuration(185)).toBe('3 min 05 s');
+    expect(formatDuration(7620)).toBe('2 h 07 min');
+    expect(formatSearchCost(rows[1]!)).toBe('1 h 15 min (2.50 GPU-h)');
+    expect(formatSearchCost(rows[2]!)).toBe('1 min 30 s (CPU)');
+  });
+
+  it('adds a cost column to the RI table, a cost table and search-cost.csv to the study report', () => {
+    const data = buildStudyReport({ datasets: ['cifar10'], runs, searchCosts: costs, options: { resamples: 200, permutations: 200 } });
+    expect(data.searchCost).toHaveLength(3);
+    const ri = riTable(data.ri!, data.searchCost);
+    expect(ri.header.at(-1)).toBe('search cost');
+    expect(ri.rows.map((r) => `${r[1]}: ${r.at(-1)}`)).toEqual(['darts: 1 h 15 min (2.50 GPU-h)', 'local-search: 1 min 30 s (CPU)']);
+    const md = reportToMarkdown(data);
+    expect(md).toContain('| cifar10 | darts | 2 | 1 h 15 min | 2 h 30 min | GPU | 2.500 | tfjs-node-gpu | 2 | 89.00 ± 1.41 |');
+    expect(md).toContain('| cifar10 | random-sampling | 2 | 3.0 s | 6.0 s | CPU | CPU | – | 4 | 83.00 ± 2.58 |');
+    const csv = reportCsvFiles(data)['search-cost.csv']!.trim().split('\n');
+    expect(csv[0]).toBe('dataset,method,kind,searches,mean_wall_seconds,total_wall_seconds,device,gpu_hours,backends,n,accuracy_mean,accuracy_std');
+    expect(csv).toHaveLength(4);
+  });
+
+  it('plots accuracy against cost, log-scaled when costs span orders of magnitude', async () => {
+    const spec = searchCostSpec('cifar10', rows) as unknown as { layer: Array<{ encoding: { x: { title: string; scale: { type?: string } } } }> };
+    expect(spec.layer[1]!.encoding.x.title).toBe('search wall time per search (min, log scale)');
+    expect(spec.layer[1]!.encoding.x.scale.type).toBe('log');
+    const svg = await renderSvg(searchCostSpec('cifar10', rows));
+    for (const m of ['random-sampling', 'darts', 'local-search']) expect(svg).toContain(`>${m}<`);
+  });
+});

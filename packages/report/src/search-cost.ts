@@ -1,0 +1,164 @@
+/**
+ * Search cost beside accuracy, as the paper's Figure 2 sets each method's search cost (GPU-days)
+ * against its accuracy. naslab measures wall time per search job; GPU-hours are given only for
+ * searches that ran on a GPU backend, the others are marked CPU.
+ */
+import { mean, std, type RunKind } from '@naslab/analysis';
+import type { TopLevelSpec } from 'vega-lite';
+
+export type SearchDevice = 'CPU' | 'GPU';
+
+/** One finished search job: what the CLI reads from the store. */
+export interface SearchJobCost {
+  dataset: string;
+  method: string;
+  /** `random` for the baseline's sampling "search", whose architectures are the random runs. */
+  kind: RunKind;
+  seed: number | string;
+  wallSeconds: number;
+  device: SearchDevice;
+  /** Compute backend of the search, where it used one (e.g. libtorch, tfjs-node-gpu). */
+  backend?: string;
+}
+
+/** Search cost and final accuracy of one dataset × method. */
+export interface SearchCostRow {
+  dataset: string;
+  method: string;
+  kind: RunKind;
+  searches: number;
+  meanSeconds: number;
+  totalSeconds: number;
+  device: SearchDevice | 'CPU+GPU';
+  /** Total GPU-hours of the searches that ran on a GPU; null when none did. */
+  gpuHours: number | null;
+  backends: string[];
+  /** Runs trained from the method's architectures, and their accuracy (mean ± std). */
+  n: number;
+  accuracyMean: number | null;
+  accuracyStd: number | null;
+}
+
+interface ScoredRun {
+  dataset: string;
+  method: string;
+  kind: RunKind;
+  run: number | string;
+  accuracy: number;
+}
+
+/**
+ * Groups search jobs by dataset × method and pairs each group with the accuracy of the
+ * architectures it produced: a searched method's own runs, or for the random baseline the random
+ * runs of the dataset (counted once, however many methods they are paired with).
+ */
+export function summarizeSearchCost(costs: readonly SearchJobCost[], runs: readonly ScoredRun[], ddof = 1): SearchCostRow[] {
+  const rows: SearchCostRow[] = [];
+  const keys = [...new Set(costs.map((c) => `${c.dataset}\u0000${c.method}`))];
+  for (const key of keys) {
+    const group = costs.filter((c) => `${c.dataset}\u0000${c.method}` === key);
+    const { dataset, method, kind } = group[0]!;
+    const seconds = group.map((c) => c.wallSeconds);
+    const gpu = group.filter((c) => c.device === 'GPU');
+    const devices = new Set(group.map((c) => c.device));
+    let accuracies: number[];
+    if (kind === 'random') {
+      const seen = new Map<string, number>();
+      for (const r of runs) if (r.dataset === dataset && r.kind === 'random') seen.set(String(r.run), r.accuracy);
+      accuracies = [...seen.values()];
+    } else {
+      accuracies = runs.filter((r) => r.dataset === dataset && r.method === method && r.kind === 'searched').map((r) => r.accuracy);
+    }
+    accuracies = accuracies.filter(Number.isFinite);
+    rows.push({
+      dataset,
+      method,
+      kind,
+      searches: group.length,
+      meanSeconds: mean(seconds),
+      totalSeconds: seconds.reduce((a, b) => a + b, 0),
+      device: devices.size > 1 ? 'CPU+GPU' : (group[0]!.device),
+      gpuHours: gpu.length ? gpu.reduce((a, c) => a + c.wallSeconds, 0) / 3600 : null,
+      backends: [...new Set(group.map((c) => c.backend).filter((b): b is string => !!b))].sort(),
+      n: accuracies.length,
+      accuracyMean: accuracies.length ? mean(accuracies) : null,
+      accuracyStd: accuracies.length > ddof ? std(accuracies, ddof) : null,
+    });
+  }
+  return rows;
+}
+
+/** "4.2 s", "3 min 05 s", "2 h 07 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** The cost cell of a row: wall time per search, and GPU-hours or "CPU". */
+export function formatSearchCost(row: SearchCostRow): string {
+  const where = row.gpuHours === null ? 'CPU' : `${row.gpuHours.toFixed(row.gpuHours < 0.1 ? 3 : 2)} GPU-h${row.device === 'CPU+GPU' ? ' + CPU' : ''}`;
+  return `${formatDuration(row.meanSeconds)} (${where})`;
+}
+
+/** Seconds, minutes or hours: whichever keeps the largest value readable. */
+function timeUnit(maxSeconds: number): { name: string; divisor: number } {
+  if (maxSeconds < 120) return { name: 's', divisor: 1 };
+  if (maxSeconds < 7200) return { name: 'min', divisor: 60 };
+  return { name: 'h', divisor: 3600 };
+}
+
+/**
+ * Accuracy vs search cost per method for one dataset (the paper's Figure 2 reads cost beside
+ * accuracy): mean wall time per search on x (log scale when the costs span more than 20×), mean
+ * accuracy ± std on y, the device as the mark's shape.
+ */
+export function searchCostSpec(dataset: string, rows: readonly SearchCostRow[]): TopLevelSpec {
+  const own = rows.filter((r) => r.dataset === dataset && r.accuracyMean !== null);
+  const unit = timeUnit(Math.max(1, ...own.map((r) => r.meanSeconds)));
+  const values = own.map((r) => {
+    const std = r.accuracyStd ?? 0;
+    return {
+      method: r.method,
+      cost: Math.max(r.meanSeconds, 0.01) / unit.divisor,
+      accuracy: r.accuracyMean,
+      lo: r.accuracyMean! - std,
+      hi: r.accuracyMean! + std,
+      device: r.device,
+      label: `${r.method} (${formatSearchCost(r)})`,
+    };
+  });
+  const costs = values.map((v) => v.cost);
+  const log = costs.length > 1 && Math.max(...costs) / Math.min(...costs) > 20;
+  const x = {
+    field: 'cost',
+    type: 'quantitative',
+    title: `search wall time per search (${unit.name}${log ? ', log scale' : ''})`,
+    scale: log ? { type: 'log' } : { zero: true, nice: true },
+  };
+  return {
+    title: `${dataset}: test accuracy vs search cost`,
+    data: { values },
+    width: 560,
+    height: 320,
+    layer: [
+      { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'method', type: 'nominal' } } },
+      {
+        mark: { type: 'point', filled: true, size: 140 },
+        encoding: {
+          x,
+          y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'top-1 test accuracy (%), mean ± std' },
+          color: { field: 'method', type: 'nominal', title: 'method' },
+          shape: { field: 'device', type: 'nominal', title: 'device', scale: { domain: ['CPU', 'GPU', 'CPU+GPU'], range: ['circle', 'square', 'diamond'] } },
+          tooltip: [{ field: 'label' }, { field: 'accuracy', format: '.2f' }],
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 10, dy: -10, fontSize: 13 },
+        encoding: { x, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'method' } },
+      },
+    ],
+  } as TopLevelSpec;
+}
