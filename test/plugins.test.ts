@@ -75,6 +75,23 @@ describe('third-party plugins', () => {
     expect(text).toMatch(/^backend\s+cpu\s+.*available$/m);
   });
 
+  it("says which libtorch was found and where, and each backend's measured speed", () => {
+    const r = naslab(['plugins', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const backends = (JSON.parse(r.stdout) as { id: string; kind: string; available?: boolean; detail?: string; speed?: { vsPyTorch: number[] } }[]).filter(
+      (p) => p.kind === 'backend',
+    );
+    const libtorch = backends.find((b) => b.id === 'libtorch')!;
+    expect(libtorch.speed!.vsPyTorch).toEqual([0.8, 1.05]);
+    expect(backends.find((b) => b.id === 'wasm')!.speed!.vsPyTorch).toEqual([0.07, 0.07]);
+    expect(backends.find((b) => b.id === 'cpu')!.speed!.vsPyTorch).toEqual([0.001, 0.001]);
+    // Wherever the addon was built, the install script recorded against which libtorch.
+    if (libtorch.available) expect(libtorch.detail).toMatch(/^libtorch \S+ from (LIBTORCH_DIR|Debian's libtorch-dev|the PyTorch installation) \(\/.+\)$/);
+    const text = naslab(['plugins']).stdout;
+    expect(text).toMatch(/^ +speed: 0\.8–1\.05× PyTorch's training speed, measured by bench\/train-throughput/m);
+    expect(text).toMatch(/^ +speed: ≈ 7 % of PyTorch's training speed/m);
+  });
+
   it('writes a JSON Schema that describes the manifest fields', () => {
     const r = naslab(['schema']);
     expect(r.code).toBe(0);

@@ -285,6 +285,18 @@ export interface BackendProbe {
   readonly reason?: string;
   /** How to make it available (a command). */
   readonly fix?: string;
+  /** What it runs on, in words (`libtorch 1.13.0 from Debian's libtorch-dev (/usr)`). */
+  readonly detail?: string;
+}
+
+/**
+ * A backend's measured training speed as a fraction of PyTorch's on the same network and thread
+ * count (`[low, high]` over the measurements), and where it was measured. Lets the CLI say how
+ * much slower a fallback is.
+ */
+export interface BackendSpeed {
+  readonly vsPyTorch: readonly [number, number];
+  readonly measured: string;
 }
 
 /**
@@ -295,5 +307,7 @@ export interface Backend {
   readonly name: string;
   /** Higher is preferred by `backend: auto` (core sets it from the plugin's definition). */
   readonly priority?: number;
+  /** Measured speed (core sets it from the plugin's definition). */
+  readonly speed?: BackendSpeed;
   probe(): Promise<BackendProbe>;
 }

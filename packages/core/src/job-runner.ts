@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { DependencyContainer } from 'tsyringe';
 import { unimplementedCapabilities } from './capabilities.js';
-import type { Backend, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
+import type { Backend, BackendSpeed, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
 import { InputError } from './errors.js';
 import type { StudyEvents } from './events.js';
 import type { JobOutcome, Json, PlannedJob } from './jobs.js';
@@ -116,7 +116,7 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
   child.register(Tokens.Signal, { useValue: controller.signal });
   if (env.events) child.register(Tokens.Events, { useValue: env.events });
   let backends: Promise<Backend[]> | undefined;
-  child.register(Tokens.Backends, { useFactory: () => (backends ??= backendsFor(study, child)) });
+  child.register(Tokens.Backends, { useFactory: () => (backends ??= studyBackends(study, child)) });
   if (study.trainerLabel && study.host.has('trainer', study.trainerLabel)) {
     const label = study.trainerLabel;
     child.register(Tokens.Trainer, { useFactory: (c) => study.host.instantiate(c, 'trainer', label) });
@@ -315,13 +315,14 @@ function architectureOf(store: ResultStore, job: PlannedJob): string {
  * The backends a job may use: those the manifest lists, in its order, or with `auto` every
  * installed backend plugin (found by name or the `naslab-plugin` keyword), ranked by the priority
  * its definition declares. Each is created, and its heavy parts imported, only when first probed.
+ * Exported for the CLI, which probes them once per run to say which one will train.
  */
-async function backendsFor(study: Study, c: DependencyContainer): Promise<Backend[]> {
+export async function studyBackends(study: Study, c: DependencyContainer = study.container.createChildContainer()): Promise<Backend[]> {
   const { manifest, host } = study;
   if (!manifest.backends.includes('auto')) {
     return manifest.backends.map((b) => {
       const bound = host.get('backend', b);
-      return lazyBackend(bound.loaded.definition.id, bound.loaded.definition.priority, () => host.instantiate(c, 'backend', b));
+      return lazyBackend(bound.loaded.definition.id, bound.loaded.definition.priority, () => host.instantiate(c, 'backend', b), bound.loaded.definition.speed);
     });
   }
   const found: Backend[] = [];
@@ -333,7 +334,7 @@ async function backendsFor(study: Study, c: DependencyContainer): Promise<Backen
       continue; // another kind, or not loadable here: `naslab plugins` says why
     }
     const def = loaded.definition;
-    found.push(lazyBackend(def.id, def.priority, () => Promise.resolve(def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) }))));
+    found.push(lazyBackend(def.id, def.priority, () => Promise.resolve(def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) })), def.speed));
   }
   return found.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
 }
@@ -342,10 +343,10 @@ async function backendsFor(study: Study, c: DependencyContainer): Promise<Backen
  * A backend created on first use: ranking reads only the definition; `probe` and whatever the
  * trainer calls (the engine's `activate`) create the plugin first.
  */
-export function lazyBackend(name: string, priority: number, create: () => Promise<Backend>): Backend {
+export function lazyBackend(name: string, priority: number, create: () => Promise<Backend>, speed?: BackendSpeed): Backend {
   let made: Promise<Backend> | undefined;
   const get = () => (made ??= create());
-  return new Proxy({ name, priority } as Backend, {
+  return new Proxy((speed ? { name, priority, speed } : { name, priority }) as Backend, {
     get(target, key) {
       if (key in target) return (target as unknown as Record<string | symbol, unknown>)[key];
       if (key === 'then' || typeof key === 'symbol') return undefined;

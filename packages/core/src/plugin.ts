@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { z } from 'zod';
 import type { SpaceCapability } from './capabilities.js';
-import type { Backend, Benchmark, Dataset, PluginKind, SearchMethod, SearchSpace, Trainer, Trick } from './contracts.js';
+import type { Backend, BackendSpeed, Benchmark, Dataset, PluginKind, SearchMethod, SearchSpace, Trainer, Trick } from './contracts.js';
 import type { Executor } from './executor.js';
 import type { ProtocolPreset } from './presets.js';
 
@@ -103,6 +103,8 @@ export interface KindFields<O> {
   backend: {
     /** Rank under `backend: auto` (libtorch 100, tfjs-node-gpu 40, tfjs-node 30, wasm 20, cpu 10). */
     readonly priority: number;
+    /** Measured training speed relative to PyTorch (bench/train-throughput), for the CLI's notices. */
+    readonly speed?: BackendSpeed;
   };
   executor: Record<never, never>;
   trainer: {

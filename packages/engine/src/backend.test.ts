@@ -32,6 +32,19 @@ describe('selectBackend', () => {
     expect(s.skipped[0]!.reason).toBe('libtorch missing');
   });
 
+  it('says what it skipped at debug level only: `naslab run` tells it once per run, not once per job', async () => {
+    const lines: string[] = [];
+    const logger = {
+      debug: (m: string) => void lines.push(`debug ${m}`),
+      info: (m: string) => void lines.push(`info ${m}`),
+      warn: (m: string) => void lines.push(`warn ${m}`),
+      error: (m: string) => void lines.push(`error ${m}`),
+      child: () => logger,
+    };
+    await selectBackend([fake('libtorch', 100, false, []), fake('wasm', 20, true, [])], 'auto', { logger });
+    expect(lines).toEqual(['debug backend libtorch unavailable: libtorch missing']);
+  });
+
   it("'ordered' keeps the manifest's order; tfjs cpu is the last resort", async () => {
     const log: string[] = [];
     expect((await selectBackend([fake('a', 1, true, log), fake('b', 99, true, log)], 'ordered')).name).toBe('a');

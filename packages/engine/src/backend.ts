@@ -12,7 +12,7 @@ export async function installedBackends(searchFrom: readonly string[] = [process
   for (const pkg of discoverPlugins(searchFrom, { kind: 'backend' })) {
     try {
       const { definition } = await loadPlugin('backend', pkg.name, { searchFrom: [], packageDir: pkg.dir });
-      out.push(lazyBackend(definition.id, definition.priority, () => instantiatePlugin(definition)));
+      out.push(lazyBackend(definition.id, definition.priority, () => instantiatePlugin(definition), definition.speed));
     } catch {
     }
   }
@@ -47,7 +47,8 @@ export async function selectBackend(
     const probe = await backend.probe();
     if (!probe.available) {
       skipped.push({ name: backend.name, ...probe });
-      options.logger?.info?.(`backend ${backend.name} unavailable: ${probe.reason ?? 'unknown reason'}`);
+      // Debug only: `naslab run` says once per run which backend trains and why (not once per job).
+      options.logger?.debug?.(`backend ${backend.name} unavailable: ${probe.reason ?? 'unknown reason'}`);
       continue;
     }
     try {

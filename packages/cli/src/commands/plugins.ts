@@ -5,9 +5,11 @@ import {
   instantiatePlugin,
   loadPlugin,
   type Backend,
+  type BackendSpeed,
   type PluginDefinition,
 } from '@naslab/core';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { formatSpeed } from '../backend-notice.js';
 import { cliDir } from '../session.js';
 
 interface PluginsArgs {
@@ -29,6 +31,10 @@ interface Found {
   available?: boolean;
   reason?: string;
   fix?: string;
+  /** Backends only: what it runs on (the libtorch found, where). */
+  detail?: string;
+  /** Backends only: measured training speed relative to PyTorch. */
+  speed?: BackendSpeed;
 }
 
 /** Every installed plugin package (core's discovery), imported to read its definition. */
@@ -49,18 +55,19 @@ async function discover(): Promise<Found[]> {
       continue;
     }
     const f: Found = { ...base, kind: def.kind, id: def.id, compatible: true, description: def.description };
-    if (def.kind === 'backend') Object.assign(f, await probeBackend(def));
+    if (def.kind === 'backend') Object.assign(f, def.speed ? { speed: def.speed } : {}, await probeBackend(def));
     found.push(f);
   }
   return found.sort((a, b) => a.kind.localeCompare(b.kind) || a.package.localeCompare(b.package));
 }
 
 /** A backend's own probe with its default options: what `backend: auto` would see. */
-async function probeBackend(def: PluginDefinition): Promise<Pick<Found, 'available' | 'reason' | 'fix'>> {
+async function probeBackend(def: PluginDefinition): Promise<Pick<Found, 'available' | 'reason' | 'fix' | 'detail'>> {
   try {
     const backend = (await instantiatePlugin(def)) as Backend;
     const p = await backend.probe();
-    return p.available ? { available: true } : { available: false, reason: p.reason, fix: p.fix };
+    const detail = p.detail ? { detail: p.detail } : {};
+    return p.available ? { available: true, ...detail } : { available: false, reason: p.reason, fix: p.fix, ...detail };
   } catch (e) {
     return { available: false, reason: `probe failed: ${(e as Error).message.split('\n')[0]}` };
   }
@@ -86,8 +93,10 @@ const command: CommandModule<object, PluginsArgs> = {
 };
 function availability(f: Found): string {
   if (f.available === undefined) return '';
-  if (f.available) return '  available';
-  return `  unavailable: ${f.reason ?? 'no reason given'}${f.fix ? `\n${' '.repeat(11)}fix: ${f.fix}` : ''}`;
+  const indent = `\n${' '.repeat(11)}`;
+  const more = `${f.detail ? `${indent}found: ${f.detail}` : ''}${f.speed ? `${indent}speed: ${formatSpeed(f.speed)}, measured by ${f.speed.measured}` : ''}`;
+  if (f.available) return `  available${more}`;
+  return `  unavailable: ${f.reason ?? 'no reason given'}${f.fix ? `${indent}fix: ${f.fix}` : ''}${more}`;
 }
 
 export default command;

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { createLogger, ExitCode, formatPath, InputError, jobSelector, StudyEvents, runStudy, type Study } from '@naslab/core';
+import { createLogger, ExitCode, formatPath, InputError, jobSelector, StudyEvents, runStudy, studyBackends, type Study } from '@naslab/core';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { type BackendChoice, chooseBackend, fallbackNotice, fallbackSummary } from '../backend-notice.js';
 import { attachProgress } from '../progress.js';
 import { collectRuns, formatRunTable } from '../results.js';
 import { openStudy } from '../session.js';
@@ -43,8 +44,17 @@ const command: CommandModule<object, RunArgs> = {
     // The database and the report's charts are loaded only by a run, never by `run --help`.
     const [{ SqliteResultStore }, { riTable, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
     const store = new SqliteResultStore(study.manifest.store);
+    const backend = await backendChoice(study, store, args);
+    const notice = backend && fallbackNotice(backend);
+    if (notice) process.stderr.write(`${notice}\n`);
     const events = new StudyEvents();
-    const detach = attachProgress(events, { tty: !!process.stderr.isTTY && !process.env.CI, quiet: args.quiet });
+    const progress = attachProgress(events, {
+      tty: !!process.stderr.isTTY && !process.env.CI,
+      quiet: args.quiet,
+      jobs: study.jobs,
+      statusOf: (id) => store.getJob(id)?.status,
+      parallel: args.workers ?? workersOf(study),
+    });
     const controller = new AbortController();
     const stop = () => controller.abort(new Error('interrupted'));
     process.once('SIGINT', stop);
@@ -62,7 +72,7 @@ const command: CommandModule<object, RunArgs> = {
         signal: controller.signal,
         worker: { entry: fileURLToPath(new URL('../worker.js', import.meta.url)), args: [study.manifest.file] },
       });
-      detach();
+      progress.detach();
       if (args.detach) {
         const out = summary.total - summary.done - summary.failed - summary.skipped;
         process.stdout.write(
@@ -86,6 +96,9 @@ const command: CommandModule<object, RunArgs> = {
       process.stdout.write(
         `\nstudy ${study.manifest.name}: ${summary.done}/${summary.total} jobs done (${summary.ranNow} run now), ${summary.failed} failed, ${summary.skipped} skipped\nresults: ${store.location}\n`,
       );
+      if (summary.ranNow > 0) process.stdout.write(`${progress.summary()}\n`);
+      const reminder = backend && fallbackSummary(backend);
+      if (reminder && summary.ranNow > 0) process.stdout.write(`${reminder}\n`);
       for (const job of study.jobs) {
         const rec = store.getJob(job.id);
         if (rec?.status === 'failed') process.stderr.write(`failed ${job.kind} ${job.id}: ${rec.error?.split('\n')[0]}\n`);
@@ -96,6 +109,25 @@ const command: CommandModule<object, RunArgs> = {
     }
   },
 };
+
+/**
+ * The backend this run's training will use, probed once here (the trainer probes the same list
+ * in each job, quietly), so a slow fallback is said once per run, not once per job. Undefined
+ * when nothing will train: a benchmark study, or every job already done.
+ */
+async function backendChoice(study: Study, store: { getJob(id: string): { status: string } | undefined }, args: RunArgs): Promise<BackendChoice | undefined> {
+  if (study.manifest.benchmark || !study.trainerLabel || args.detach) return undefined;
+  if (!args.rerun && !args.retryFailed && study.jobs.every((j) => store.getJob(j.id)?.status === 'done')) return undefined;
+  const { createCpuBackend } = await import('@naslab/engine/backend-cpu');
+  const preference = (study.manifest.trainer?.options as { backendPreference?: 'auto' | 'ordered' } | undefined)?.backendPreference ?? 'auto';
+  return chooseBackend(await studyBackends(study), { ...createCpuBackend(), priority: 0 }, preference);
+}
+
+/** How many jobs the local executor runs at once (its `workers` option; 1 by default). */
+function workersOf(study: Study): number {
+  const w = (study.manifest.executor.options as { workers?: unknown } | undefined)?.workers;
+  return typeof w === 'number' && w > 0 ? w : 1;
+}
 
 /** `--detach` needs an executor that runs jobs elsewhere and can ingest them later. */
 async function assertCanDetach(study: Study): Promise<void> {

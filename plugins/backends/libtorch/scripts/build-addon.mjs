@@ -1,33 +1,49 @@
 #!/usr/bin/env node
-// Install script: builds the optional native addon with node-gyp against libtorch (Debian
-// `libtorch-dev`, or the folder named by LIBTORCH_DIR). It never fails the install: on any problem
-// it writes addon-status.json with the reason and exits 0; probeLibtorch() reports that reason.
+// Install script: builds the optional native addon with node-gyp against the libtorch that
+// scripts/libtorch-discovery.mjs finds (LIBTORCH_DIR, Debian's libtorch-dev, or a PyTorch
+// installation). It never fails the install: on any problem it writes addon-status.json with the
+// reason and exits 0; probeLibtorch() reports that reason. The status also records which libtorch
+// was found (source, folder, version, C++ ABI), for `naslab plugins`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeLibtorch, discoverLibtorch } from './libtorch-discovery.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const statusFile = join(root, 'addon-status.json');
 const addon = join(root, 'build', 'Release', 'naslab_libtorch.node');
 const require = createRequire(import.meta.url);
 
+/** What addon-status.json says about the libtorch found (not the compiler flags). */
+let found;
+
 function done(built, reason, extra = {}) {
-  writeFileSync(statusFile, JSON.stringify({ built, reason, at: new Date().toISOString(), ...extra }, null, 2) + '\n');
-  console.log(built ? `@naslab/backend-libtorch: native addon built (${addon})` : `@naslab/backend-libtorch: native addon not built, the libtorch backend will be unavailable: ${reason}`);
+  // An addon left from an earlier build would load although this one says why it cannot.
+  if (!built && extra.stale) rmSync(addon, { force: true });
+  delete extra.stale;
+  writeFileSync(statusFile, JSON.stringify({ built, reason, at: new Date().toISOString(), libtorch: found, ...extra }, null, 2) + '\n');
+  const what = found ? ` against ${describeLibtorch(found)}` : '';
+  console.log(built ? `@naslab/backend-libtorch: native addon built${what} (${addon})` : `@naslab/backend-libtorch: native addon not built, the libtorch backend will be unavailable: ${reason}`);
   process.exit(0);
 }
 
 try {
   if (process.env.NASLAB_LIBTORCH_SKIP_BUILD === '1') done(false, 'build skipped (NASLAB_LIBTORCH_SKIP_BUILD=1)');
 
-  const dir = process.env.LIBTORCH_DIR;
-  const header = dir ? join(dir, 'include', 'ATen', 'ATen.h') : '/usr/include/ATen/ATen.h';
-  if (!existsSync(header)) {
-    done(false, dir ? `LIBTORCH_DIR=${dir} has no include/ATen/ATen.h` : 'libtorch is not installed (no /usr/include/ATen/ATen.h; `apt-get install -y libtorch-dev` or set LIBTORCH_DIR)');
+  const { libtorch, tried } = discoverLibtorch();
+  if (!libtorch) {
+    done(
+      false,
+      `libtorch not found (${tried.join('; ')}). Install one: \`apt-get install -y libtorch-dev\`, or \`pip install torch\`, or set LIBTORCH_DIR to an unpacked libtorch; then \`npm rebuild @naslab/backend-libtorch\``,
+      { tried, stale: true },
+    );
   }
+  found = { source: libtorch.source, dir: libtorch.dir, torchVersion: libtorch.torchVersion, cxx11Abi: libtorch.cxx11Abi, libDir: libtorch.libDir };
+  if (libtorch.problem) done(false, `${describeLibtorch(libtorch)}: ${libtorch.problem}`, { stale: true });
+  const header = join(libtorch.includeDirs[0], 'ATen', 'ATen.h');
   let nodeAddonApi;
   try {
     nodeAddonApi = require('node-addon-api').include_dir;
@@ -48,7 +64,7 @@ try {
   const key = createHash('sha256')
     .update(readFileSync(join(root, 'native', 'addon.cc')))
     .update(readFileSync(join(root, 'binding.gyp')))
-    .update(`${dir ?? ''}|${process.version}|${process.arch}|${existsSync(header) ? readFileSync(header).length : 0}`)
+    .update(`${JSON.stringify(libtorch)}|${process.version}|${process.arch}|${readFileSync(header).length}`)
     .digest('hex')
     .slice(0, 16);
   if (process.env.NASLAB_LIBTORCH_FORCE_BUILD !== '1' && existsSync(addon) && existsSync(statusFile)) {
@@ -70,7 +86,7 @@ try {
   // Build against the local Node headers: never download them (no internet in jobs).
   if (!process.env.npm_config_nodedir && existsSync('/usr/include/node/node_api.h')) args.push('--nodedir=/usr');
   rmSync(statusFile, { force: true });
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 15 * 60_000, env: process.env });
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 15 * 60_000, env: { ...process.env, NASLAB_LIBTORCH_RESOLVED: JSON.stringify(libtorch) } });
   if (r.error || r.status !== 0) {
     const log = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
     const errs = log.split('\n').filter((l) => /error|not found|No such file/i.test(l)).slice(0, 8).join(' | ');
@@ -78,7 +94,12 @@ try {
   }
   // Load it once in a child: a missing libtorch_cpu.so shows up here, not at compile time.
   const check = spawnSync(process.execPath, ['-e', `const a=require(${JSON.stringify(addon)});console.log(JSON.stringify(a.info()))`], { encoding: 'utf8' });
-  if (check.status !== 0) done(false, `the addon was built but cannot be loaded: ${(check.stderr || '').split('\n').find((l) => l.trim()) ?? 'unknown error'}`);
+  if (check.status !== 0) {
+    const first = (check.stderr || '').split('\n').find((l) => l.trim()) ?? 'unknown error';
+    // An undefined std::__cxx11 (or plain std::string) symbol is the classic sign of a C++ ABI mismatch.
+    const abi = /undefined symbol/.test(first) ? ` (a C++ ABI mismatch? it was built with _GLIBCXX_USE_CXX11_ABI=${libtorch.cxx11Abi}; set NASLAB_LIBTORCH_CXX11_ABI to the other value and rebuild)` : '';
+    done(false, `the addon was built against ${describeLibtorch(libtorch)} but cannot be loaded: ${first}${abi}`, { stale: true });
+  }
   const info = JSON.parse(check.stdout);
   done(true, undefined, { key, torchVersion: info.torchVersion, mkldnn: info.mkldnn });
 } catch (e) {

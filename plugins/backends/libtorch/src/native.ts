@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { describeLibtorch, type LibtorchSource } from '../scripts/libtorch-discovery.mjs';
 
 type F32 = Float32Array;
 type Shape = readonly number[];
@@ -47,6 +48,17 @@ export interface ProbeResult {
   torchVersion?: string;
   threads?: number;
   addonPath: string;
+  /** The libtorch the addon was built against (or found but not usable), from addon-status.json. */
+  libtorch?: AddonStatus['libtorch'];
+  /** That libtorch in words: `libtorch 1.13.0 from Debian's libtorch-dev (/usr)`. */
+  detail?: string;
+}
+
+/** What scripts/build-addon.mjs writes into addon-status.json. */
+export interface AddonStatus {
+  built?: boolean;
+  reason?: string;
+  libtorch?: { source: LibtorchSource; dir: string; torchVersion?: string; cxx11Abi?: 0 | 1; libDir?: string };
 }
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -54,16 +66,16 @@ export const addonPath = fileURLToPath(new URL('../build/Release/naslab_libtorch
 export const statusPath = fileURLToPath(new URL('../addon-status.json', import.meta.url));
 
 export const FIX =
-  'Install libtorch and a C++ compiler (Debian/Ubuntu: `apt-get install -y libtorch-dev g++ make python3`), ' +
-  'or unpack a libtorch (cxx11 ABI) release and set LIBTORCH_DIR to its folder; then run ' +
-  '`npm rebuild @naslab/backend-libtorch` (with npm >= 11, allow its install script: see the package README, "allowScripts").';
+  '`apt-get install -y libtorch-dev g++ make` (Debian/Ubuntu) or `pip install torch` (found through `python3 -c "import torch"`), ' +
+  'then `npm rebuild @naslab/backend-libtorch` (or set LIBTORCH_DIR to an unpacked libtorch; with npm >= 11 allow its install ' +
+  'script: see the package README, "allowScripts")';
 
 let cached: { addon?: NativeAddon; reason?: string } | undefined;
 
-function readStatus(): { built?: boolean; reason?: string } | undefined {
+export function readStatus(): AddonStatus | undefined {
   if (!existsSync(statusPath)) return undefined;
   try {
-    return JSON.parse(readFileSync(statusPath, 'utf8')) as { built?: boolean; reason?: string };
+    return JSON.parse(readFileSync(statusPath, 'utf8')) as AddonStatus;
   } catch {
     return undefined;
   }
@@ -104,9 +116,11 @@ export function loadError(): string | undefined {
 
 export function probeNative(): ProbeResult {
   const addon = loadAddon();
-  if (!addon) return { available: false, reason: `libtorch backend unavailable: ${cached?.reason}`, fix: FIX, addonPath };
+  const libtorch = readStatus()?.libtorch;
+  const found = libtorch ? { libtorch, detail: describeLibtorch(libtorch) } : {};
+  if (!addon) return { available: false, reason: `libtorch backend unavailable: ${cached?.reason}`, fix: FIX, addonPath, ...found };
   const info = addon.info();
-  return { available: true, torchVersion: info.torchVersion, threads: addon.getNumThreads(), addonPath };
+  return { available: true, torchVersion: info.torchVersion, threads: addon.getNumThreads(), addonPath, ...found };
 }
 
 export { packageRoot };

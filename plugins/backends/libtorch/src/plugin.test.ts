@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { compatibilityProblem, isPluginDefinition } from '@naslab/core';
@@ -76,6 +76,33 @@ describe('install script', () => {
       const status = JSON.parse(readFileSync(join(dir, 'addon-status.json'), 'utf8'));
       expect(status.built).toBe(false);
       expect(status.reason).toMatch(/LIBTORCH_DIR=.*no-libtorch-here has no include\/ATen\/ATen.h/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('records the libtorch it found and refuses a C++ ABI mismatch, removing a stale addon', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'naslab-libtorch-'));
+    try {
+      for (const p of ['scripts', 'native', 'binding.gyp', 'package.json']) cpSync(join(root, p), join(dir, p), { recursive: true });
+      // A libtorch folder whose TorchConfig.cmake says cxx11 but whose libc10 has the old ABI's strings.
+      const lt = join(dir, 'libtorch');
+      for (const [f, text] of [
+        ['include/ATen/ATen.h', ''],
+        ['lib/libtorch_cpu.so', ''],
+        ['lib/libc10.so', '_ZN3c105ErrorC2ENS_14SourceLocationESs'],
+        ['share/cmake/Torch/TorchConfig.cmake', 'set(TORCH_CXX_FLAGS "-D_GLIBCXX_USE_CXX11_ABI=1")'],
+        ['../build/Release/naslab_libtorch.node', 'an addon of an earlier build'],
+      ] as const) {
+        mkdirSync(dirname(join(lt, f)), { recursive: true });
+        writeFileSync(join(lt, f), text);
+      }
+      const r = spawnSync(process.execPath, [join(dir, 'scripts', 'build-addon.mjs')], { encoding: 'utf8', env: { ...process.env, LIBTORCH_DIR: lt } });
+      expect(r.status).toBe(0);
+      const status = JSON.parse(readFileSync(join(dir, 'addon-status.json'), 'utf8'));
+      expect(status).toMatchObject({ built: false, libtorch: { source: 'LIBTORCH_DIR', dir: lt, cxx11Abi: 1, libDir: join(lt, 'lib') } });
+      expect(status.reason).toMatch(/C\+\+ ABI mismatch: its TorchConfig\.cmake says the cxx11 ABI .* was built with the pre-cxx11 ABI/);
+      expect(existsSync(join(dir, 'build', 'Release', 'naslab_libtorch.node'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
