@@ -134,6 +134,17 @@ describe('study report HTML in headless Chromium', () => {
       expect(await page.locator('#cells-1 svg.cell-diagram').first().locator('path.edge').count()).toBe(12);
       const labels = await page.locator('#cells-1 svg.cell-diagram').first().locator('text.edge-label').allTextContents();
       expect(labels.sort()).toEqual(['dil_conv_3x3', 'sep_conv_3x3', 'sep_conv_3x3', 'sep_conv_3x3', 'sep_conv_3x3', 'sep_conv_3x3', 'skip_connect', 'skip_connect']);
+      // Nothing of a diagram is drawn outside it (the browser's own bounding boxes).
+      const overflow = await diagrams.evaluateAll((els) =>
+        els.flatMap((svg, i) => {
+          const box = svg.getBoundingClientRect();
+          return [...svg.querySelectorAll(':scope > g path, :scope > g rect, :scope > g text')]
+            .map((e) => e.getBoundingClientRect())
+            .filter((r) => r.left < box.left - 1 || r.top < box.top - 1 || r.right > box.right + 1 || r.bottom > box.bottom + 1)
+            .map((r) => `diagram ${i}: ${JSON.stringify(r)}`);
+        }),
+      );
+      expect(overflow).toEqual([]);
       // Nodes of a cell do not overlap (dagre placed them).
       const rects = await page.locator('#cells-1 svg.cell-diagram').first().locator('g.node rect').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()));
       for (const [i, a] of rects.entries()) {
