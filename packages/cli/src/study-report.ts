@@ -1,7 +1,18 @@
 import { join } from 'node:path';
 import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
-import type { ResultStore, Study } from '@naslab/core';
-import { ablationTableView, buildStudyReport, tableToMarkdown, writeReport, type StudyReportInput, type StudyRun as ReportRun } from '@naslab/report';
+import type { ResultStore, SearchSpace, Study } from '@naslab/core';
+import {
+  ablationTableView,
+  buildStudyReport,
+  genotypeCellGraphs,
+  isDartsFamilyGenotype,
+  tableToMarkdown,
+  writeReport,
+  type ArchitectureCells,
+  type SearchJobCost,
+  type StudyReportInput,
+  type StudyRun as ReportRun,
+} from '@naslab/report';
 import { collectRuns, type StudyRun } from './results.js';
 
 /**
@@ -54,11 +65,72 @@ export function studyReportInput(study: Study, store: ResultStore, runs: StudyRu
   return {
     title: `naslab study ${manifest.name}`,
     anytime,
+    searchCosts: searchCosts(study, store),
     datasets: manifest.datasets.map((d) => d.label),
     runs: reportRuns,
     ablation,
     options: { curveScoring: manifest.scoring },
   };
+}
+
+/** GPU backends by name; every other search ran on the CPU. */
+const GPU_BACKEND = /gpu|cuda/i;
+
+/** Wall time (the job's, as stored) and device of every finished search job. */
+export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
+  const costs: SearchJobCost[] = [];
+  for (const job of study.jobs) {
+    if (job.kind !== 'search') continue;
+    const rec = store.getJob(job.id);
+    if (rec?.status !== 'done') continue;
+    const result = rec.result as { cost?: { wallSeconds?: number }; history?: { backend?: unknown } } | undefined;
+    const wallSeconds = rec.seconds ?? result?.cost?.wallSeconds;
+    if (typeof wallSeconds !== 'number') continue;
+    const backend = rec.provenance?.backend ?? (typeof result?.history?.backend === 'string' ? result.history.backend : undefined);
+    costs.push({
+      dataset: job.dataset,
+      method: job.method,
+      kind: job.method === study.manifest.baseline ? 'random' : 'searched',
+      seed: job.seed,
+      wallSeconds,
+      device: backend && GPU_BACKEND.test(backend) ? 'GPU' : 'CPU',
+      ...(backend ? { backend } : {}),
+    });
+  }
+  return costs;
+}
+
+/**
+ * Cells of every architecture the study's searches produced (random samples included), for
+ * spaces whose architectures are DARTS-family genotypes; other spaces give none.
+ */
+export async function studyArchitectures(study: Study, store: ResultStore, runs: StudyRun[] = collectRuns(study, store)): Promise<ArchitectureCells[]> {
+  const { manifest } = study;
+  const space = (await study.host.instantiate(study.container.createChildContainer(), 'space', manifest.space.label)) as SearchSpace<unknown>;
+  const baseProtocol = study.protocols[0]?.name;
+  const out: ArchitectureCells[] = [];
+  for (const job of study.jobs) {
+    if (job.kind !== 'search') continue;
+    const rec = store.getJob(job.id);
+    if (rec?.status !== 'done') continue;
+    const texts = (rec.result as { architectures?: unknown } | undefined)?.architectures;
+    if (!Array.isArray(texts)) continue;
+    for (const [index, text] of texts.entries()) {
+      if (typeof text !== 'string') continue;
+      const arch = space.parse(text);
+      if (!isDartsFamilyGenotype(arch)) return [];
+      const run = runs.find((r) => r.dataset === job.dataset && r.method === job.method && r.seed === job.seed && r.index === index && (r.protocol === baseProtocol || !baseProtocol));
+      out.push({
+        title: `${job.dataset} / ${job.method} / seed ${job.seed} #${index}`,
+        dataset: job.dataset,
+        method: job.method,
+        kind: job.method === manifest.baseline ? 'random' : 'searched',
+        ...(run ? { accuracy: run.accuracy } : {}),
+        cells: genotypeCellGraphs(arch),
+      });
+    }
+  }
+  return out;
 }
 
 /** The RI table (Markdown) with bootstrap CIs and p-values, or undefined without searched runs. */
@@ -73,7 +145,7 @@ export async function writeStudyReport(
   store: ResultStore,
   input: StudyReportInput = studyReportInput(study, store),
 ): Promise<{ html: string; warnings: string[]; ablation?: string }> {
-  const data = buildStudyReport(input);
+  const data = buildStudyReport(input.architectures ? input : { ...input, architectures: await studyArchitectures(study, store) });
   const written = await writeReport(join(store.location, 'reports', study.manifest.name), data);
   const ablation = ablationTableView(data);
   return { html: written.html, warnings: data.warnings, ablation: ablation ? `${ablation.caption}\n${tableToMarkdown(ablation)}` : undefined };

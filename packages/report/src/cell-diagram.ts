@@ -46,7 +46,7 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 /** Lays the cell out with dagre (deterministic: same graph, same coordinates). */
 export function layoutCell(graph: CellGraph): CellLayout {
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 70, edgesep: 12, marginx: 8, marginy: 8 });
+  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 70, edgesep: 12 });
   for (const n of graph.nodes) g.setNode(n.id, { width: Math.max(44, textWidth(n.label) + 20), height: NODE_HEIGHT });
   const ids = new Set(graph.nodes.map((n) => n.id));
   graph.edges.forEach((e, i) => {
@@ -54,18 +54,36 @@ export function layoutCell(graph: CellGraph): CellLayout {
     g.setEdge(e.from, e.to, e.label ? { width: textWidth(e.label) + 6, height: FONT_SIZE + 4, labelpos: 'c' } : {}, `e${i}`);
   });
   dagre.layout(g);
-  const size = g.graph();
+  const nodes = graph.nodes.map((n): PlacedNode => {
+    const p = g.node(n.id);
+    return { ...n, x: p.x ?? 0, y: p.y ?? 0, width: p.width, height: p.height };
+  });
+  const edges = graph.edges.map((e, i): PlacedEdge & { labelWidth: number; labelHeight: number } => {
+    const p = g.edge(e.from, e.to, `e${i}`);
+    return { ...e, points: (p.points ?? []).map((q: { x: number; y: number }) => ({ x: q.x, y: q.y })), labelX: p.x, labelY: p.y, labelWidth: p.width ?? 0, labelHeight: p.height ?? 0 };
+  });
+  // dagre's graph size can leave out edge bends routed around the outermost nodes: take the
+  // bounds of everything drawn and shift it into view with a margin.
+  const boxes = [
+    ...nodes.map((n) => [n.x - n.width / 2, n.y - n.height / 2, n.x + n.width / 2, n.y + n.height / 2]),
+    ...edges.flatMap((e) => e.points.map((q) => [q.x, q.y, q.x, q.y])),
+    ...edges.filter((e) => e.label && e.labelX !== undefined).map((e) => [e.labelX! - e.labelWidth / 2, e.labelY! - e.labelHeight / 2, e.labelX! + e.labelWidth / 2, e.labelY! + e.labelHeight / 2]),
+  ];
+  const margin = 8;
+  const minX = Math.min(...boxes.map((b) => b[0]!)) - margin;
+  const minY = Math.min(...boxes.map((b) => b[1]!)) - margin;
+  const maxX = Math.max(...boxes.map((b) => b[2]!)) + margin;
+  const maxY = Math.max(...boxes.map((b) => b[3]!)) + margin;
   return {
-    width: Math.ceil(size.width ?? 0),
-    height: Math.ceil(size.height ?? 0),
-    nodes: graph.nodes.map((n) => {
-      const p = g.node(n.id);
-      return { ...n, x: p.x ?? 0, y: p.y ?? 0, width: p.width, height: p.height };
-    }),
-    edges: graph.edges.map((e, i) => {
-      const p = g.edge(e.from, e.to, `e${i}`);
-      return { ...e, points: (p.points ?? []).map((q: { x: number; y: number }) => ({ x: q.x, y: q.y })), labelX: p.x, labelY: p.y };
-    }),
+    width: Math.ceil(maxX - minX),
+    height: Math.ceil(maxY - minY),
+    nodes: nodes.map((n) => ({ ...n, x: n.x - minX, y: n.y - minY })),
+    edges: edges.map(({ labelWidth: _w, labelHeight: _h, ...e }) => ({
+      ...e,
+      points: e.points.map((q) => ({ x: q.x - minX, y: q.y - minY })),
+      labelX: e.labelX === undefined ? undefined : e.labelX - minX,
+      labelY: e.labelY === undefined ? undefined : e.labelY - minY,
+    })),
   };
 }
 

@@ -61,8 +61,31 @@ describe('genotypeCellGraphs', () => {
   });
 });
 
+/** A normal cell random sampling drew (quick start, seed 0): dagre routes 0 → c_{k} below every node. */
+const SAMPLED_NORMAL = dartsCellGraph(
+  'normal',
+  [['sep_conv_5x5', 0], ['dil_conv_3x3', 1], ['skip_connect', 0], ['sep_conv_5x5', 2], ['avg_pool_3x3', 1], ['max_pool_3x3', 2], ['skip_connect', 3], ['sep_conv_5x5', 4]],
+  [2, 3, 4, 5],
+);
+
 describe('cell diagrams', () => {
   const [normal] = genotypeCellGraphs(DARTS_V2);
+
+  it('keeps every node, edge and label inside the drawing', () => {
+    for (const graph of [normal!, SAMPLED_NORMAL]) {
+      const layout = layoutCell(graph);
+      for (const p of layout.edges.flatMap((e) => e.points)) {
+        expect(p.x).toBeGreaterThanOrEqual(0);
+        expect(p.y).toBeGreaterThanOrEqual(0);
+        expect(p.x).toBeLessThanOrEqual(layout.width);
+        expect(p.y).toBeLessThanOrEqual(layout.height);
+      }
+      for (const n of layout.nodes) {
+        expect(n.x - n.width / 2).toBeGreaterThanOrEqual(0);
+        expect(n.y + n.height / 2).toBeLessThanOrEqual(layout.height);
+      }
+    }
+  });
 
   it('dagre lays the cell out left to right: inputs first, the output last, labels on the edges', () => {
     const layout = layoutCell(normal!);

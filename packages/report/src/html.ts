@@ -55,6 +55,17 @@ export async function renderHtml(data: ReportData): Promise<string> {
       if (data.searchCost.some((r) => r.dataset === d && r.accuracyMean !== null)) s.push(await figure(searchCostSpec(d, data.searchCost), `search-cost-${i}`));
     }
   }
+  if (data.architectures?.length) {
+    s.push(
+      '<h2>Searched and sampled cells</h2>',
+      '<p>Normal and reduction cell of every architecture, as DARTS draws them: inputs c_{k-2}, c_{k-1} (the two previous cells), intermediate nodes, and c_{k}, the concatenation of the nodes it lists; each edge carries its operation. Layout by dagre.</p>',
+    );
+    for (const [i, a] of data.architectures.entries()) {
+      const acc = a.accuracy !== undefined && Number.isFinite(a.accuracy) ? ` — test accuracy ${a.accuracy.toFixed(2)} %` : '';
+      const cells = a.cells.map((c, j) => cellDiagramSvg(c, `cells-${i}-${j}`)).join('');
+      s.push(`<figure id="cells-${i}" class="cells"><figcaption>${escapeHtml(`${a.title} (${a.kind})${acc}`)}</figcaption>${cells}</figure>`);
+    }
+  }
   if (data.distributions?.length) {
     s.push('<h2>Accuracy distributions: random vs searched</h2>');
     const datasets = [...new Set(data.distributions.map((p) => p.dataset))];
@@ -76,17 +87,6 @@ export async function renderHtml(data: ReportData): Promise<string> {
   if (data.anytimeStudies?.length) {
     s.push('<h2>Anytime performance</h2>', '<p>Test accuracy of the best architecture found so far (by the search metric) after each query.</p>');
     for (const [i, c] of data.anytimeStudies.entries()) s.push(await figure(curveSpec(c), `anytime-${i}`));
-  }
-  if (data.architectures?.length) {
-    s.push(
-      '<h2>Searched and sampled cells</h2>',
-      '<p>Normal and reduction cell of every architecture, as DARTS draws them: inputs c_{k-2}, c_{k-1} (the two previous cells), intermediate nodes, and c_{k}, the concatenation of the nodes it lists; each edge carries its operation. Layout by dagre.</p>',
-    );
-    for (const [i, a] of data.architectures.entries()) {
-      const acc = a.accuracy !== undefined && Number.isFinite(a.accuracy) ? ` — test accuracy ${a.accuracy.toFixed(2)} %` : '';
-      const cells = a.cells.map((c, j) => cellDiagramSvg(c, `cells-${i}-${j}`)).join('');
-      s.push(`<figure id="cells-${i}" class="cells"><figcaption>${escapeHtml(`${a.title} (${a.kind})${acc}`)}</figcaption>${cells}</figure>`);
-    }
   }
   if (data.curveStudies?.length) {
     s.push('<h2>Training curves</h2>');

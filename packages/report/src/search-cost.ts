@@ -103,6 +103,8 @@ export function formatSearchCost(row: SearchCostRow): string {
   return `${formatDuration(row.meanSeconds)} (${where})`;
 }
 
+const SHAPES = { CPU: 'circle', GPU: 'square', 'CPU+GPU': 'diamond' } as const;
+
 /** Seconds, minutes or hours: whichever keeps the largest value readable. */
 function timeUnit(maxSeconds: number): { name: string; divisor: number } {
   if (maxSeconds < 120) return { name: 's', divisor: 1 };
@@ -130,6 +132,7 @@ export function searchCostSpec(dataset: string, rows: readonly SearchCostRow[]):
       label: `${r.method} (${formatSearchCost(r)})`,
     };
   });
+  const devices = (['CPU', 'GPU', 'CPU+GPU'] as const).filter((d) => own.some((r) => r.device === d));
   const costs = values.map((v) => v.cost);
   const log = costs.length > 1 && Math.max(...costs) / Math.min(...costs) > 20;
   const x = {
@@ -151,7 +154,7 @@ export function searchCostSpec(dataset: string, rows: readonly SearchCostRow[]):
           x,
           y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'top-1 test accuracy (%), mean ± std' },
           color: { field: 'method', type: 'nominal', title: 'method' },
-          shape: { field: 'device', type: 'nominal', title: 'device', scale: { domain: ['CPU', 'GPU', 'CPU+GPU'], range: ['circle', 'square', 'diamond'] } },
+          shape: { field: 'device', type: 'nominal', title: 'device', scale: { domain: devices, range: devices.map((d) => SHAPES[d]) } },
           tooltip: [{ field: 'label' }, { field: 'accuracy', format: '.2f' }],
         },
       },

@@ -5,7 +5,7 @@ import { paperReanalysis, writeReport } from '@naslab/report';
 import { SqliteResultStore } from '@naslab/store';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { openStudy } from '../session.js';
-import { studyReportInput, writeStudyReport } from '../study-report.js';
+import { studyArchitectures, studyReportInput, writeStudyReport } from '../study-report.js';
 
 interface ReportArgs {
   manifest?: string;
@@ -53,7 +53,7 @@ const command: CommandModule<object, ReportArgs> = {
       input.options = { ...input.options, resamples: args.resamples, permutations: args.permutations, seed: args.seed };
       if (args.out) {
         const { buildStudyReport } = await import('@naslab/report');
-        const data = buildStudyReport(input);
+        const data = buildStudyReport({ ...input, architectures: await studyArchitectures(study, store) });
         const written = await writeReport(resolve(args.out), data);
         for (const w of data.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(`wrote ${written.html}\n`);
