@@ -53,7 +53,7 @@ store: results
     // And the benchmark, by look-up of a table of the scaffolded space's 27 architectures.
     const ops = ['conv_3x3', 'conv_1x1', 'skip'];
     const archs = ops.flatMap((a) => ops.flatMap((b) => ops.map((c) => `${a}-${b}-${c}`)));
-    writeFileSync(join(dir, 'table.csv'), `arch,accuracy\n${archs.map((a, i) => `${a},${50 + i}`).join('\n')}\n`);
+    writeFileSync(join(dir, 'table.csv'), `arch,valid,test\n${archs.map((a, i) => `${a},${49 + i},${50 + i}`).join('\n')}\n`);
     writeFileSync(
       join(dir, 'lookup.yaml'),
       `name: scaffolds-lookup

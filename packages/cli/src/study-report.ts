@@ -48,16 +48,16 @@ export function studyReportInput(study: Study, store: ResultStore, runs: StudyRu
           })),
         }
       : undefined;
-  // Query-based searches record the incumbent's test accuracy after every query.
+  // The evaluation of a query-based search records its incumbent's test accuracy after every
+  // query (the search itself never sees test accuracy).
   const anytime: NonNullable<StudyReportInput['anytime']> = [];
   for (const d of manifest.datasets) {
     for (const m of manifest.methods) {
       const curves: number[][] = [];
       for (const job of study.jobs) {
-        if (job.kind !== 'search' || job.dataset !== d.label || job.method !== m.label) continue;
-        const history = (store.getJob(job.id)?.result as { history?: { trajectory?: { bestTest?: number }[] } } | undefined)?.history;
-        const curve = history?.trajectory?.map((t) => t.bestTest).filter((v): v is number => typeof v === 'number');
-        if (curve?.length) curves.push(curve);
+        if (job.kind !== 'evaluate' || (job.index ?? 0) !== 0 || job.dataset !== d.label || job.method !== m.label) continue;
+        const curve = (store.getJob(job.id)?.result as { anytime?: unknown } | undefined)?.anytime;
+        if (Array.isArray(curve) && curve.length && curve.every((v) => typeof v === 'number')) curves.push(curve as number[]);
       }
       if (curves.length) anytime.push({ dataset: d.label, method: m.label, curves });
     }

@@ -230,7 +230,25 @@ export interface EvaluationResult {
  * `cifar100`); each query says which one.
  */
 export interface Benchmark<A = unknown> {
+  /** The full result (test accuracy included): for evaluation jobs and reports only. */
   query(arch: A, archText: string, context: BenchmarkQueryContext): EvaluationResult | Promise<EvaluationResult>;
+  /**
+   * What a search may see of an architecture: its search-fidelity accuracy and cost. Without it,
+   * core takes `extra.searchAccuracy` (and `extra.searchSeconds`) of `query`'s result; a
+   * benchmark that gives neither cannot serve searches (there is no falling back to test).
+   */
+  observe?(arch: A, archText: string, context: BenchmarkQueryContext): SearchObservation | Promise<SearchObservation>;
+}
+
+/**
+ * One query of a search, as the search sees it: the search metric (validation accuracy, or a
+ * lower fidelity) and what it cost — never the test accuracy, never the benchmark's other columns.
+ */
+export interface SearchObservation {
+  /** Accuracy (%) at the search fidelity. */
+  readonly accuracy: number;
+  /** Simulated training time of this query, where the benchmark knows it. */
+  readonly seconds?: number;
 }
 
 export interface BenchmarkQueryContext {
@@ -251,8 +269,11 @@ export interface SearchContext<A = unknown> {
   /** Folder for the method's own checkpoints. */
   readonly checkpointDir: string;
   readonly threads: number;
-  /** Present when the study evaluates by look-up: each call is one query of the budget. */
-  readonly query?: (arch: A) => Promise<EvaluationResult>;
+  /**
+   * Present when the study evaluates by look-up: each call is one query of the budget and answers
+   * the search metric only (a search never sees test accuracy).
+   */
+  readonly query?: (arch: A) => Promise<SearchObservation>;
   /** Backends the manifest allows, for methods that train (weight sharing). */
   readonly backends: readonly Backend[];
   recordMetric(step: number, values: Record<string, number>): void;

@@ -20,6 +20,7 @@ export * from './presets.js';
 export * from './resolver.js';
 export * from './rng.js';
 export * from './run-study.js';
+export { observationOf } from './search-isolation.js';
 export * from './store.js';
 export * from './study.js';
 export * from './tokens.js';

@@ -15,6 +15,7 @@ import type { Logger } from './logger.js';
 import { CORE_VERSION } from './plugin.js';
 import { discoverPlugins, loadPlugin } from './resolver.js';
 import { Rng } from './rng.js';
+import { containerForSearch, observationOf } from './search-isolation.js';
 import type { Provenance, ResultStore } from './store.js';
 import type { Study } from './study.js';
 import { Tokens, type JobContext } from './tokens.js';
@@ -71,7 +72,11 @@ export interface SearchJobResult {
 export type TrainJobResult = Omit<EvaluationResult, 'source'> & { readonly arch: string; readonly wallSeconds: number };
 
 /** Stored result of an evaluate job. */
-export type EvaluateJobResult = EvaluationResult & { readonly arch: string };
+export type EvaluateJobResult = EvaluationResult & {
+  readonly arch: string;
+  /** Query-based searches: test accuracy of the incumbent after every query (the anytime curve). */
+  readonly anytime?: number[];
+};
 
 /**
  * Run one job in this process: skip it if the store has it done, otherwise record the attempt,
@@ -159,7 +164,7 @@ async function executeJob(
     const r = await runTrain(job, env, c, ctx, space, arch, archText);
     return { result: r as unknown as Json, backend: r.backend };
   }
-  const r = await runEvaluate(job, env, c, arch, archText);
+  const r = await runEvaluate(job, env, c, space, arch, archText);
   return { result: r as unknown as Json, backend: r.backend };
 }
 
@@ -181,10 +186,12 @@ async function benchmarkFor(study: Study, c: DependencyContainer): Promise<Bench
 async function runSearch(job: PlannedJob, env: JobEnvironment, c: DependencyContainer, ctx: JobContext, space: SearchSpace<unknown>): Promise<SearchJobResult> {
   const { study, store } = env;
   const { host, manifest } = study;
-  const dataset = manifest.benchmark ? lookupOnlyDataset(job.dataset, manifest.benchmark.id) : ((await host.instantiate(c, 'dataset', job.dataset)) as Dataset);
-  const method = await host.instantiate(c, 'method', job.method);
   const bound = host.get('method', job.method);
+  const sealed = containerForSearch(c, host, study.searchFrom, ctx, bound.loaded.packageName);
+  const dataset = manifest.benchmark ? lookupOnlyDataset(job.dataset, manifest.benchmark.id) : ((await host.instantiate(sealed, 'dataset', job.dataset)) as Dataset);
+  const method = await host.instantiate(sealed, 'method', job.method);
   const benchmark = bound.loaded.definition.needsBenchmark ? await benchmarkFor(study, c) : undefined;
+  const benchmarkName = manifest.benchmark?.id ?? '';
   let queries = 0;
   const started = performance.now();
   const result: SearchResult<unknown> = await method.search({
@@ -200,7 +207,7 @@ async function runSearch(job: PlannedJob, env: JobEnvironment, c: DependencyCont
     query: benchmark
       ? async (arch) => {
           queries++;
-          return benchmark.query(arch, space.format(arch), { dataset: job.dataset });
+          return observationOf(benchmark, arch, space.format(arch), { dataset: job.dataset }, benchmarkName);
         }
       : undefined,
     recordMetric: (step, values) => store.recordEpoch(job.id, { epoch: step, lr: 0, trainLoss: Number.NaN, trainAccuracy: Number.NaN, seconds: 0, ...values }),
@@ -265,7 +272,7 @@ async function runTrain(
   };
 }
 
-async function runEvaluate(job: PlannedJob, env: JobEnvironment, c: DependencyContainer, arch: unknown, archText: string): Promise<EvaluateJobResult> {
+async function runEvaluate(job: PlannedJob, env: JobEnvironment, c: DependencyContainer, space: SearchSpace<unknown>, arch: unknown, archText: string): Promise<EvaluateJobResult> {
   const parent = env.store.getJob(job.parents[0]!);
   if (parent?.kind === 'train') {
     const r = parent.result as unknown as TrainJobResult;
@@ -273,8 +280,40 @@ async function runEvaluate(job: PlannedJob, env: JobEnvironment, c: DependencyCo
   }
   const benchmark = await benchmarkFor(env.study, c);
   if (!benchmark) throw new Error('evaluate job of a search has no benchmark to query');
-  const r = await benchmark.query(arch, archText, { dataset: job.dataset });
-  return { ...r, arch: archText };
+  const context = { dataset: job.dataset };
+  const r = await benchmark.query(arch, archText, context);
+  const anytime = (job.index ?? 0) === 0 ? await anytimeTestCurve(parent?.result, space, benchmark, context) : undefined;
+  return { ...r, arch: archText, ...(anytime ? { anytime } : {}) };
+}
+
+/**
+ * The test accuracy of a query-based search's incumbent after every query (anytime curves),
+ * from the search's own trajectory (`{ arch, accuracy }` per query): computed here, in the
+ * evaluation job, because the search itself never sees test accuracy.
+ */
+async function anytimeTestCurve(searchResult: Json | undefined, space: SearchSpace<unknown>, benchmark: Benchmark<unknown>, context: { dataset: string }): Promise<number[] | undefined> {
+  const trajectory = ((searchResult as { history?: { trajectory?: unknown } } | null | undefined)?.history?.trajectory ?? undefined) as unknown;
+  if (!Array.isArray(trajectory) || trajectory.length === 0) return undefined;
+  const testOf = new Map<string, number>();
+  const curve: number[] = [];
+  let incumbent: string | undefined;
+  let best = Number.NEGATIVE_INFINITY;
+  for (const record of trajectory as Array<{ arch?: unknown; accuracy?: unknown }>) {
+    if (typeof record?.arch !== 'string' || typeof record.accuracy !== 'number') return undefined;
+    // The first architecture to reach the best accuracy stays the incumbent (QueryBudget's rule).
+    if (record.accuracy > best) {
+      best = record.accuracy;
+      incumbent = record.arch;
+    }
+    const key = incumbent!;
+    let test = testOf.get(key);
+    if (test === undefined) {
+      test = (await benchmark.query(space.parse(key), key, context)).finalAccuracy;
+      testOf.set(key, test);
+    }
+    curve.push(test);
+  }
+  return curve;
 }
 
 

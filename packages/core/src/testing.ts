@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
-import type { Dataset, DatasetSplit, EvaluationResult, ImageSet, PluginKind, SearchContext, SearchSpace } from './contracts.js';
+import type { Benchmark, Dataset, DatasetSplit, ImageSet, PluginKind, SearchContext, SearchObservation, SearchSpace } from './contracts.js';
 import type { ExecutorContext } from './executor.js';
 import type { JobOutcome, JobStatus, PlannedJob } from './jobs.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
@@ -17,6 +17,7 @@ import type { PluginDefinition, PluginInstances } from './plugin.js';
 import { registerProvidedServices } from './plugin.js';
 import { pluginFactory } from './plugin-factory.js';
 import { Rng } from './rng.js';
+import { observationOf } from './search-isolation.js';
 import { Tokens } from './tokens.js';
 
 export interface TestPluginOptions {
@@ -51,12 +52,17 @@ export async function createTestPlugin<K extends PluginKind>(definition: PluginD
   return (await definition.create({ options, label: o.label ?? definition.id, resolve: (t) => c.resolve(t) })) as PluginInstances[K];
 }
 
-/** A search context on `space`: a seeded stream, no data unless given, an optional benchmark `query`. */
+/**
+ * A search context on `space`: a seeded stream, no data unless given, and a `query` when given
+ * one or a `benchmark` (queried as a study would: the search metric only, never test accuracy).
+ */
 export function testSearchContext<A>(
   space: SearchSpace<A>,
-  o: { seed?: number; dataset?: Dataset; query?: (arch: A) => Promise<EvaluationResult>; checkpointDir?: string } = {},
+  o: { seed?: number; dataset?: Dataset; query?: (arch: A) => Promise<SearchObservation>; benchmark?: Benchmark<A>; benchmarkDataset?: string; checkpointDir?: string } = {},
 ): SearchContext<A> & { readonly metrics: Array<{ step: number; values: Record<string, number> }> } {
   const seed = o.seed ?? 0;
+  const { benchmark } = o;
+  const query = o.query ?? (benchmark ? (arch: A) => observationOf(benchmark, arch, space.format(arch), { dataset: o.benchmarkDataset ?? 'test' }, 'under test') : undefined);
   const metrics: Array<{ step: number; values: Record<string, number> }> = [];
   return {
     space,
@@ -67,7 +73,7 @@ export function testSearchContext<A>(
     signal: new AbortController().signal,
     checkpointDir: o.checkpointDir ?? '',
     threads: 1,
-    query: o.query,
+    query,
     backends: [],
     recordMetric: (step, values) => metrics.push({ step, values }),
     metrics,

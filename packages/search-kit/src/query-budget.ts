@@ -1,14 +1,9 @@
-import type { EvaluationResult, Json, SearchContext } from '@naslab/core';
-
-/** The accuracy a search sees in a benchmark result: `extra.searchAccuracy` if the benchmark gives one, else the reported accuracy. */
-export function searchAccuracyOf(result: EvaluationResult): number {
-  const s = result.extra?.searchAccuracy;
-  return typeof s === 'number' ? s : result.finalAccuracy;
-}
+import type { Json, SearchContext } from '@naslab/core';
 
 /**
- * How an algorithm evaluates an architecture: the accuracy (%) a search may see, or that and the
- * test accuracy a report may show (never the search's business).
+ * How an algorithm evaluates an architecture: the accuracy (%) a search may see, or (in-process
+ * studies and benchmarks, never through a study's `ctx.query`) that and the test accuracy an
+ * anytime curve may show. In a study the evaluation job computes that curve instead.
  */
 export type Evaluate<A> = (arch: A) => number | Scored | Promise<number | Scored>;
 
@@ -121,24 +116,20 @@ export class QueryBudget<A> {
       budget: this.budget,
       queries: this.used,
       stopReason,
-      metric: 'search accuracy from the benchmark (extra.searchAccuracy, else finalAccuracy)',
+      metric: 'search accuracy from the benchmark (its search metric; never test accuracy)',
       trajectory: this.trajectory.map((r) => ({ ...r })),
       ...extra,
     };
   }
 }
 
-/** The budget a plugin's `search` runs against: the study's benchmark queries, counted. */
+/** The budget a plugin's `search` runs against: the study's benchmark queries (search metric only), counted. */
 export function budgetFor<A>(ctx: SearchContext<A>, queries: number, allowRepeats: boolean, method: string): QueryBudget<A> {
   const query = ctx.query;
   if (!query) {
     throw new Error(`${method} queries a tabular benchmark, but this study has none: add a \`benchmark:\` to the manifest`);
   }
-  const scored = async (arch: A): Promise<Scored> => {
-    const result = await query(arch);
-    return { accuracy: searchAccuracyOf(result), test: result.finalAccuracy };
-  };
-  return new QueryBudget<A>(queries, scored, (arch) => ctx.space.format(arch), {
+  return new QueryBudget<A>(queries, async (arch: A) => (await query(arch)).accuracy, (arch) => ctx.space.format(arch), {
     allowRepeats,
     signal: ctx.signal,
   });

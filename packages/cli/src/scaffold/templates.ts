@@ -394,20 +394,26 @@ describe('ID', () => {
 
 const benchmark: KindTemplate = {
   engine: false,
-  summary: 'a tabular benchmark: accuracies looked up by architecture text in a CSV file (`arch,accuracy`)',
+  summary: 'a tabular benchmark: accuracies looked up by architecture text in a CSV file (`arch,valid,test`)',
   index: `import { readFileSync } from 'node:fs';
 import { definePlugin, fileDigest, z, type Benchmark } from '@naslab/core';
 
-export const options = z.object({ file: z.string().min(1).describe('CSV with a header line and rows arch,accuracy') }).strict();
+export const options = z.object({ file: z.string().min(1).describe('CSV with a header line and rows arch,valid,test') }).strict();
 
-export function readTable(file: string): Map<string, number> {
-  const table = new Map<string, number>();
+export interface Row {
+  /** What searches see (validation accuracy, %). */
+  readonly valid: number;
+  /** What evaluation jobs report (test accuracy, %). */
+  readonly test: number;
+}
+
+export function readTable(file: string): Map<string, Row> {
+  const table = new Map<string, Row>();
   const lines = readFileSync(file, 'utf8').trim().split('\\n').slice(1);
   lines.forEach((line, i) => {
-    const at = line.lastIndexOf(',');
-    const accuracy = Number(line.slice(at + 1));
-    if (at < 0 || !Number.isFinite(accuracy)) throw new Error(\`\${file}:\${i + 2}: expected arch,accuracy\`);
-    table.set(line.slice(0, at).trim(), accuracy);
+    const [arch, valid, test] = line.split(',').map((c) => c.trim());
+    if (!arch || !Number.isFinite(Number(valid)) || !Number.isFinite(Number(test))) throw new Error(\`\${file}:\${i + 2}: expected arch,valid,test\`);
+    table.set(arch, { valid: Number(valid), test: Number(test) });
   });
   return table;
 }
@@ -421,11 +427,18 @@ export default definePlugin({
   dataIdentity: (o) => fileDigest([o.file]),
   create: ({ options: o }): Benchmark => {
     const table = readTable(o.file);
+    const rowOf = (text: string): Row => {
+      const row = table.get(text);
+      if (row === undefined) throw new Error(\`\${o.file} has no row for \${text}\`);
+      return row;
+    };
     return {
+      // Searches get this (through ctx.query): the search metric only, never the test accuracy.
+      observe: (_arch, text) => ({ accuracy: rowOf(text).valid }),
+      // Evaluation jobs and reports get this.
       query(_arch, text) {
-        const accuracy = table.get(text);
-        if (accuracy === undefined) throw new Error(\`\${o.file} has no row for \${text}\`);
-        return { finalAccuracy: accuracy, bestAccuracy: accuracy, source: 'benchmark:ID' };
+        const { test } = rowOf(text);
+        return { finalAccuracy: test, bestAccuracy: test, source: 'benchmark:ID' };
       },
     };
   },
@@ -441,9 +454,11 @@ import plugin from './index.js';
 describe('ID', () => {
   it('answers from the table and refuses an architecture it does not have', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ID-')), 'table.csv');
-    writeFileSync(file, 'arch,accuracy\\na-b,91.5\\nb-a,88\\n');
+    writeFileSync(file, 'arch,valid,test\\na-b,90.5,91.5\\nb-a,87,88\\n');
     const bench = await createTestPlugin(plugin, { options: { file } });
     expect(await bench.query(undefined, 'a-b', { dataset: 'd' })).toMatchObject({ finalAccuracy: 91.5 });
+    // A search sees the validation column only.
+    expect(await bench.observe!(undefined, 'a-b', { dataset: 'd' })).toEqual({ accuracy: 90.5 });
     expect(() => bench.query(undefined, 'c', { dataset: 'd' })).toThrow(/no row for c/);
   });
 });

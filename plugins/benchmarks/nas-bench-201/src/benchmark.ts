@@ -1,6 +1,6 @@
 import { openSync, readSync, closeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { Benchmark, BenchmarkQueryContext, EvaluationResult, Json } from '@naslab/core';
+import type { Benchmark, BenchmarkQueryContext, EvaluationResult, Json, SearchObservation } from '@naslab/core';
 import { NasBench201Space, type Nb201Arch } from '@naslab/space-nas-bench-201';
 import { loadNb201Csv } from './csv.js';
 import { loadNniSqlite } from './nni-sqlite.js';
@@ -155,6 +155,12 @@ export class Nb201Benchmark implements Benchmark<Nb201Arch> {
   /** The accuracy a search uses, without building a result (fast path for in-process studies). */
   searchAccuracy(arch: Nb201Arch, dataset?: string): number {
     return this.columns(dataset).search[this.rowOf(arch)]!;
+  }
+
+  /** What a search sees: the search column's accuracy only (core hands it to the search). */
+  observe(arch: Nb201Arch, archText?: string, context?: BenchmarkQueryContext): SearchObservation {
+    void archText;
+    return { accuracy: this.searchAccuracy(arch, context?.dataset) };
   }
 
   query(arch: Nb201Arch, archText?: string, context?: BenchmarkQueryContext): EvaluationResult {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Rng, type EvaluationResult, type SearchContext, type SearchSpace } from '@naslab/core';
+import { observationOf, Rng, type Benchmark, type SearchContext, type SearchObservation, type SearchSpace } from '@naslab/core';
 import { loadNb201Table, Nb201Benchmark } from '@naslab/benchmark-nas-bench-201';
 import { NasBench201Space, type Nb201Arch } from '@naslab/space-nas-bench-201';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const tinySpace: SearchSpace<number> & { size: number; atIndex(i: number): numbe
   parse: (t) => Number(t),
 };
 
-function searchContext<A>(s: SearchSpace<A>, query: ((a: A) => Promise<EvaluationResult>) | undefined, seed = 0): SearchContext<A> {
+function searchContext<A>(s: SearchSpace<A>, query: ((a: A) => Promise<SearchObservation>) | undefined, seed = 0): SearchContext<A> {
   return {
     space: s,
     dataset: {} as SearchContext['dataset'],
@@ -85,10 +85,14 @@ describe('plugin', () => {
     const options = plugin.options!.parse({ queries: 30 });
     expect(plugin.outputs!(options)).toBe(1);
     let calls = 0;
-    const query = async (a: Nb201Arch): Promise<EvaluationResult> => {
+    // The study hands a search what core's observationOf makes of the benchmark's answer: the
+    // search accuracy, not finalAccuracy.
+    const benchmark: Benchmark<Nb201Arch> = {
+      query: (a) => ({ finalAccuracy: 100 - fakeAccuracy(a), bestAccuracy: 0, source: 'test', extra: { searchAccuracy: fakeAccuracy(a) } }),
+    };
+    const query = async (a: Nb201Arch) => {
       calls++;
-      // the search must use extra.searchAccuracy, not finalAccuracy
-      return { finalAccuracy: 100 - fakeAccuracy(a), bestAccuracy: 0, source: 'test', extra: { searchAccuracy: fakeAccuracy(a) } };
+      return observationOf(benchmark, a, space.format(a), { dataset: 'cifar10' }, 'fake');
     };
     const method = await plugin.create({ options, label: 'random-search', resolve: () => { throw new Error('unused'); } });
     const r = await method.search(searchContext(space, query));

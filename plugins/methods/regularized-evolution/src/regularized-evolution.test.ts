@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Rng, type EvaluationResult, type SearchContext } from '@naslab/core';
+import { Rng, type SearchContext, type SearchObservation } from '@naslab/core';
 import { loadNb201Table, Nb201Benchmark } from '@naslab/benchmark-nas-bench-201';
 import { QueryBudget, runRandomSearch } from '@naslab/search-kit';
 import { NasBench201Space, type Nb201Arch } from '@naslab/space-nas-bench-201';
@@ -45,9 +45,9 @@ describe('plugin', () => {
     expect(options).toMatchObject({ populationSize: 10, sampleSize: 3, allowRepeats: false });
     expect(plugin.outputs!(options)).toBe(1);
     let calls = 0;
-    const query = async (a: Nb201Arch): Promise<EvaluationResult> => {
+    const query = async (a: Nb201Arch): Promise<SearchObservation> => {
       calls++;
-      return { finalAccuracy: fakeAccuracy(a), bestAccuracy: fakeAccuracy(a), source: 'test' };
+      return { accuracy: fakeAccuracy(a) };
     };
     const method = await plugin.create({ options, label: 'regularized-evolution', resolve: () => { throw new Error('unused'); } });
     const ctx = { space, rng: new Rng('re'), signal: new AbortController().signal, query } as unknown as SearchContext<Nb201Arch>;
