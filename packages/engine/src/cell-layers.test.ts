@@ -83,7 +83,10 @@ describe('SqueezeExcitation', () => {
     for (let c = 0; c < 32; c++) expect(r[c + 32 * 5]).toBeCloseTo(r[c]!, 4);
     expect(r.every((v) => v > 0 && v < 1)).toBe(true);
     expect(checkGradients(se, [2, 3, 3, 32], rng.split('se')).worstError).toBeLessThan(2e-2);
-    expect(() => new SqueezeExcitation(rng, 8)).toThrow(/no hidden unit/);
+    // 8 channels: an empty hidden layer (nn.Linear(8, 0)), so every gate is sigmoid(0) = ½
+    const empty = new SqueezeExcitation(rng, 8);
+    expect(countParameters(empty)).toBe(0);
+    expect(values(empty.forward(tf.fill([1, 2, 2, 8], 3), { training: false }))).toEqual(new Array(32).fill(1.5));
   });
 });
 

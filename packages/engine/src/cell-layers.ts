@@ -125,20 +125,23 @@ export class PaddedFactorizedReduce extends Module {
 
 /**
  * Squeeze-and-excitation (Hu et al.; NSGA-Net's `SELayer`): global average pool, FC c → ⌊c/r⌋,
- * ReLU, FC → c, sigmoid, and the input scaled channel by channel. Both FCs have no bias.
+ * ReLU, FC → c, sigmoid, and the input scaled channel by channel. Both FCs have no bias. Below
+ * r channels the hidden layer is empty and, as in PyTorch, every gate is sigmoid(0) = ½.
  */
 export class SqueezeExcitation extends Module {
-  readonly squeeze: tf.Variable;
-  readonly excite: tf.Variable;
+  readonly squeeze?: tf.Variable;
+  readonly excite?: tf.Variable;
   readonly hidden: number;
   constructor(rng: Rng, readonly channels: number, readonly reduction = 16) {
     super();
     this.hidden = Math.floor(channels / reduction);
-    if (this.hidden < 1) throw new Error(`squeeze-and-excitation: ${channels} channels / ${reduction} leaves no hidden unit`);
-    this.squeeze = this.param('fc.0.weight', kaimingUniform(rng, [channels, this.hidden], channels));
-    this.excite = this.param('fc.2.weight', kaimingUniform(rng, [this.hidden, channels], this.hidden));
+    if (this.hidden > 0) {
+      this.squeeze = this.param('fc.0.weight', kaimingUniform(rng, [channels, this.hidden], channels));
+      this.excite = this.param('fc.2.weight', kaimingUniform(rng, [this.hidden, channels], this.hidden));
+    }
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    if (!this.squeeze || !this.excite) return tf.mul(x, 0.5);
     const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D;
     const hidden = tf.relu(tf.matMul(pooled, this.squeeze as tf.Tensor2D));
     const gate = tf.sigmoid(tf.matMul(hidden, this.excite as tf.Tensor2D));
