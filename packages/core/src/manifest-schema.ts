@@ -19,6 +19,21 @@ export const pluginRefSchema = z.union([z.string().min(1), pluginRefObject]);
 export type PluginRefInput = z.input<typeof pluginRefSchema>;
 
 /**
+ * A dataset reference may change protocol knobs for that dataset's train jobs: the paper trains
+ * 20 cells on CIFAR and 8 on the 224-px datasets with one recipe otherwise.
+ */
+const datasetRefObject = pluginRefObject
+  .extend({
+    protocol: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("Protocol knobs for this dataset's train jobs, over every protocol's own and its preset's (e.g. { cells: 8 })"),
+  })
+  .strict();
+export const datasetRefSchema = z.union([z.string().min(1), datasetRefObject]);
+export type DatasetRefInput = z.input<typeof datasetRefSchema>;
+
+/**
  * Core's part of a protocol: its name and tricks. Every other key is a knob of the trainer,
  * passed through here and validated by the trainer's own `protocol` schema when the study is
  * prepared (the engine's: epochs, batchSize, learningRate, channels, cells, gradClip, …).
@@ -47,7 +62,7 @@ export const manifestSchema = z
     seeds: z
       .union([z.number().int().positive(), z.array(z.number().int().nonnegative()).min(1)])
       .describe('Search seeds: a count n (0..n-1) or an explicit list'),
-    datasets: z.array(pluginRefSchema).min(1),
+    datasets: z.array(datasetRefSchema).min(1),
     space: pluginRefSchema,
     methods: z.array(pluginRefSchema).min(1),
     baseline: z

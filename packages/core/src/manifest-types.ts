@@ -16,6 +16,8 @@ export interface PluginRef {
   readonly options: Record<string, unknown>;
   /** Field path of this reference in the manifest, for error messages. */
   readonly path: (string | number)[];
+  /** Datasets only: protocol knobs for this dataset's train jobs, over every protocol's. */
+  readonly protocol?: Readonly<Record<string, unknown>>;
 }
 
 /**

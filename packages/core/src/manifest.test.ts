@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from './errors.js';
 import { defineExperiment, manifestFromObject, manifestJsonSchema, parseManifestText } from './manifest.js';
+import { parseProtocolKnobs, protocolForDataset, withDatasetKnobs } from './protocols.js';
+import { z } from 'zod';
 
 const valid = `name: demo
 seeds: 3
@@ -66,5 +68,50 @@ describe('manifests', () => {
     const schema = manifestJsonSchema() as { required: string[]; properties: Record<string, unknown> };
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'seeds', 'datasets', 'space', 'methods']));
     expect(schema.properties).toHaveProperty('protocol');
+  });
+});
+
+describe('per-dataset protocol knobs (datasets[i].protocol)', () => {
+  const text = `name: demo
+seeds: 1
+datasets:
+  - cifar
+  - id: image-folder
+    options: { variant: mit67 }
+    protocol: { cells: 8 }
+space: darts
+methods: [random-sampling]
+protocol:
+  cells: 20
+  epochs: 5
+`;
+  it('keeps them on the dataset reference; they override every protocol for that dataset only, and enter the hash', () => {
+    const m = parseManifestText(text, 'm.yaml');
+    expect(m.datasets[0]!.protocol).toBeUndefined();
+    expect(m.datasets[1]!.protocol).toEqual({ cells: 8 });
+    expect(protocolForDataset(m.protocol, m.datasets[1])).toMatchObject({ cells: 8, epochs: 5 });
+    expect(protocolForDataset(m.protocol, m.datasets[0])).toMatchObject({ cells: 20, epochs: 5 });
+    expect(parseManifestText(text.replace('cells: 8', 'cells: 6'), 'm.yaml').hash).not.toBe(m.hash);
+  });
+  it('withoutTricks drops tricks for that dataset only; a label the protocol lacks is an error at its place', () => {
+    const t = text.replace('protocol: { cells: 8 }', 'protocol: { cells: 8, withoutTricks: [crop-flip] }').replace('  epochs: 5\n', '  epochs: 5\n  tricks: [crop-flip, cutout]\n');
+    const m = parseManifestText(t, 'm.yaml');
+    expect(protocolForDataset(m.protocol, m.datasets[1]).tricks.map((x) => x.label)).toEqual(['cutout']);
+    expect(protocolForDataset(m.protocol, m.datasets[0]).tricks.map((x) => x.label)).toEqual(['crop-flip', 'cutout']);
+    // the knob check does not see withoutTricks as a knob
+    const schema = z.object({ cells: z.number().int().min(3), epochs: z.number().int() }).strict();
+    expect(parseProtocolKnobs(withDatasetKnobs(m.protocols, m.datasets), schema, m, 'trainer').problems).toEqual([]);
+    const bad = problemsOf(t.replace('withoutTricks: [crop-flip]', 'withoutTricks: [crop-flop]'));
+    expect(bad[0]).toMatchObject({ line: 7, path: 'datasets[1].protocol.withoutTricks[0]' });
+    expect(bad[0]!.message).toContain('crop-flip, cutout');
+  });
+  it('a dataset may not rename a protocol or change its tricks; a bad knob is reported where the dataset writes it', () => {
+    const problems = problemsOf(text.replace('protocol: { cells: 8 }', 'protocol: { cells: 8, tricks: [cutout] }'));
+    expect(problems[0]).toMatchObject({ line: 7, path: 'datasets[1].protocol.tricks' });
+    const m = parseManifestText(text.replace('cells: 8', 'cells: 2'), 'm.yaml');
+    const schema = z.object({ cells: z.number().int().min(3), epochs: z.number().int() }).strict();
+    const checked = parseProtocolKnobs(withDatasetKnobs(m.protocols, m.datasets), schema, m, 'trainer');
+    expect(checked.problems).toHaveLength(1);
+    expect(checked.problems[0]).toMatchObject({ line: 7, path: 'datasets[1].protocol.cells' });
   });
 });

@@ -13,7 +13,7 @@ import { manifestSchema, protocolSchema, type ExperimentInput, type PluginRefInp
 import { parsePath, yamlSource } from './manifest-source.js';
 import type { Manifest, ManifestSource, PluginRef, ResolvedProtocol } from './manifest-types.js';
 import { zodProblems } from './problems.js';
-import { parseProtocolKnobs } from './protocols.js';
+import { datasetTrickProblems, parseProtocolKnobs, withDatasetKnobs } from './protocols.js';
 import type { z } from 'zod';
 
 export * from './manifest-schema.js';
@@ -122,7 +122,15 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
       seen.add(r.label);
     }
   };
-  const datasets = m.datasets.map((d, i) => ref(d, ['datasets', i]));
+  const datasets = m.datasets.map((d, i): PluginRef => {
+    const r = ref(d, ['datasets', i]);
+    return typeof d !== 'string' && d.protocol !== undefined ? { ...r, protocol: d.protocol } : r;
+  });
+  datasets.forEach((d, i) => {
+    for (const k of ['name', 'preset', 'tricks']) {
+      if (d.protocol && Object.hasOwn(d.protocol, k)) at(['datasets', i, 'protocol', k], `a dataset changes protocol knobs only, not its ${k}`);
+    }
+  });
   const methods = m.methods.map((d, i) => ref(d, ['methods', i]));
   const tricks = m.protocol.tricks.map((d, i) => ref(d, ['protocol', 'tricks', i]));
   unique(datasets, 'dataset');
@@ -150,9 +158,16 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
   // A protocol on a preset keeps its own knobs unfilled until `prepareStudy` has put the
   // preset's beneath them (a default filled now would hide the preset's value); they are checked now.
   const onPreset = protocols.some((p) => p.preset !== undefined);
+  // A preset's tricks are known once `prepareStudy` has resolved it.
+  if (!onPreset) {
+    const trickProblems = datasetTrickProblems(protocols, datasets, source);
+    if (trickProblems.length) throw new InputError(trickProblems);
+  }
   if (knobs) {
     const checked = parseProtocolKnobs(protocols, knobs.schema, source, knobs.owner);
     if (checked.problems.length) throw new InputError(checked.problems);
+    const overridden = parseProtocolKnobs(withDatasetKnobs(protocols, datasets), knobs.schema, source, knobs.owner);
+    if (overridden.problems.length) throw new InputError(overridden.problems);
     if (!onPreset) protocols = checked.protocols;
   }
   const dir = resolvePath(file, '..');
@@ -199,7 +214,7 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
  * are resolved, so a protocol named by its preset and the same protocol spelt out hash alike.
  */
 export function manifestHash(m: Pick<Manifest, 'name' | 'seeds' | 'datasets' | 'space' | 'methods' | 'baseline' | 'protocols' | 'benchmark' | 'trainer'>): string {
-  const plain = ({ id, label, options }: PluginRef) => ({ id, label, options });
+  const plain = ({ id, label, options, protocol }: PluginRef) => ({ id, label, options, ...(protocol ? { protocol } : {}) });
   return contentHash({
     name: m.name,
     seeds: m.seeds,

@@ -2,6 +2,7 @@ import { contentHash } from './hash.js';
 import type { Json, PlannedJob } from './jobs.js';
 import type { Manifest, ResolvedProtocol } from './manifest-types.js';
 import type { BoundPlugin, PluginHost } from './plugin-host.js';
+import { protocolForDataset } from './protocols.js';
 import { codeDigest } from './resolver.js';
 
 export type { JobKind, PlannedJob } from './jobs.js';
@@ -108,7 +109,7 @@ function planJobs(manifest: Manifest, host: PluginHost, options: PlanOptions, wi
             continue;
           }
           for (const protocol of protocols) {
-            const { name: _name, tricks, source: _source, ...knobs } = protocol;
+            const { name: _name, tricks, source: _source, ...knobs } = protocolForDataset(protocol, datasetRef);
             const trainSpec: Json = {
               kind: 'train',
               search: search.id,

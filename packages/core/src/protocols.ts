@@ -1,7 +1,7 @@
 /** Protocol knobs: core passes them through; the trainer's schema validates them. */
 import type { z } from 'zod';
-import type { InputProblem } from './errors.js';
-import type { ManifestSource, ResolvedProtocol } from './manifest-types.js';
+import { formatPath, type InputProblem } from './errors.js';
+import type { ManifestSource, PluginRef, ResolvedProtocol } from './manifest-types.js';
 import { optionKeys } from './plugin-host.js';
 import { zodProblems } from './problems.js';
 
@@ -41,4 +41,56 @@ export function parseProtocolKnobs(
     }
   }
   return { protocols: out, problems };
+}
+
+/**
+ * Every protocol as each dataset with its own knobs changes it (`datasets[i].protocol`), for
+ * checking those knobs with the trainer's schema where they are written.
+ */
+export function withDatasetKnobs(protocols: readonly ResolvedProtocol[], datasets: readonly PluginRef[]): ResolvedProtocol[] {
+  return datasets.flatMap((d) => {
+    if (!d.protocol) return [];
+    const { [WITHOUT_TRICKS]: _w, ...knobs } = d.protocol;
+    return protocols.map((p) => ({ ...p, ...knobs, source: { path: [...d.path, 'protocol'], knobs: Object.keys(knobs) } }));
+  });
+}
+
+/**
+ * Key of a dataset's `protocol` listing trick labels its train jobs go without (the 224-px
+ * datasets crop and flip in their own pipeline, so CIFAR's `crop-flip` does not apply to them).
+ */
+export const WITHOUT_TRICKS = 'withoutTricks';
+
+/** Trick labels a dataset's train jobs go without. */
+export function tricksWithout(dataset: PluginRef | undefined): string[] {
+  const w = dataset?.protocol?.[WITHOUT_TRICKS];
+  return Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** A protocol for one dataset's train jobs: the dataset's knobs over the protocol's, less its `withoutTricks`. */
+export function protocolForDataset<P extends ResolvedProtocol>(protocol: P, dataset: PluginRef | undefined): P {
+  if (!dataset?.protocol) return protocol;
+  const { [WITHOUT_TRICKS]: _w, ...knobs } = dataset.protocol;
+  const without = new Set(tricksWithout(dataset));
+  return { ...protocol, ...knobs, tricks: protocol.tricks.filter((t) => !without.has(t.label)) };
+}
+
+/** Problems of the datasets' `withoutTricks`: a list of labels, each a trick of some protocol. */
+export function datasetTrickProblems(protocols: readonly ResolvedProtocol[], datasets: readonly PluginRef[], source: ManifestSource): InputProblem[] {
+  const labels = new Set(protocols.flatMap((p) => p.tricks.map((t) => t.label)));
+  const problems: InputProblem[] = [];
+  for (const d of datasets) {
+    const w = d.protocol?.[WITHOUT_TRICKS];
+    if (w === undefined) continue;
+    const path = [...d.path, 'protocol', WITHOUT_TRICKS];
+    const at = (p: (string | number)[], message: string) => problems.push({ file: source.file, ...source.locate(p), path: formatPath(p), message });
+    if (!Array.isArray(w) || w.some((x) => typeof x !== 'string')) {
+      at(path, 'expected a list of trick labels');
+      continue;
+    }
+    w.forEach((label, i) => {
+      if (!labels.has(label)) at([...path, i], `"${label}" is not a trick of the protocol (its tricks: ${[...labels].join(', ') || 'none'})`);
+    });
+  }
+  return problems;
 }

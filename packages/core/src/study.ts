@@ -16,7 +16,7 @@ import { dataKey, planStudy } from './planner.js';
 import { resolvePresets, type PresetOwner } from './presets.js';
 import { PluginHost, type BoundPlugin } from './plugin-host.js';
 import { suggest } from './problems.js';
-import { parseProtocolKnobs } from './protocols.js';
+import { datasetTrickProblems, parseProtocolKnobs, withDatasetKnobs } from './protocols.js';
 import { loadPlugin } from './resolver.js';
 import { pluginFactory } from './plugin-factory.js';
 import { Tokens } from './tokens.js';
@@ -78,6 +78,7 @@ export async function prepareStudy(given: Manifest, options: PrepareOptions = {}
     });
     const resolved = resolvePresets(manifest.protocols, owners, manifest);
     throwAll(resolved.problems);
+    throwAll(datasetTrickProblems(resolved.protocols, manifest.datasets, manifest));
     manifest = { ...manifest, protocols: resolved.protocols, protocol: baseOf(resolved.protocols, manifest), protocolSchema: undefined };
   }
   // Every trick of every protocol (an ablation adds tricks beyond the base protocol's).
@@ -105,6 +106,7 @@ export async function prepareStudy(given: Manifest, options: PrepareOptions = {}
   if (schema && manifest.protocolSchema !== schema) {
     const parsed = parseProtocolKnobs(manifest.protocols, schema, manifest, trainer.loaded.packageName);
     throwAll(parsed.problems);
+    throwAll(parseProtocolKnobs(withDatasetKnobs(parsed.protocols, manifest.datasets), schema, manifest, trainer.loaded.packageName).problems);
     protocols = parsed.protocols;
     // The study's provenance is the protocol it trains with (defaults filled, presets resolved).
     manifest = { ...manifest, protocols, protocol: baseOf(protocols, manifest), protocolSchema: schema, hash: manifestHash({ ...manifest, protocols }) };

@@ -19,7 +19,7 @@ const command: CommandModule<object, PlanArgs> = {
     if (args.json) {
       process.stdout.write(
         JSON.stringify(
-          jobs.map((j) => ({ id: j.id, kind: j.kind, parents: j.parents, dataset: j.dataset, method: j.method, seed: j.seed, protocol: j.protocol ?? null, index: j.index ?? null })),
+          jobs.map((j) => ({ id: j.id, kind: j.kind, parents: j.parents, dataset: j.dataset, method: j.method, seed: j.seed, protocol: j.protocol ?? null, index: j.index ?? null, spec: j.spec })),
           null,
           2,
         ) + '\n',

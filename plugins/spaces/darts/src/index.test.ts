@@ -12,14 +12,14 @@ describe('@naslab/space-darts plugin', { timeout: 60_000 }, () => {
     // Built for the running core (its peer range admits it), and says what the space can do.
     expect(compatibilityProblem(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')))).toBeUndefined();
     expect(plugin.capabilities).toEqual(['trainable', 'cost']);
-    expect(plugin.options!.parse({})).toEqual({ sampling: 'released-code', stem: 'auto' });
-    expect(plugin.options!.parse({ sampling: 'uniform-8' })).toEqual({ sampling: 'uniform-8', stem: 'auto' });
+    expect(plugin.options!.parse({})).toEqual({ sampling: 'released-code', stem: 'auto', pools: 'quark0' });
+    expect(plugin.options!.parse({ sampling: 'uniform-8' })).toEqual({ sampling: 'uniform-8', stem: 'auto', pools: 'quark0' });
     expect(() => plugin.options!.parse({ sampling: 'uniform-7' })).toThrow();
     expect(() => plugin.options!.parse({ samplng: 'uniform-8' })).toThrow();
   });
 
   it('creates a SearchSpace whose sample/format/parse agree', async () => {
-    const space = await plugin.create({ options: { sampling: 'uniform-8', stem: 'cifar' }, label: 'darts', resolve: () => undefined as never });
+    const space = await plugin.create({ options: { sampling: 'uniform-8', stem: 'cifar', pools: 'quark0' }, label: 'darts', resolve: () => undefined as never });
     expect(space.id).toBe('darts');
     // the engine can build its genotypes (TrainableSpace)
     expect(isTrainableSpace(space)).toBe(true);

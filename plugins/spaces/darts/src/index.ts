@@ -33,6 +33,12 @@ export const dartsSpaceOptions = z
      * or `auto` (`imagenet` for inputs of 65 px and more on the shorter side, else `cifar`).
      */
     stem: z.enum(['auto', 'cifar', 'imagenet']).default('auto'),
+    /**
+     * Pool edges of the evaluation network: `quark0` (the pool alone, quark0/darts; DARTS V2 at
+     * 20 cells/36 channels counts 3,349,342) or `pt-darts` (pool then affine BN, khanrc/pt.darts'
+     * `PoolBN` as antoyang/NAS-Benchmark builds it; 3,351,502).
+     */
+    pools: z.enum(['quark0', 'pt-darts']).default('quark0'),
   })
   .strict();
 export type DartsSpaceOptions = z.output<typeof dartsSpaceOptions>;
@@ -61,14 +67,18 @@ export function createDartsSpace(options: Partial<DartsSpaceOptions> = {}): Cost
     parse: resolveGenotype,
     describe: (g: Genotype): Record<string, Json> => ({ ...describeGenotype(g), key: architectureKey(g) }),
     evaluationSize: DARTS_EVALUATION_SIZE,
-    cost: (g, size, o) => dartsCost(g, size, { ...o, stem: options.stem }),
+    cost: (g, size, o) => dartsCost(g, size, { ...o, stem: options.stem, pools: options.pools }),
   };
 }
 
 /** Parameters (auxiliary head excluded, as DARTS counts) and multiply-adds of a genotype's network. */
-export async function dartsCost(g: Genotype, size: ArchitectureSize, o: { flops?: boolean; stem?: DartsSpaceOptions['stem'] } = {}): Promise<ArchitectureCost> {
+export async function dartsCost(
+  g: Genotype,
+  size: ArchitectureSize,
+  o: { flops?: boolean; stem?: DartsSpaceOptions['stem']; pools?: DartsSpaceOptions['pools'] } = {},
+): Promise<ArchitectureCost> {
   const { buildDartsNetwork, countDartsParameters } = await loadDartsNetwork();
-  const spec = { ...size, stem: o.stem };
+  const spec = { ...size, stem: o.stem, pools: o.pools };
   const params = countDartsParameters(g, spec);
   if (o.flops === false) return { params };
   const [{ countFlops }, { Rng }] = await Promise.all([import('@naslab/engine'), import('@naslab/core')]);
@@ -100,6 +110,6 @@ export default definePlugin({
   // job time, not when a manifest is validated.
   create: async ({ options }) => {
     const { withDartsNetworks } = await loadDartsNetwork();
-    return withDartsNetworks(createDartsSpace(options), { stem: options.stem });
+    return withDartsNetworks(createDartsSpace(options), { stem: options.stem, pools: options.pools });
   },
 });

@@ -17,8 +17,8 @@ beforeAll(async () => {
  * antoyang/NAS-Benchmark DARTS/models/augment_cnn.py), module by module as its constructors
  * allocate them: bias-free convs, affine BNs (2·C), `StdConv` = ReLU-conv1×1-BN,
  * `FactorizedReduce` = two 1×1 convs to C/2 + BN, `DilConv` = depthwise k×k + pointwise + BN,
- * `SepConv` = two DilConvs; pools counted without the BN that pt.darts' `PoolBN` adds (naslab's
- * ops are quark0/darts', see the README).
+ * `SepConv` = two DilConvs; `PoolBN` = pool + BN (quark0/darts' pools, naslab's default, have no
+ * BN: `poolBn` false).
  */
 const conv = (cin: number, cout: number, k: number, groups = 1) => (cin / groups) * cout * k * k;
 const bn = (c: number) => 2 * c;
@@ -26,13 +26,14 @@ const stdConv = (cin: number, cout: number) => conv(cin, cout, 1) + bn(cout);
 const factorizedReduce = (cin: number, cout: number) => 2 * conv(cin, cout / 2, 1) + bn(cout);
 const dilConv = (cin: number, cout: number, k: number) => conv(cin, cin, k, cin) + conv(cin, cout, 1) + bn(cout);
 const sepConv = (cin: number, cout: number, k: number) => dilConv(cin, cin, k) + dilConv(cin, cout, k);
-function edgeOp(name: string, c: number, stride: number): number {
-  if (name === 'none' || name === 'max_pool_3x3' || name === 'avg_pool_3x3') return 0;
+function edgeOp(name: string, c: number, stride: number, poolBn: boolean): number {
+  if (name === 'max_pool_3x3' || name === 'avg_pool_3x3') return poolBn ? bn(c) : 0;
+  if (name === 'none') return 0;
   if (name === 'skip_connect') return stride === 1 ? 0 : factorizedReduce(c, c);
   const k = name.endsWith('5x5') ? 5 : 3;
   return name.startsWith('sep_conv') ? sepConv(c, c, k) : dilConv(c, c, k);
 }
-function augmentCnnImageNet(g: Genotype, C: number, L: number, classes: number): number {
+function augmentCnnImageNet(g: Genotype, C: number, L: number, classes: number, poolBn = false): number {
   // stem0: conv s2 3 → C/2, BN, ReLU, conv s2 C/2 → C, BN; stem1: ReLU, conv s2 C → C, BN
   let n = conv(3, C / 2, 3) + bn(C / 2) + conv(C / 2, C, 3) + bn(C) + conv(C, C, 3) + bn(C);
   let [cPP, cP, cCur, reductionP] = [C, C, C, true];
@@ -41,7 +42,7 @@ function augmentCnnImageNet(g: Genotype, C: number, L: number, classes: number):
     if (reduction) cCur *= 2;
     n += reductionP ? factorizedReduce(cPP, cCur) : stdConv(cPP, cCur);
     n += stdConv(cP, cCur);
-    for (const [op, from] of reduction ? g.reduce : g.normal) n += edgeOp(op, cCur, reduction && from < 2 ? 2 : 1);
+    for (const [op, from] of reduction ? g.reduce : g.normal) n += edgeOp(op, cCur, reduction && from < 2 ? 2 : 1, poolBn);
     const concat = reduction ? g.reduceConcat : g.normalConcat;
     [cPP, cP, reductionP] = [cP, cCur * concat.length, reduction];
   }
@@ -127,5 +128,22 @@ describe('the 224-px DARTS network (AugmentCNNImageNet)', () => {
     );
     const forced = createDartsSpace({ stem: 'cifar' });
     expect((await forced.cost(DARTS_V2, at224(67), { flops: false })).params).not.toBe(1_195_069);
+  });
+
+  it("pools: 'pt-darts' adds pt.darts' PoolBN (an affine BN after each pool edge): 1,197,229 for V2, built and counted alike", () => {
+    expect(augmentCnnImageNet(DARTS_V2, 36, 8, 67, true)).toBe(1_197_229);
+    expect(countDartsParameters(DARTS_V2, { ...at224(67), pools: 'pt-darts' })).toBe(1_197_229);
+    // CIFAR: the reference pt.darts AugmentCNN of DARTS V2 at 20 cells, 36 channels
+    expect(countDartsParameters(DARTS_V2, { channels: 36, cells: 20, classes: 10, inputShape: [32, 32, 3], pools: 'pt-darts' })).toBe(3_351_502);
+    const rng = new Rng('pt-darts');
+    const g = sampleGenotype(rng, 'uniform-8');
+    expect(countDartsParameters(g, { ...at224(102), pools: 'pt-darts' })).toBe(augmentCnnImageNet(g, 36, 8, 102, true));
+    const net = buildDartsNetwork(DARTS_V2, { ...at224(67), pools: 'pt-darts', rng });
+    expect(countParameters(net)).toBe(1_197_229);
+    net.dispose();
+    const small = buildDartsNetwork(DARTS_V2, { channels: 4, cells: 5, classes: 3, inputShape: [16, 16, 3], pools: 'pt-darts', rng });
+    const shape = tf.tidy(() => Array.from(small.run(tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D, { training: true }).logits.shape));
+    expect(shape).toEqual([2, 3]);
+    small.dispose();
   });
 });

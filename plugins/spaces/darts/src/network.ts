@@ -48,10 +48,20 @@ export function resolveDartsStem(stem: DartsStem | undefined, inputShape: readon
   return Math.min(inputShape[0], inputShape[1]) >= IMAGENET_STEM_MIN_SIDE ? 'imagenet' : 'cifar';
 }
 
+/**
+ * The pool edges: `quark0` (quark0/darts `OPS`: the pool alone) or `pt-darts` (khanrc/pt.darts
+ * `PoolBN`, as antoyang/NAS-Benchmark's DARTS code builds them: the pool, then an affine BN).
+ */
+export type DartsPools = 'quark0' | 'pt-darts';
+
 export interface DartsNetworkSpec extends NetworkSpec {
   /** Default `auto`: `imagenet` for inputs of 65 px and more, else `cifar`. */
   readonly stem?: DartsStem;
+  /** Default `quark0`. */
+  readonly pools?: DartsPools;
 }
+
+const isPool = (name: DartsOp) => name === 'max_pool_3x3' || name === 'avg_pool_3x3';
 
 const STEM_MULTIPLIER = 3;
 
@@ -136,6 +146,7 @@ export class DartsCell extends Module {
     reduction: boolean,
     reductionPrev: boolean,
     wrapOp: WrapOp | undefined,
+    pools: DartsPools = 'quark0',
   ) {
     super();
     this.reduction = reduction;
@@ -153,6 +164,7 @@ export class DartsCell extends Module {
     edges.forEach(([name, from], k) => {
       const stride = reduction && from < 2 ? 2 : 1;
       let op = makeDartsOp(name, c, stride, rng);
+      if (pools === 'pt-darts' && isPool(name)) op = new Sequential([op, new BatchNorm(c)]);
       if (wrapOp) op = wrapOp(op, { cell: index, edge: k, op: name, reduction, identity: op.isIdentity });
       this.ops.push(opsHolder.add(op));
     });
@@ -257,7 +269,7 @@ export class DartsNetwork extends Network {
     this.cellInfo = [];
     const cellsHolder = this.child('cells', new OpList());
     plan.forEach((p, i) => {
-      const cell = new DartsCell(rng, genotype, i, p.cPrevPrev, p.cPrev, p.c, p.reduction, p.reductionPrev, spec.hooks?.wrapOp);
+      const cell = new DartsCell(rng, genotype, i, p.cPrevPrev, p.cPrev, p.c, p.reduction, p.reductionPrev, spec.hooks?.wrapOp, spec.pools);
       cellsHolder.add(cell);
       this.cellModules.push(cell);
       if (p.reduction) size = [Math.ceil(size[0] / 2), Math.ceil(size[1] / 2)];
@@ -290,9 +302,9 @@ export function buildDartsNetwork(genotype: Genotype, spec: DartsNetworkSpec): D
 /** The space with network assembly, for the engine's trainer (`TrainableSpace`). */
 export function withDartsNetworks(
   space: SearchSpace<Genotype>,
-  options: { stem?: DartsStem } = {},
+  options: { stem?: DartsStem; pools?: DartsPools } = {},
 ): TrainableSpace<Genotype> {
-  return { ...space, buildNetwork: (genotype, spec) => buildDartsNetwork(genotype, { ...spec, stem: options.stem }) };
+  return { ...space, buildNetwork: (genotype, spec) => buildDartsNetwork(genotype, { ...spec, stem: options.stem, pools: options.pools }) };
 }
 
 /**
@@ -301,7 +313,7 @@ export function withDartsNetworks(
  */
 export function countDartsParameters(
   genotype: Genotype,
-  spec: { channels: number; cells: number; classes: number; inputShape: readonly [number, number, number]; stem?: DartsStem },
+  spec: { channels: number; cells: number; classes: number; inputShape: readonly [number, number, number]; stem?: DartsStem; pools?: DartsPools },
 ): number {
   const stem = resolveDartsStem(spec.stem, spec.inputShape);
   const C = spec.channels;
@@ -316,7 +328,7 @@ export function countDartsParameters(
     n += p.reductionPrev ? factorizedReduceCount(p.cPrevPrev, p.c) : reluConvBnCount(p.cPrevPrev, p.c, 1);
     n += reluConvBnCount(p.cPrev, p.c, 1);
     for (const [name, from] of p.reduction ? genotype.reduce : genotype.normal) {
-      n += opParameterCount(name, p.c, p.reduction && from < 2 ? 2 : 1);
+      n += opParameterCount(name, p.c, p.reduction && from < 2 ? 2 : 1) + (spec.pools === 'pt-darts' && isPool(name) ? 2 * p.c : 0);
     }
   }
   return n + cLast * spec.classes + spec.classes;
