@@ -3,6 +3,7 @@ import { createLogger, ExitCode, formatPath, InputError, jobSelector, StudyEvent
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { attachProgress } from '../progress.js';
 import { collectRuns, formatRunTable } from '../results.js';
+import { openManifestStore } from '../open-store.js';
 import { openStudy } from '../session.js';
 
 interface RunArgs {
@@ -41,8 +42,7 @@ const command: CommandModule<object, RunArgs> = {
     const study = await openStudy(args.manifest);
     if (args.detach) await assertCanDetach(study);
     // The database and the report's charts are loaded only by a run, never by `run --help`.
-    const [{ SqliteResultStore }, { riTable, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
-    const store = new SqliteResultStore(study.manifest.store);
+    const [store, { riTable, studyReportInput, writeStudyReport }] = await Promise.all([openManifestStore(study.manifest), import('../study-report.js')]);
     const events = new StudyEvents();
     const detach = attachProgress(events, { tty: !!process.stderr.isTTY && !process.env.CI, quiet: args.quiet });
     const controller = new AbortController();

@@ -16,9 +16,10 @@ const options = z
       .number()
       .int()
       .min(1)
+      .max(256, 'at most 256 worker processes')
       .default(1)
       .describe('1: run jobs one after another in this process; N > 1: N worker processes'),
-    threadsPerWorker: z.number().int().min(1).optional().describe('CPU threads each job may use (default: cores / workers)'),
+    threadsPerWorker: z.number().int().min(1).max(1024).optional().describe('CPU threads each job may use (default: cores / workers)'),
   })
   .strict();
 
