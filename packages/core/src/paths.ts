@@ -103,8 +103,11 @@ export function readableFileProblem(path: string, options: { maxBytes?: number; 
   return undefined;
 }
 
-/** Schemas made by `pathOption`: the plugin host resolves these options by the rule above. */
-const pathSchemas = new WeakSet<object>();
+/**
+ * Marks schemas made by `pathOption` (the plugin host resolves these options by the rule above).
+ * A registered symbol, not a module-level set: a plugin may load another copy of core.
+ */
+const PATH_OPTION = Symbol.for('naslab.pathOption');
 
 /**
  * A plugin option that is a path: the plugin receives it with `$VAR` expanded and made absolute
@@ -113,7 +116,7 @@ const pathSchemas = new WeakSet<object>();
 export function pathOption(description?: string): z.ZodString {
   const schema = z.string().min(1);
   const described = description ? schema.describe(description) : schema;
-  pathSchemas.add(described);
+  Object.defineProperty(described, PATH_OPTION, { value: true });
   return described;
 }
 
@@ -121,7 +124,7 @@ export function pathOption(description?: string): z.ZodString {
 export function isPathOption(schema: unknown): boolean {
   let s = schema as { def?: { innerType?: unknown; type?: string } } | undefined;
   for (let i = 0; s && i < 8; i++) {
-    if (pathSchemas.has(s as object)) return true;
+    if ((s as Record<symbol, unknown>)[PATH_OPTION] === true) return true;
     s = s.def?.innerType as typeof s;
   }
   return false;
