@@ -151,8 +151,9 @@ export class SqliteResultStore implements ResultStore {
         `UPDATE jobs SET status = 'done', result = ?, seconds = ?, finished_at = ?, provenance = COALESCE(?, provenance), error = NULL WHERE id = ?`,
       ),
       fail: this.db.prepare(`UPDATE jobs SET status = 'failed', error = ?, seconds = ?, finished_at = ? WHERE id = ?`),
-      skip: this.db.prepare(`UPDATE jobs SET status = 'skipped', error = ? WHERE id = ? AND status != 'done'`),
-      reset: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL WHERE id = ? AND status != 'done'`),
+      diverge: this.db.prepare(`UPDATE jobs SET status = 'diverged', error = ?, seconds = ?, finished_at = ? WHERE id = ?`),
+      skip: this.db.prepare(`UPDATE jobs SET status = 'skipped', error = ? WHERE id = ? AND status NOT IN ('done', 'diverged')`),
+      reset: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL WHERE id = ? AND status NOT IN ('done', 'diverged')`),
       resetDone: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL, result = NULL WHERE id = ?`),
       epoch: this.db.prepare(`INSERT OR REPLACE INTO epochs (job_id, epoch, metrics) VALUES (?, ?, ?)`),
       epochs: this.db.prepare(`SELECT metrics FROM epochs WHERE job_id = ? ORDER BY epoch`),
@@ -211,6 +212,10 @@ export class SqliteResultStore implements ResultStore {
 
   skipJob(id: string, reason: string): void {
     this.stmt.skip!.run(reason, id);
+  }
+
+  divergeJob(id: string, detail: string, seconds: number): void {
+    this.stmt.diverge!.run(detail, seconds, new Date().toISOString(), id);
   }
 
   resetJob(id: string, options: { readonly evenIfDone?: boolean } = {}): void {

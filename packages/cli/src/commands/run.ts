@@ -74,6 +74,15 @@ const command: CommandModule<object, RunArgs> = {
       }
       const runs = collectRuns(study, store);
       process.stdout.write(`\n${formatRunTable(study, runs)}\n`);
+      // Diverged trainings are results of the protocol, listed apart: no accuracy enters a mean or the RI.
+      const diverged = study.jobs.filter((j) => j.kind === 'evaluate' && store.getJob(j.id)?.status === 'diverged');
+      if (diverged.length) {
+        process.stdout.write(
+          `\n${diverged.length} run${diverged.length === 1 ? '' : 's'} diverged (left out of the means and the RI):\n${diverged
+            .map((j) => `  ${j.dataset}/${j.method}/seed ${j.seed}${j.index !== undefined ? ` #${j.index}` : ''}${j.protocol ? ` (${j.protocol})` : ''}: ${store.getJob(j.id)?.error ?? 'diverged'}`)
+            .join('\n')}\n`,
+        );
+      }
       if (runs.length) {
         const input = studyReportInput(study, store, runs);
         const table = riTable(input);
@@ -84,13 +93,13 @@ const command: CommandModule<object, RunArgs> = {
         process.stdout.write(`\nreport: ${report.html}\n`);
       }
       process.stdout.write(
-        `\nstudy ${study.manifest.name}: ${summary.done}/${summary.total} jobs done (${summary.ranNow} run now), ${summary.failed} failed, ${summary.skipped} skipped\nresults: ${store.location}\n`,
+        `\nstudy ${study.manifest.name}: ${summary.done}/${summary.total} jobs done (${summary.ranNow} run now), ${summary.diverged ? `${summary.diverged} diverged, ` : ''}${summary.failed} failed, ${summary.skipped} skipped\nresults: ${store.location}\n`,
       );
       for (const job of study.jobs) {
         const rec = store.getJob(job.id);
         if (rec?.status === 'failed') process.stderr.write(`failed ${job.kind} ${job.id}: ${rec.error?.split('\n')[0]}\n`);
       }
-      process.exitCode = summary.failed + summary.skipped > 0 || summary.done < summary.total ? ExitCode.jobFailures : ExitCode.ok;
+      process.exitCode = summary.failed + summary.skipped > 0 || summary.done + summary.diverged < summary.total ? ExitCode.jobFailures : ExitCode.ok;
     } finally {
       store.close();
     }

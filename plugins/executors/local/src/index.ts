@@ -72,7 +72,7 @@ function runInWorker(ctx: ExecutorContext, job: PlannedJob, threads: number): Pr
     child.on('exit', (code, signal) => {
       ctx.signal.removeEventListener('abort', onAbort);
       const outcome = ctx.outcomeOf(job.id);
-      if (outcome.status === 'done' || outcome.status === 'failed') return resolve(outcome);
+      if (outcome.status === 'done' || outcome.status === 'failed' || outcome.status === 'diverged') return resolve(outcome);
       // The process died without recording an outcome (crash, OOM kill).
       const error = `worker process exited with ${signal ?? `code ${code}`} before recording a result`;
       ctx.fail(job, error);
