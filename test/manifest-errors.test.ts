@@ -134,6 +134,6 @@ describe('malformed manifests exit 2 with file:line and field', () => {
   it('a missing manifest file exits 2 naming it', async () => {
     const r = await naslabAsync(['validate', `${dir}/nope.yaml`]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/nope\.yaml: cannot read manifest: ENOENT/);
+    expect(r.stderr).toMatch(/nope\.yaml: manifest .*nope\.yaml does not exist/);
   });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
-import type { ResultStore, SearchSpace, Study } from '@naslab/core';
+import { InputError, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
 import {
   ablationTableView,
   buildStudyReport,
@@ -146,7 +146,12 @@ export async function writeStudyReport(
   input: StudyReportInput = studyReportInput(study, store),
 ): Promise<{ html: string; warnings: string[]; ablation?: string }> {
   const data = buildStudyReport(input.architectures ? input : { ...input, architectures: await studyArchitectures(study, store) });
-  const written = await writeReport(join(store.location, 'reports', study.manifest.name), data);
+  const folder = join(store.location, 'reports', study.manifest.name);
+  const problem = writableFolderProblem(folder);
+  if (problem) {
+    throw new InputError({ file: study.manifest.file, ...study.manifest.locate(['store']), path: 'store', message: `cannot write the study's report: ${problem}` });
+  }
+  const written = await writeReport(folder, data);
   const ablation = ablationTableView(data);
   return { html: written.html, warnings: data.warnings, ablation: ablation ? `${ablation.caption}\n${tableToMarkdown(ablation)}` : undefined };
 }

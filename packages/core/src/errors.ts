@@ -89,3 +89,29 @@ export class ParseError extends Error {
 
 const PARSE_ERROR = Symbol.for('naslab.ParseError');
 Object.defineProperty(ParseError.prototype, PARSE_ERROR, { value: true });
+
+/**
+ * A training whose loss became NaN or infinite: it stops at once and its job is recorded as
+ * `diverged` (with the epoch and step), a result of the protocol, not a failure to retry and not
+ * an accuracy to average.
+ */
+export class DivergedError extends Error {
+  readonly epoch: number;
+  readonly step: number;
+  readonly loss: number;
+  constructor(at: { epoch: number; step: number; loss: number }) {
+    super(`training diverged at epoch ${at.epoch + 1}, step ${at.step + 1}: the loss is ${String(at.loss)}`);
+    this.name = 'DivergedError';
+    this.epoch = at.epoch;
+    this.step = at.step;
+    this.loss = at.loss;
+  }
+
+  /** True for a DivergedError from any copy of core. */
+  static is(e: unknown): e is DivergedError {
+    return e instanceof DivergedError || (e instanceof Error && (e as { [DIVERGED_ERROR]?: boolean })[DIVERGED_ERROR] === true);
+  }
+}
+
+const DIVERGED_ERROR = Symbol.for('naslab.DivergedError');
+Object.defineProperty(DivergedError.prototype, DIVERGED_ERROR, { value: true });

@@ -73,6 +73,7 @@ export function readyJobs(
     (job) =>
       !inFlight.has(job.id) &&
       (status(job.id) === 'pending' || status(job.id) === 'running') &&
-      job.parents.every((p) => status(p) === 'done'),
+      // After a diverged parent the job runs to record that it diverged too (no work is done).
+      job.parents.every((p) => status(p) === 'done' || status(p) === 'diverged'),
   );
 }

@@ -13,6 +13,7 @@ export * from './jobs.js';
 export * from './logger.js';
 export * from './manifest.js';
 export * from './memory-store.js';
+export * from './paths.js';
 export * from './planner.js';
 export * from './plugin.js';
 export * from './plugin-host.js';

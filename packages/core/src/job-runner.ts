@@ -8,7 +8,7 @@ import os from 'node:os';
 import type { DependencyContainer } from 'tsyringe';
 import { unimplementedCapabilities } from './capabilities.js';
 import type { Backend, BackendSpeed, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
-import { InputError } from './errors.js';
+import { DivergedError, InputError } from './errors.js';
 import type { StudyEvents } from './events.js';
 import type { JobOutcome, Json, PlannedJob } from './jobs.js';
 import type { Logger } from './logger.js';
@@ -88,6 +88,15 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
   const { study, store } = env;
   const existing = store.getJob(job.id);
   if (existing?.status === 'done') return { id: job.id, status: 'done' };
+  if (existing?.status === 'diverged') return { id: job.id, status: 'diverged', error: existing.error };
+  // The evaluation of a diverged training has nothing to evaluate: it diverged too (same words).
+  const divergedParent = job.parents.map((p) => store.getJob(p)).find((r) => r?.status === 'diverged');
+  if (divergedParent) {
+    const detail = divergedParent.error ?? 'training diverged';
+    recordDiverged(store, job.id, detail, 0);
+    env.events?.emit('job-end', { job, status: 'diverged', seconds: 0, error: detail });
+    return { id: job.id, status: 'diverged', error: detail };
+  }
   const maxAttempts = env.maxAttempts ?? 3;
   if (existing && existing.attempts >= maxAttempts) {
     const error = `gave up after ${existing.attempts} attempts that never finished (the process died each time)`;
@@ -139,6 +148,13 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
       // Interrupted, not failed: the job stays 'running' in the store and a rerun resumes it.
       logger.warn('interrupted');
       return { id: job.id, status: 'running', error: 'interrupted' };
+    }
+    if (DivergedError.is(e)) {
+      // A result of the protocol, not a failure: final (never retried), left out of means and RI.
+      recordDiverged(store, job.id, e.message, seconds);
+      logger.warn(e.message);
+      env.events?.emit('job-end', { job, status: 'diverged', seconds, error: e.message });
+      return { id: job.id, status: 'diverged', error: e.message };
     }
     const error = e instanceof Error ? (e instanceof InputError ? e.message : `${e.message}\n${e.stack ?? ''}`) : String(e);
     store.failJob(job.id, error, seconds);
@@ -318,6 +334,11 @@ async function anytimeTestCurve(searchResult: Json | undefined, space: SearchSpa
   return curve;
 }
 
+
+function recordDiverged(store: ResultStore, id: string, detail: string, seconds: number): void {
+  if (store.divergeJob) store.divergeJob(id, detail, seconds);
+  else store.failJob(id, detail, seconds);
+}
 
 /**
  * A job's random stream. It depends on what the job computes, never on scheduling order. Train

@@ -8,7 +8,11 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 export type JobKind = 'search' | 'train' | 'evaluate';
 
-export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+/**
+ * `diverged`: a train job whose loss became NaN/∞ (and the evaluate job after it) — final, never
+ * retried, left out of means and RI and listed apart in reports.
+ */
+export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'diverged';
 
 /** One node of a study's job DAG. */
 export interface PlannedJob {

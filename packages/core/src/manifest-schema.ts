@@ -2,6 +2,24 @@
 import { z } from 'zod';
 import { ablationSchema } from './ablation.js';
 
+/**
+ * Bounds on what a manifest controls, checked before any work: a typo (`seeds: 1e6`) must be an
+ * input error, not a planner that fills the memory. Far above any study the paper runs.
+ */
+export const MANIFEST_LIMITS = {
+  seeds: 1000,
+  /** Largest seed value (seeds are 32-bit in the generators). */
+  seedValue: 2 ** 31 - 1,
+  /** Entries of `datasets`, `methods` and `protocol.tricks`. */
+  plugins: 64,
+} as const;
+
+/** A study name: also a folder name in the store, so never `.`/`..` or a hidden name. */
+const studyName = z
+  .string()
+  .max(100, 'at most 100 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" or "-", starting with a letter or digit');
+
 /** A reference to a plugin: its short id or package name, and its options. */
 const pluginRefObject = z
   .object({
@@ -46,7 +64,7 @@ export const protocolSchema = z
       .min(1)
       .optional()
       .describe("A protocol preset one of the study's methods exports (`darts-paper`, `pdarts-paper`, …): its knobs and tricks, under what this protocol writes itself"),
-    tricks: z.array(pluginRefSchema).default([]).describe('Training tricks (plugins of kind trick)'),
+    tricks: z.array(pluginRefSchema).max(MANIFEST_LIMITS.plugins, `at most ${MANIFEST_LIMITS.plugins} tricks`).default([]).describe('Training tricks (plugins of kind trick)'),
   })
   .catchall(z.unknown())
   .describe("The evaluation protocol: how every architecture is trained from scratch (knobs: the trainer's)");
@@ -54,17 +72,20 @@ export const protocolSchema = z
 export const manifestSchema = z
   .object({
     $schema: z.string().optional(),
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"')
-      .describe('Study name'),
+    name: studyName.describe('Study name'),
     description: z.string().optional(),
     seeds: z
-      .union([z.number().int().positive(), z.array(z.number().int().nonnegative()).min(1)])
+      .union([
+        z.number().int().positive().max(MANIFEST_LIMITS.seeds, `at most ${MANIFEST_LIMITS.seeds} seeds`),
+        z
+          .array(z.number().int().nonnegative().max(MANIFEST_LIMITS.seedValue, `a seed is at most ${MANIFEST_LIMITS.seedValue}`))
+          .min(1)
+          .max(MANIFEST_LIMITS.seeds, `at most ${MANIFEST_LIMITS.seeds} seeds`),
+      ])
       .describe('Search seeds: a count n (0..n-1) or an explicit list'),
-    datasets: z.array(datasetRefSchema).min(1),
+    datasets: z.array(datasetRefSchema).min(1).max(MANIFEST_LIMITS.plugins, `at most ${MANIFEST_LIMITS.plugins} datasets`),
     space: pluginRefSchema,
-    methods: z.array(pluginRefSchema).min(1),
+    methods: z.array(pluginRefSchema).min(1).max(MANIFEST_LIMITS.plugins, `at most ${MANIFEST_LIMITS.plugins} methods`),
     baseline: z
       .string()
       .default('random-sampling')

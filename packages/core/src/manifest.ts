@@ -11,6 +11,7 @@ import { formatPath, InputError, type InputProblem } from './errors.js';
 import { contentHash } from './hash.js';
 import { manifestSchema, protocolSchema, type ExperimentInput, type PluginRefInput } from './manifest-schema.js';
 import { parsePath, yamlSource } from './manifest-source.js';
+import { readableFileProblem, resolveManifestPath, writableFolderProblem } from './paths.js';
 import type { Manifest, ManifestSource, PluginRef, ResolvedProtocol } from './manifest-types.js';
 import { zodProblems } from './problems.js';
 import { datasetTrickProblems, parseProtocolKnobs, withDatasetKnobs } from './protocols.js';
@@ -50,14 +51,21 @@ export interface ManifestOptions {
   readonly protocol?: (manifest: { trainer?: unknown; benchmark?: unknown }) => { schema: z.ZodType; owner: string } | undefined;
 }
 
+/** A manifest is a page of text: anything larger is refused before it is read or parsed. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
 export async function loadManifest(file: string, options: ManifestOptions = {}): Promise<Manifest> {
   const abs = resolvePath(file);
+  // By type and size first: a FIFO or /dev/zero would never end, a huge file would fill the memory.
+  const unreadable = readableFileProblem(abs, { maxBytes: MAX_MANIFEST_BYTES, what: 'manifest' });
+  if (unreadable) throw new InputError({ file, message: unreadable });
   let text: string;
   try {
     text = readFileSync(abs, 'utf8');
   } catch (e) {
     throw new InputError({ file, message: `cannot read manifest: ${(e as NodeJS.ErrnoException).code ?? e}` });
   }
+  if (text.includes('\0')) throw new InputError({ file, line: 1, column: 1, message: 'the manifest is binary (it contains NUL bytes), not YAML or JSON text' });
   const ext = extname(abs).toLowerCase();
   if (ext === '.js' || ext === '.mjs' || ext === '.ts' || ext === '.mts') {
     let mod: { default?: unknown };
@@ -171,6 +179,15 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
     if (!onPreset) protocols = checked.protocols;
   }
   const dir = resolvePath(file, '..');
+  // The store follows the rule of every manifest path: variables expanded, relative to the manifest.
+  let store: string;
+  try {
+    store = resolveManifestPath(m.store, dir);
+  } catch (e) {
+    throw new InputError({ file, ...source.locate(['store']), path: 'store', message: (e as Error).message });
+  }
+  const storeProblem = writableFolderProblem(store);
+  if (storeProblem) throw new InputError({ file, ...source.locate(['store']), path: 'store', message: `the results store cannot be here: ${storeProblem}` });
   const fields = {
     name: m.name,
     seeds,
@@ -200,7 +217,7 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
     trainer: m.trainer === undefined ? undefined : ref(m.trainer, ['trainer']),
     backends,
     executor: ref(m.executor, ['executor']),
-    store: resolvePath(dir, m.store),
+    store,
     scoring: m.scoring,
     locate: source.locate,
     raw,

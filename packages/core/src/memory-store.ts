@@ -42,6 +42,9 @@ export class InMemoryResultStore implements ResultStore {
   failJob(id: string, error: string, seconds: number): void {
     this.update(id, { status: 'failed', error, seconds, finishedAt: new Date().toISOString() });
   }
+  divergeJob(id: string, detail: string, seconds: number): void {
+    this.update(id, { status: 'diverged', error: detail, seconds, finishedAt: new Date().toISOString() });
+  }
   skipJob(id: string, reason: string): void {
     this.update(id, { status: 'skipped', error: reason });
   }

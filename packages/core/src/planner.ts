@@ -1,3 +1,4 @@
+import { formatPath, InputError } from './errors.js';
 import { contentHash } from './hash.js';
 import type { Json, PlannedJob } from './jobs.js';
 import type { Manifest, ResolvedProtocol } from './manifest-types.js';
@@ -18,7 +19,7 @@ function pluginKeyWith(withCode: boolean, b: BoundPlugin, data?: ReadonlyMap<str
   return {
     package: b.loaded.packageName,
     version: b.loaded.version,
-    options: (b.options ?? {}) as Json,
+    options: (b.keyOptions ?? b.options ?? {}) as Json,
     ...(identity ? { data: identity } : {}),
     ...(code ? { code } : {}),
   };
@@ -58,7 +59,35 @@ export function planStudy(manifest: Manifest, host: PluginHost, options: PlanOpt
   );
 }
 
+/** Jobs one study may plan: far above any study run, low enough that planning never fills the memory. */
+export const MAX_PLANNED_JOBS = 200_000;
+
+/**
+ * A study's size, counted before a job is planned: searches × (outputs × protocols × 2) — an
+ * option like `outputs: 1e9` or `seeds` and `datasets` multiplied up is an input error at the
+ * method's line, not a planner that runs out of memory.
+ */
+function checkStudySize(manifest: Manifest, host: PluginHost, protocols: number): void {
+  let total = 0;
+  for (const methodRef of manifest.methods) {
+    const method = host.get('method', methodRef.label);
+    const outputs = method.loaded.definition.outputs?.(method.options) ?? 1;
+    const perSearch = 1 + (Number.isFinite(outputs) ? outputs : Number.POSITIVE_INFINITY) * (manifest.benchmark ? 1 : 2 * protocols);
+    const jobs = manifest.datasets.length * manifest.seeds.length * perSearch;
+    total += jobs;
+    if (!(jobs <= MAX_PLANNED_JOBS) || !(total <= MAX_PLANNED_JOBS)) {
+      throw new InputError({
+        file: manifest.file,
+        ...manifest.locate(methodRef.path),
+        path: formatPath(methodRef.path),
+        message: `the study would plan ${Number.isFinite(total) ? Math.round(total).toLocaleString('en-US') : 'infinitely many'} jobs (method "${methodRef.label}" returns ${outputs} architectures per search); at most ${MAX_PLANNED_JOBS.toLocaleString('en-US')} are planned`,
+      });
+    }
+  }
+}
+
 function planJobs(manifest: Manifest, host: PluginHost, options: PlanOptions, withCode: boolean): PlannedJob[] {
+  checkStudySize(manifest, host, (options.protocols ?? [manifest.protocol]).length);
   const pluginKey = (b: BoundPlugin, data?: ReadonlyMap<string, string>) => pluginKeyWith(withCode, b, data);
   const data = options.dataIdentities;
   const protocols = options.protocols ?? [manifest.protocol];

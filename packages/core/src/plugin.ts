@@ -94,10 +94,20 @@ export interface KindFields<O> {
      * never reused. A throw is an input error at the plugin's place in the manifest.
      */
     readonly dataIdentity?: (options: O) => string | Promise<string>;
+    /** Check the data files (sizes, record structure, labels) before any job; a throw is an input error. */
+    readonly checkData?: (options: O) => void | Promise<void>;
   };
   benchmark: {
     /** As a dataset's: the identity of the table these options point at. */
     readonly dataIdentity?: (options: O) => string | Promise<string>;
+    /**
+     * Check the benchmark's data fully for a study naming `datasets` (its tables): run by
+     * `validate` and before any job, so a corrupt table or a dataset it lacks is an input error
+     * at the benchmark's line, not a failed job. A throw is that error (its message says file:line).
+     */
+    readonly checkData?: (options: O, study: { readonly datasets: readonly string[] }) => void | Promise<void>;
+    /** Package names of the spaces whose architectures it looks up; another space is refused. */
+    readonly spaces?: readonly string[];
   };
   trick: Record<never, never>;
   backend: {

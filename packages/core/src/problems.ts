@@ -34,13 +34,18 @@ export function zodProblems(
       continue;
     }
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
+      // The first few, and a count: 10,000 unknown keys are one mistake, not 10,000 messages.
+      const shown = issue.keys.slice(0, MAX_UNKNOWN_KEYS);
+      for (const key of shown) {
         out.push({
           file: source.file,
           ...source.locate([...path, key]),
           path: formatPath([...path, key]),
-          message: `unknown field "${key}"${suggest(key, knownKeys(path) ?? [])}`,
+          message: `unknown field "${printableKey(key)}"${suggest(key, knownKeys(path) ?? [])}${valueAt(source.raw, [...path, key]) === null ? ' (its value is empty: null)' : ''}`,
         });
+      }
+      if (issue.keys.length > shown.length) {
+        out.push({ file: source.file, ...source.locate(path), path: formatPath(path), message: `… and ${issue.keys.length - shown.length} more unknown fields` });
       }
       continue;
     }
@@ -49,8 +54,16 @@ export function zodProblems(
   return out;
 }
 
+const MAX_UNKNOWN_KEYS = 10;
+
+function printableKey(key: string): string {
+  const shown = JSON.stringify(key).slice(1, -1);
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+}
+
 function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'invalid_type') {
+    if (typeof value === 'number' && !Number.isFinite(value)) return `expected a finite ${issue.expected}, got ${String(value)}`;
     return value === undefined ? `required field is missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${typeName(value)}`;
   }
   return issue.message;
@@ -64,7 +77,11 @@ function describeUnion(branches: z.core.$ZodIssue[][]): string {
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
-  return typeof v === 'object' ? 'object' : `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'object') return 'object';
+  // JSON has no NaN or infinities: print numbers as numbers (.nan, .inf, 1e309 read as NaN, Infinity).
+  if (typeof v === 'number') return `number ${String(v)}`;
+  const text = JSON.stringify(v) ?? String(v);
+  return `${typeof v} ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
 }
 
 /** The value at a field path of a raw (parsed, unvalidated) manifest. */
@@ -81,7 +98,8 @@ export function valueAt(raw: unknown, path: readonly (string | number)[]): unkno
 export function suggest(key: string, known: readonly string[]): string {
   let best: string | undefined;
   let bestD = 3;
-  for (const k of known) {
+  // An edit distance is quadratic in the key's length: a long key is no near miss of a short one.
+  for (const k of key.length > 64 ? [] : known) {
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
     if (d < bestD) {
       bestD = d;

@@ -23,6 +23,8 @@ export interface StudySummary {
   readonly done: number;
   readonly failed: number;
   readonly skipped: number;
+  /** Jobs whose training diverged (train and evaluate): final results, left out of means and RI. */
+  readonly diverged: number;
   readonly ranNow: number;
 }
 
@@ -80,7 +82,7 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
   };
   await executor.execute(ctx);
   const count = (s: JobStatus) => jobs.filter((j) => status(j.id) === s).length;
-  const summary = { total: jobs.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), ranNow };
+  const summary = { total: jobs.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), diverged: count('diverged'), ranNow };
   options.events?.emit('study-end', { studyName: manifest.name, done: summary.done, failed: summary.failed, skipped: summary.skipped });
   return summary;
 }

@@ -58,6 +58,11 @@ export interface ResultStore {
   failJob(id: string, error: string, seconds: number): void;
   skipJob(id: string, reason: string): void;
   /**
+   * Record a training that diverged (`detail`: epoch, step, loss): final, like done, but no
+   * result. A store without it records the job as failed with the same words.
+   */
+  divergeJob?(id: string, detail: string, seconds: number): void;
+  /**
    * Back to pending (to retry a failed or skipped job); a done job only with `evenIfDone`
    * (`naslab run --rerun`), whose artefacts the caller clears.
    */

@@ -148,6 +148,15 @@ function checkRequirements(
     const lacking = missing(def.requires);
     if (lacking.length) problems.push(at(m.path, `method "${m.label}" needs a space that is ${lacking.map((c) => `"${c}"`).join(' and ')}; ${spaceSays}`));
   }
+  if (manifest.benchmark) {
+    const bench = host.get('benchmark', manifest.benchmark.label);
+    const spaces = bench.loaded.definition.spaces;
+    if (spaces && !spaces.includes(space.loaded.packageName)) {
+      problems.push(
+        at(manifest.space.path, `benchmark "${manifest.benchmark.label}" (${bench.loaded.packageName}) looks up architectures of ${spaces.join(', ')}, not of space "${manifest.space.label}" (${space.loaded.packageName})`),
+      );
+    }
+  }
   if (trainer) {
     const lacking = missing(trainer.loaded.definition.requires);
     if (lacking.length) {
@@ -199,10 +208,11 @@ async function identifyData(manifest: Manifest, host: PluginHost): Promise<Map<s
   const refs: [PluginKind, PluginRef][] = manifest.benchmark ? [['benchmark', manifest.benchmark]] : manifest.datasets.map((d) => ['dataset', d]);
   for (const [kind, ref] of refs) {
     const bound = host.get(kind as 'dataset', ref.label);
-    const identify = bound.loaded.definition.dataIdentity;
-    if (!identify) continue;
+    const definition = bound.loaded.definition as { dataIdentity?: (o: unknown) => string | Promise<string>; checkData?: (o: unknown, s: unknown) => void | Promise<void> };
     try {
-      identities.set(dataKey(kind, ref.label), await identify(bound.options));
+      // The data is checked fully first: a corrupt file is an error now, not in every job.
+      await definition.checkData?.(bound.options, { datasets: manifest.datasets.map((d) => d.label) });
+      if (definition.dataIdentity) identities.set(dataKey(kind, ref.label), await definition.dataIdentity(bound.options));
     } catch (e) {
       problems.push({
         file: manifest.file,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, datasetBatches, type BatchOptions, type Dataset, type DatasetSplit, type EpochMetrics, type Trick } from '@naslab/core';
+import { DivergedError, Rng, datasetBatches, type BatchOptions, type Dataset, type DatasetSplit, type EpochMetrics, type Trick } from '@naslab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointWeights, crashAndResume, syntheticDataset, tinyContext, tinyProtocol } from './testing.js';
 import {
@@ -33,6 +33,33 @@ afterAll(async () => {
 
 
 describe('trainFromScratch', () => {
+  it('stops at the first NaN/∞ loss of an absurd learning rate and says where (DivergedError), never finishing at chance', async () => {
+    const metrics: EpochMetrics[] = [];
+    const dir = await freshDir();
+    const run = trainFromScratch(
+      tinyContext(dir, {
+        dataset: syntheticDataset(256, 64),
+        protocol: tinyProtocol({ epochs: 4, batchSize: 32, learningRate: 1e30, gradClip: null }),
+        onEpoch: (m) => metrics.push(m),
+      }),
+    );
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(DivergedError.is(error)).toBe(true);
+    const d = error as DivergedError;
+    expect(Number.isFinite(d.loss)).toBe(false);
+    // Stopped at once: in the first epoch (8 steps of 32), nothing after it ran or was recorded.
+    expect(d.epoch).toBe(0);
+    expect(d.step).toBeLessThan(8);
+    expect(d.message).toMatch(/diverged at epoch 1, step \d+: the loss is (NaN|Infinity)/);
+    expect(metrics).toEqual([]);
+    // The same protocol at a sane rate does not diverge (the check fires on the loss, not the rate).
+    const sane = await trainFromScratch(tinyContext(await freshDir(), { dataset: syntheticDataset(256, 64), protocol: tinyProtocol({ epochs: 1, batchSize: 32, gradClip: null }) }));
+    expect(Number.isFinite(sane.epochs[0]!.trainLoss)).toBe(true);
+  });
+
   it('learns the synthetic task well above chance, reports params/FLOPs/backend, and leaks no tensors', async () => {
     const counts: number[] = [];
     const metrics: EpochMetrics[] = [];

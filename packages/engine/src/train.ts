@@ -5,7 +5,7 @@
  * random stream, checkpoints at every epoch end. Tricks act only through `TrainingHooks`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng, canonicalJson, type Dataset, type EpochMetrics, type ImageBatch, type ImageSet, type TrainContext, type TrainResult } from '@naslab/core';
+import { DivergedError, Rng, canonicalJson, type Dataset, type EpochMetrics, type ImageBatch, type ImageSet, type TrainContext, type TrainResult } from '@naslab/core';
 import { selectBackend } from './backend.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { composeWrapOp, type EpochState, type TrainingHooks } from './hooks.js';
@@ -240,6 +240,7 @@ export async function trainFromScratch(ctx: TrainContext<unknown, EngineProtocol
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
+      let batchIndex = 0;
       const trainOn = (batch: { pixels: Uint8Array; labels: Int32Array }, n: number) => {
         let { pixels } = batch;
         const { labels } = batch;
@@ -250,6 +251,9 @@ export async function trainFromScratch(ctx: TrainContext<unknown, EngineProtocol
         if (pixels.length !== n * per) throw new Error('augmentPixels returned a batch of the wrong size');
         const x = normalise(pixels, table, c);
         const v = step(x, labels, n, lr, rng);
+        // A NaN/∞ loss never recovers (the weights are NaN from here on): stop now and say where.
+        if (!Number.isFinite(v.loss)) throw new DivergedError({ epoch, step: batchIndex, loss: v.loss });
+        batchIndex++;
         lossSum += v.loss * n;
         correct += v.correct;
         seen += n;

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { fileKind, InputError, writableFolderProblem } from '@naslab/core';
 import type { EpochMetrics, Json, JobRecord, PlannedJob, Provenance, ResultStore, StudyRecord } from '@naslab/core';
 
 const schema = `
@@ -49,6 +50,49 @@ interface JobRow {
   spec: string;
 }
 
+/** Open `file` with SQLite, refusing a database that holds another program's tables. */
+function openNaslabDatabase(file: string, refuse: (message: string) => never): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    db.pragma('busy_timeout = 30000');
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((t) => t.name);
+    const ours = ['studies', 'jobs', 'epochs', 'meta'];
+    if (tables.length && (tables.some((t) => !ours.includes(t)) || !tables.includes('meta'))) {
+      db.close();
+      refuse(`not a naslab results database (it holds the tables ${tables.slice(0, 8).join(', ')}); point \`store\` at another folder`);
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(schema);
+    return db;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    db?.close();
+    return refuse(`cannot open the results database: ${(e as Error).message}`);
+  }
+}
+
+/** Why an existing `naslab.db` cannot be a SQLite database (checked by type and header before SQLite opens it), or undefined. */
+function sqliteHeaderProblem(file: string): string | undefined {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(file);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) return `${file} is ${fileKind(st)}, not a database file`;
+  if (st.size === 0) return undefined;
+  const head = Buffer.alloc(16);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.toString('latin1') === 'SQLite format 3\0' ? undefined : `${file} is not a SQLite database (its first bytes are not "SQLite format 3"); point \`store\` at another folder`;
+}
+
 /**
  * The results database: one SQLite file (`naslab.db`) in WAL mode, each write a single
  * statement or transaction, so `kill -9` loses at most the job in flight. Several worker
@@ -59,17 +103,36 @@ export class SqliteResultStore implements ResultStore {
   private readonly db: Database.Database;
   private readonly stmt: Record<string, Database.Statement>;
 
+  /**
+   * Open (or create) the store in folder `location`. A folder that cannot hold it (a file, a
+   * system folder, something under a file), a `naslab.db` that is not a file, not SQLite or
+   * another program's database, or a store of another schema version is an `InputError` naming
+   * the path: naslab never writes into a database it did not create.
+   */
   constructor(readonly location: string) {
-    mkdirSync(location, { recursive: true });
-    this.db = new Database(join(location, 'naslab.db'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 30000');
-    this.db.exec(schema);
+    const dbFile = join(location, 'naslab.db');
+    const refuse = (message: string): never => {
+      throw new InputError({ file: dbFile, message });
+    };
+    const folderProblem = writableFolderProblem(location);
+    if (folderProblem) refuse(`cannot keep the results store here: ${folderProblem}`);
+    try {
+      mkdirSync(location, { recursive: true });
+    } catch (e) {
+      refuse(`cannot create the results store folder ${location}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    for (const sub of ['artefacts', 'reports']) {
+      const problem = writableFolderProblem(join(location, sub));
+      if (problem) refuse(`the store's ${sub} folder cannot be used: ${problem}`);
+    }
+    const existing = sqliteHeaderProblem(dbFile);
+    if (existing) refuse(existing);
+    this.db = openNaslabDatabase(dbFile, refuse);
     const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined;
     if (!version) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
     else if (version.value !== SCHEMA_VERSION) {
-      throw new Error(`${join(location, 'naslab.db')} has store schema ${version.value}; this naslab reads schema ${SCHEMA_VERSION}`);
+      this.db.close();
+      refuse(`the store has schema version ${version.value}; this naslab reads schema version ${SCHEMA_VERSION}`);
     }
     this.stmt = {
       upsertStudy: this.db.prepare(
@@ -88,8 +151,9 @@ export class SqliteResultStore implements ResultStore {
         `UPDATE jobs SET status = 'done', result = ?, seconds = ?, finished_at = ?, provenance = COALESCE(?, provenance), error = NULL WHERE id = ?`,
       ),
       fail: this.db.prepare(`UPDATE jobs SET status = 'failed', error = ?, seconds = ?, finished_at = ? WHERE id = ?`),
-      skip: this.db.prepare(`UPDATE jobs SET status = 'skipped', error = ? WHERE id = ? AND status != 'done'`),
-      reset: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL WHERE id = ? AND status != 'done'`),
+      diverge: this.db.prepare(`UPDATE jobs SET status = 'diverged', error = ?, seconds = ?, finished_at = ? WHERE id = ?`),
+      skip: this.db.prepare(`UPDATE jobs SET status = 'skipped', error = ? WHERE id = ? AND status NOT IN ('done', 'diverged')`),
+      reset: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL WHERE id = ? AND status NOT IN ('done', 'diverged')`),
       resetDone: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL, result = NULL WHERE id = ?`),
       epoch: this.db.prepare(`INSERT OR REPLACE INTO epochs (job_id, epoch, metrics) VALUES (?, ?, ?)`),
       epochs: this.db.prepare(`SELECT metrics FROM epochs WHERE job_id = ? ORDER BY epoch`),
@@ -148,6 +212,10 @@ export class SqliteResultStore implements ResultStore {
 
   skipJob(id: string, reason: string): void {
     this.stmt.skip!.run(reason, id);
+  }
+
+  divergeJob(id: string, detail: string, seconds: number): void {
+    this.stmt.diverge!.run(detail, seconds, new Date().toISOString(), id);
   }
 
   resetJob(id: string, options: { readonly evenIfDone?: boolean } = {}): void {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from '@naslab/core';
+import { InputError, writableFolderProblem } from '@naslab/core';
 import { paperReanalysis, writeReport } from '@naslab/report';
-import { SqliteResultStore } from '@naslab/store';
+import { openManifestStore } from '../open-store.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { openStudy } from '../session.js';
 import { studyArchitectures, studyReportInput, writeStudyReport } from '../study-report.js';
@@ -36,6 +36,8 @@ const command: CommandModule<object, ReportArgs> = {
         return true;
       }) as unknown as Argv<ReportArgs>,
   handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
+    const outProblem = args.out === undefined ? undefined : writableFolderProblem(resolve(args.out));
+    if (outProblem) throw new InputError({ file: '<arguments>', path: 'out', message: `cannot write the report there: ${outProblem}` });
     if (args.paper) {
       const data = await paperReanalysis(resolve(args.paper), { resamples: args.resamples, permutations: args.permutations, seed: args.seed });
       const written = await writeReport(resolve(args.out!), data);
@@ -47,7 +49,7 @@ const command: CommandModule<object, ReportArgs> = {
     if (!existsSync(join(study.manifest.store, 'naslab.db'))) {
       throw new InputError({ file: args.manifest!, message: `no results yet (${study.manifest.store}); run the study first` });
     }
-    const store = new SqliteResultStore(study.manifest.store);
+    const store = await openManifestStore(study.manifest);
     try {
       const input = studyReportInput(study, store);
       input.options = { ...input.options, resamples: args.resamples, permutations: args.permutations, seed: args.seed };

@@ -4,6 +4,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { type BackendChoice, chooseBackend, fallbackNotice, fallbackSummary } from '../backend-notice.js';
 import { attachProgress } from '../progress.js';
 import { collectRuns, formatRunTable } from '../results.js';
+import { openManifestStore } from '../open-store.js';
 import { openStudy } from '../session.js';
 
 interface RunArgs {
@@ -42,11 +43,11 @@ const command: CommandModule<object, RunArgs> = {
     const study = await openStudy(args.manifest);
     if (args.detach) await assertCanDetach(study);
     // The database and the report's charts are loaded only by a run, never by `run --help`.
-    const [{ SqliteResultStore }, { riTable, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
-    const store = new SqliteResultStore(study.manifest.store);
+    const [store, { riTable, studyReportInput, writeStudyReport }] = await Promise.all([openManifestStore(study.manifest), import('../study-report.js')]);
     const backend = await backendChoice(study, store, args);
     const notice = backend && fallbackNotice(backend);
-    if (notice) process.stderr.write(`${notice}\n`);
+    if (notice) process.stderr.write(`${notice}
+`);
     const events = new StudyEvents();
     const progress = attachProgress(events, {
       tty: !!process.stderr.isTTY && !process.env.CI,
@@ -84,6 +85,15 @@ const command: CommandModule<object, RunArgs> = {
       }
       const runs = collectRuns(study, store);
       process.stdout.write(`\n${formatRunTable(study, runs)}\n`);
+      // Diverged trainings are results of the protocol, listed apart: no accuracy enters a mean or the RI.
+      const diverged = study.jobs.filter((j) => j.kind === 'evaluate' && store.getJob(j.id)?.status === 'diverged');
+      if (diverged.length) {
+        process.stdout.write(
+          `\n${diverged.length} run${diverged.length === 1 ? '' : 's'} diverged (left out of the means and the RI):\n${diverged
+            .map((j) => `  ${j.dataset}/${j.method}/seed ${j.seed}${j.index !== undefined ? ` #${j.index}` : ''}${j.protocol ? ` (${j.protocol})` : ''}: ${store.getJob(j.id)?.error ?? 'diverged'}`)
+            .join('\n')}\n`,
+        );
+      }
       if (runs.length) {
         const input = studyReportInput(study, store, runs);
         const table = riTable(input);
@@ -94,7 +104,7 @@ const command: CommandModule<object, RunArgs> = {
         process.stdout.write(`\nreport: ${report.html}\n`);
       }
       process.stdout.write(
-        `\nstudy ${study.manifest.name}: ${summary.done}/${summary.total} jobs done (${summary.ranNow} run now), ${summary.failed} failed, ${summary.skipped} skipped\nresults: ${store.location}\n`,
+        `\nstudy ${study.manifest.name}: ${summary.done}/${summary.total} jobs done (${summary.ranNow} run now), ${summary.diverged ? `${summary.diverged} diverged, ` : ''}${summary.failed} failed, ${summary.skipped} skipped\nresults: ${store.location}\n`,
       );
       if (summary.ranNow > 0) process.stdout.write(`${progress.summary()}\n`);
       const reminder = backend && fallbackSummary(backend);
@@ -103,7 +113,7 @@ const command: CommandModule<object, RunArgs> = {
         const rec = store.getJob(job.id);
         if (rec?.status === 'failed') process.stderr.write(`failed ${job.kind} ${job.id}: ${rec.error?.split('\n')[0]}\n`);
       }
-      process.exitCode = summary.failed + summary.skipped > 0 || summary.done < summary.total ? ExitCode.jobFailures : ExitCode.ok;
+      process.exitCode = summary.failed + summary.skipped > 0 || summary.done + summary.diverged < summary.total ? ExitCode.jobFailures : ExitCode.ok;
     } finally {
       store.close();
     }

@@ -41,7 +41,7 @@ const command: CommandModule<object, StatusArgs> = {
         if (r) ingested.set(s.name, r);
       }
       const report = studies.map((s) => {
-        const counts = { done: 0, running: 0, pending: 0, failed: 0, skipped: 0 };
+        const counts = { done: 0, running: 0, pending: 0, failed: 0, skipped: 0, diverged: 0 };
         const failures: { id: string; error: string }[] = [];
         for (const id of s.jobIds) {
           const rec = store.getJob(id);
@@ -68,7 +68,7 @@ const command: CommandModule<object, StatusArgs> = {
       for (const r of report) {
         for (const note of ingested.get(r.name)?.notes ?? []) process.stdout.write(`${note}\n`);
         process.stdout.write(
-          `${r.name}: ${r.done}/${r.total} done, ${r.running} running/interrupted, ${r.pending} pending, ${r.failed} failed, ${r.skipped} skipped  (${r.manifest})\n`,
+          `${r.name}: ${r.done}/${r.total} done, ${r.running} running/interrupted, ${r.pending} pending, ${r.failed} failed, ${r.skipped} skipped${r.diverged ? `, ${r.diverged} diverged` : ''}  (${r.manifest})\n`,
         );
         for (const f of r.failures) process.stdout.write(`  failed ${f.id}: ${f.error}\n`);
       }

@@ -61,7 +61,7 @@ describe('CSV errors name file and line', () => {
   it.each([
     ['index,ops,cifar10_test_acc\n1,3-3-4-1-3-1,93.6', /t\.csv:1: missing column "arch_str"/],
     [`${header}\n${row1}\n2,|none~0|,1,2`, /t\.csv:3: expected 5 fields/],
-    [`${header}\n${row1.replace('93.66', 'abc')}`, /t\.csv:2: column "cifar10_test_acc": expected a number, found "abc"/],
+    [`${header}\n${row1.replace('93.66', 'abc')}`, /t\.csv:2: column "cifar10_test_acc": expected an accuracy in % \(0\.\.100\), found "abc"/],
     [`${header}\n${row1.replace(/^1,/, '2,')}`, /t\.csv:2: arch_str .* has official index 1, but the row says 2/],
     [`${header}\n${row1.replace('3-3-4-1-3-1', '3-3-4-1-3-0')}`, /t\.csv:2: column "ops"/],
     [`${header}\n${row1}\n${row1}`, /t\.csv:3: index 1 appears twice \(first on line 2\)/],

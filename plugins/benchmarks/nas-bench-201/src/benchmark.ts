@@ -1,6 +1,7 @@
 import { openSync, readSync, closeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { Benchmark, BenchmarkQueryContext, EvaluationResult, Json, SearchObservation } from '@naslab/core';
+import { readableFileProblem, type Benchmark, type BenchmarkQueryContext, type EvaluationResult, type Json, type SearchObservation } from '@naslab/core';
+import { NB201_SIZE } from '@naslab/space-nas-bench-201';
 import { NasBench201Space, type Nb201Arch } from '@naslab/space-nas-bench-201';
 import { loadNb201Csv } from './csv.js';
 import { loadNniSqlite } from './nni-sqlite.js';
@@ -34,6 +35,9 @@ export function expandEnv(path: string): string {
 }
 
 function sniffFormat(file: string): 'csv' | 'nni-sqlite' {
+  // By type first: reading a FIFO or /dev/zero would never end.
+  const unreadable = readableFileProblem(file, { what: 'table' });
+  if (unreadable) throw new TableFormatError(file, undefined, unreadable);
   if (/\.(db|sqlite3?)$/i.test(file)) return 'nni-sqlite';
   if (/\.csv$/i.test(file)) return 'csv';
   const head = Buffer.alloc(16);
@@ -67,6 +71,25 @@ export function loadNb201Table(path: string, format: TableFormat = 'auto', epoch
     cache.set(key, table);
   }
   return table;
+}
+
+/**
+ * Check, before a study starts, everything a job would find wrong: the table parses (every row,
+ * see the parsers), holds all 15,625 architectures, has the test and search columns of every
+ * dataset the study names, and its format matches the file. Throws the first problem (file:line).
+ */
+export function checkNb201Data(options: Nb201BenchmarkOptions, datasets: readonly string[]): void {
+  const file = tableFile(options.path);
+  if (options.format !== 'auto') {
+    const actual = sniffFormat(file);
+    if (actual !== options.format) throw new TableFormatError(file, undefined, `format "${options.format}" is named, but the file is ${actual === 'csv' ? 'not a SQLite database (CSV text?)' : 'a SQLite database'}`);
+  }
+  const table = loadNb201Table(options.path, options.format, options.epochs);
+  if (table.rows !== NB201_SIZE) {
+    throw new TableFormatError(file, undefined, `the table has ${table.rows.toLocaleString('en-US')} rows; NAS-Bench-201 has ${NB201_SIZE.toLocaleString('en-US')} architectures, one row each`);
+  }
+  const benchmark = new Nb201Benchmark(table, options);
+  for (const d of datasets) benchmark.columns(d);
 }
 
 /** NB201 dataset names, and the spellings NB201/NNI/NATS use for them. */

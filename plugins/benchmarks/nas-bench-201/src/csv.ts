@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readableFileProblem } from '@naslab/core';
 import { NB201_SIZE, NasBench201Space } from '@naslab/space-nas-bench-201';
 import { emptyRowOfIndex, TableFormatError, type Nb201Table } from './table.js';
 
@@ -99,6 +100,14 @@ export function parseNb201Csv(text: string, source: string): Nb201Table {
     rowOfIndex[idx] = r;
     for (const c of numericCols) {
       const s = f[c.at]!;
+      // An accuracy is a percentage or an error: a missing or impossible one is never data.
+      if (c.name.endsWith('_acc')) {
+        const v = s.trim() === '' ? Number.NaN : Number(s);
+        if (!Number.isFinite(v)) throw new TableFormatError(source, lineNo, `column "${c.name}": expected an accuracy in % (0..100), found "${s}"`);
+        if (v < 0 || v > 100) throw new TableFormatError(source, lineNo, `column "${c.name}": accuracy ${v} is outside 0..100 (%)`);
+        c.data[r] = v;
+        continue;
+      }
       if (s === '' || s === 'nan' || s === 'NaN') {
         c.data[r] = Number.NaN;
         continue;
@@ -119,12 +128,18 @@ export function parseNb201Csv(text: string, source: string): Nb201Table {
   };
 }
 
+/** Largest table file read (the full NB201 tables are 2–9 MB). */
+const MAX_TABLE_BYTES = 256 * 1024 * 1024;
+
 export function loadNb201Csv(file: string): Nb201Table {
+  const unreadable = readableFileProblem(file, { maxBytes: MAX_TABLE_BYTES, what: 'table' });
+  if (unreadable) throw new TableFormatError(file, undefined, unreadable);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new TableFormatError(file, undefined, `cannot read the table: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
+  if (text.includes('\0')) throw new TableFormatError(file, 1, 'the table is binary (it contains NUL bytes), not CSV text');
   return parseNb201Csv(text, file);
 }

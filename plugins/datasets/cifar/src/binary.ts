@@ -3,7 +3,7 @@
  * https://www.cs.toronto.edu/~kriz/cifar.html): fixed-size records of label byte(s) followed by
  * 3072 pixel bytes, channel-major (1024 red, 1024 green, 1024 blue, each row-major 32×32).
  */
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -105,6 +105,35 @@ export function checkFiles(dir: string, layout: CifarLayout, files: readonly Cif
     }
     return size / r;
   });
+}
+
+/**
+ * Every record's label byte(s) in range (CIFAR-100: coarse below 20 and fine below 100), read in
+ * chunks without decoding the pixels; throws naming the file and the record.
+ */
+export function checkLabels(dir: string, layout: CifarLayout, files: readonly CifarFile[]): void {
+  const r = recordBytes(layout);
+  const limits = layout.labelBytes === 2 ? [20, 100] : [10];
+  const names = layout.labelBytes === 2 ? ['coarse', 'fine'] : ['label'];
+  const chunk = Buffer.alloc(r * 1024);
+  for (const file of files) {
+    const full = join(dir, file.name);
+    const fd = openSync(full, 'r');
+    try {
+      for (let record = 0; ; ) {
+        const got = readSync(fd, chunk, 0, chunk.length, record * r);
+        if (got < r) break;
+        for (let k = 0; k + r <= got; k += r, record++) {
+          for (let b = 0; b < limits.length; b++) {
+            const v = chunk[k + b]!;
+            if (v >= limits[b]!) throw new Error(`${layout.title} file ${full}, record ${record} (byte ${record * r + b}): ${names[b]} ${v} is not below ${limits[b]}; the file is corrupt or not the binary version`);
+          }
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 export interface DecodedSet {

@@ -5,10 +5,11 @@
  * `search-valid` = first / second half of `train` as DARTS (`train_portion` 0.5).
  */
 import { join } from 'node:path';
-import { definePlugin, fileDigest, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
+import { definePlugin, fileDigest, pathOption, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
 import {
   balancedPrefix,
   checkFiles,
+  checkLabels,
   classCount,
   LAYOUTS,
   locateFolder,
@@ -34,7 +35,7 @@ export const CIFAR100_STD = [0.2675, 0.2565, 0.2761] as const;
 export const cifarOptions = z
   .object({
     /** Folder with the binary files (or the folder that holds `cifar-10-batches-bin` / `cifar-100-binary`). */
-    path: z.string().min(1),
+    path: pathOption('Folder of the binary files, relative to the manifest; $VAR / ${VAR} expand from the environment'),
     variant: z.enum(['cifar10', 'cifar100']).default('cifar10'),
     /** CIFAR-100 only: the 100 fine labels or the 20 coarse super-classes. */
     labels: z.enum(['fine', 'coarse']).default('fine'),
@@ -153,5 +154,10 @@ export default definePlugin({
   description: 'CIFAR-10 / CIFAR-100 from the official binary files in a local folder (never downloaded).',
   options: cifarOptions,
   dataIdentity: (options) => cifarDataIdentity(options),
+  // Sizes and every label at validate: a corrupt file is an input error, not a failed training.
+  checkData: (options) => {
+    const { layout, dir } = checkedFiles(options);
+    checkLabels(dir, layout, [...layout.train, ...layout.test]);
+  },
   create: ({ options }) => createCifar(options),
 });

@@ -16,9 +16,10 @@ const options = z
       .number()
       .int()
       .min(1)
+      .max(256, 'at most 256 worker processes')
       .default(1)
       .describe('1: run jobs one after another in this process; N > 1: N worker processes'),
-    threadsPerWorker: z.number().int().min(1).optional().describe('CPU threads each job may use (default: cores / workers)'),
+    threadsPerWorker: z.number().int().min(1).max(1024).optional().describe('CPU threads each job may use (default: cores / workers)'),
   })
   .strict();
 
@@ -71,7 +72,7 @@ function runInWorker(ctx: ExecutorContext, job: PlannedJob, threads: number): Pr
     child.on('exit', (code, signal) => {
       ctx.signal.removeEventListener('abort', onAbort);
       const outcome = ctx.outcomeOf(job.id);
-      if (outcome.status === 'done' || outcome.status === 'failed') return resolve(outcome);
+      if (outcome.status === 'done' || outcome.status === 'failed' || outcome.status === 'diverged') return resolve(outcome);
       // The process died without recording an outcome (crash, OOM kill).
       const error = `worker process exited with ${signal ?? `code ${code}`} before recording a result`;
       ctx.fail(job, error);
