@@ -49,3 +49,16 @@ describe('rank statistics', () => {
     expect(largestRankShift(a, b)).toMatchObject({ index: 27, shift: 19.5 });
   });
 });
+
+describe('rank statistics on NaN input', () => {
+  it('Kendall τ-b, Spearman ρ and the largest rank move are NaN, not a biased value', () => {
+    const a = [1, 2, 3, 4, 5];
+    const b = [1, 2, Number.NaN, 4, 5];
+    expect(kendallTauB(a, b)).toBeNaN();
+    expect(kendallTauB(b, a)).toBeNaN();
+    expect(spearmanRho(a, b)).toBeNaN();
+    expect(spearmanRho(b, a)).toBeNaN();
+    expect(largestRankShift(a, b).shift).toBeNaN();
+    expect(kendallTauB(a, a)).toBe(1);
+  });
+});

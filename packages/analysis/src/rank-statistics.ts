@@ -7,6 +7,11 @@ function assertPaired(x: readonly number[], y: readonly number[]): void {
   if (x.length !== y.length) throw new Error(`paired lists differ in length: ${x.length} vs ${y.length}`);
 }
 
+/** A NaN makes a rank statistic undefined (it has no rank; comparisons with it are all false). */
+function anyNaN(x: readonly number[], y: readonly number[]): boolean {
+  return x.some(Number.isNaN) || y.some(Number.isNaN);
+}
+
 /**
  * Ranks 1..n with ties given their average rank (scipy's `rankdata` "average").
  * Ascending by default (rank 1 = smallest); `descending` makes rank 1 the best score.
@@ -32,6 +37,7 @@ export function averageRanks(values: readonly number[], descending = false): num
  */
 export function kendallTauB(x: readonly number[], y: readonly number[]): number {
   assertPaired(x, y);
+  if (anyNaN(x, y)) return Number.NaN;
   const n = x.length;
   let concordant = 0;
   let discordant = 0;
@@ -75,9 +81,10 @@ function pearson(x: readonly number[], y: readonly number[]): number {
   return d === 0 ? Number.NaN : sxy / d;
 }
 
-/** Spearman's ρ: Pearson correlation of the average ranks (ties get average ranks). */
+/** Spearman's ρ: Pearson correlation of the average ranks (ties get average ranks); NaN on NaN input. */
 export function spearmanRho(x: readonly number[], y: readonly number[]): number {
   assertPaired(x, y);
+  if (anyNaN(x, y)) return Number.NaN;
   return pearson(averageRanks(x), averageRanks(y));
 }
 
@@ -93,6 +100,7 @@ export interface RankShift {
 /** The item whose rank changes most between the two score lists (rank 1 = best). */
 export function largestRankShift(x: readonly number[], y: readonly number[]): RankShift {
   assertPaired(x, y);
+  if (anyNaN(x, y)) return { index: -1, shift: Number.NaN, rankA: Number.NaN, rankB: Number.NaN };
   const ra = averageRanks(x, true);
   const rb = averageRanks(y, true);
   let best: RankShift = { index: -1, shift: Number.NaN, rankA: Number.NaN, rankB: Number.NaN };

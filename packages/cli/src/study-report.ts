@@ -51,8 +51,10 @@ export function studyReportInput(study: Study, store: ResultStore, runs: StudyRu
       if (curves.length) anytime.push({ dataset: d.label, method: m.label, curves });
     }
   }
+  const otherBaselines = budgetMatchedBaselines(study, runs.filter((r) => r.protocol === baseProtocol), curveOf);
   return {
     title: `naslab study ${manifest.name}`,
+    ...(otherBaselines.length ? { otherBaselines } : {}),
     anytime,
     datasets: manifest.datasets.map((d) => d.label),
     runs: reportRuns,
@@ -61,10 +63,38 @@ export function studyReportInput(study: Study, store: ResultStore, runs: StudyRu
   };
 }
 
+/**
+ * A study with both the paper's baseline (random sampling) and budget-matched random search gets
+ * RI against each: here the second, `random-search` runs as the reference of every other searched
+ * method of the study.
+ */
+function budgetMatchedBaselines(study: Study, runs: StudyRun[], curveOf: (r: StudyRun) => number[] | undefined): NonNullable<StudyReportInput['otherBaselines']> {
+  const { manifest } = study;
+  const out: NonNullable<StudyReportInput['otherBaselines']> = [];
+  for (const b of manifest.methods.filter((m) => (m.id === 'random-search' || m.id === '@naslab/method-random-search') && m.label !== manifest.baseline)) {
+    const others = manifest.methods.map((m) => m.label).filter((m) => m !== manifest.baseline && m !== b.label);
+    const reportRuns: ReportRun[] = [];
+    for (const r of runs) {
+      const base = { dataset: r.dataset, run: `seed ${r.seed} #${r.index}`, accuracy: r.accuracy, curve: curveOf(r) };
+      if (r.method === b.label) for (const m of others) reportRuns.push({ ...base, method: m, kind: 'random' });
+      else if (others.includes(r.method)) reportRuns.push({ ...base, method: r.method, kind: 'searched' });
+    }
+    if (others.length && reportRuns.some((r) => r.kind === 'random')) out.push({ baseline: b.label, description: 'budget-matched random search', runs: reportRuns });
+  }
+  return out;
+}
+
 /** The RI table (Markdown) with bootstrap CIs and p-values, or undefined without searched runs. */
 export function riTable(input: StudyReportInput): string | undefined {
   if (!input.runs.some((r) => r.kind === 'searched')) return undefined;
   return formatRiAnalysis(analyzeRelativeImprovement(input.runs, input.options), 'md');
+}
+
+/** RI tables (Markdown) against the study's further baselines (budget-matched random search). */
+export function otherBaselineTables(input: StudyReportInput): Array<{ baseline: string; description?: string; table: string }> {
+  return (input.otherBaselines ?? [])
+    .filter((b) => b.runs.some((r) => r.kind === 'searched'))
+    .map((b) => ({ baseline: b.baseline, description: b.description, table: formatRiAnalysis(analyzeRelativeImprovement(b.runs, input.options), 'md') }));
 }
 
 /** Write the study's HTML/Markdown/CSV report into `<store>/reports/<study>/`; returns the HTML path. */

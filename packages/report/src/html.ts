@@ -44,6 +44,9 @@ export async function renderHtml(data: ReportData): Promise<string> {
     const cmp = paperComparisonTable(data);
     if (cmp) s.push("<h3>Comparison with the paper's Table 1</h3>", tableToHtml(cmp));
   }
+  for (const b of data.otherBaselines ?? []) {
+    s.push(`<h2>Relative improvement over ${escapeHtml(b.baseline)}${b.description ? ` (${escapeHtml(b.description)})` : ''}</h2>`, tableToHtml(riTable(b.ri)));
+  }
   if (data.distributions?.length) {
     s.push('<h2>Accuracy distributions: random vs searched</h2>');
     const datasets = [...new Set(data.distributions.map((p) => p.dataset))];

@@ -61,6 +61,8 @@ export interface ReportData {
   /** Data problems and discrepancies, shown prominently. */
   warnings: string[];
   ri?: RiAnalysis;
+  /** RI over further baselines of the study (e.g. budget-matched random search). */
+  otherBaselines?: Array<{ baseline: string; description?: string; ri: RiAnalysis }>;
   /** Comparison of `ri` with the paper's Table 1 (paper re-analysis only). */
   paperComparison?: PaperComparison[];
   distributions?: DistributionPoint[];

@@ -3,6 +3,7 @@ import {
   aggregateCurves,
   analyzeRelativeImprovement,
   rankCorrelationWithFinal,
+  scoreCurve,
   type CurveScoring,
   type ProtocolRuns,
   type RiOptions,
@@ -46,6 +47,11 @@ export interface StudyReportInput {
   anytime?: Array<{ dataset: string; method: string; curves: number[][] }>;
   /** Statistics settings (ddof, resamples, permutations, seed, confidence). */
   options?: RiOptions & { curveScoring?: CurveScoring };
+  /**
+   * RI against further baselines of the same study (e.g. budget-matched random search beside
+   * random sampling): each baseline's runs as `random`, the methods it is compared with as `searched`.
+   */
+  otherBaselines?: Array<{ baseline: string; description?: string; runs: StudyRun[] }>;
 }
 
 /** Report data for a naslab study: RI table, distributions, ablation and training curves. */
@@ -63,8 +69,8 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
     }
     let accuracy = r.accuracy;
     if (!Number.isFinite(accuracy) && r.curve?.length) {
-      const finite = r.curve.filter(Number.isFinite);
-      accuracy = scoring === 'best' ? Math.max(...finite) : finite[finite.length - 1];
+      accuracy = scoreCurve(r.curve, scoring);
+      if (Number.isNaN(accuracy)) warnings.push(`${label} ${r.method} ${r.run}: its curve's last epoch is missing; no '${scoring}' score (an earlier epoch is not scored instead).`);
     }
     return [{ ...r, dataset: label, accuracy }];
   });
@@ -107,6 +113,9 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
       : {}),
     curveStudies,
     anytimeStudies: (input.anytime ?? []).map((a) => anytimeStudy(a, ri.settings.ddof)),
+    ...(input.otherBaselines?.length
+      ? { otherBaselines: input.otherBaselines.map((b) => ({ baseline: b.baseline, description: b.description, ri: analyzeRelativeImprovement(b.runs, input.options) })) }
+      : {}),
   };
 }
 

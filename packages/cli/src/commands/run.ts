@@ -41,7 +41,7 @@ const command: CommandModule<object, RunArgs> = {
     const study = await openStudy(args.manifest);
     if (args.detach) await assertCanDetach(study);
     // The database and the report's charts are loaded only by a run, never by `run --help`.
-    const [{ SqliteResultStore }, { riTable, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
+    const [{ SqliteResultStore }, { otherBaselineTables, riTable, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
     const store = new SqliteResultStore(study.manifest.store);
     const events = new StudyEvents();
     const detach = attachProgress(events, { tty: !!process.stderr.isTTY && !process.env.CI, quiet: args.quiet });
@@ -78,6 +78,7 @@ const command: CommandModule<object, RunArgs> = {
         const input = studyReportInput(study, store, runs);
         const table = riTable(input);
         if (table) process.stdout.write(`\nRelative improvement over ${study.manifest.baseline} (bootstrap 95% CI; Welch and permutation p-values)\n${table}\n`);
+        for (const b of otherBaselineTables(input)) process.stdout.write(`\nRelative improvement over ${b.baseline}${b.description ? ` (${b.description})` : ''}\n${b.table}\n`);
         const report = await writeStudyReport(study, store, input);
         if (report.ablation) process.stdout.write(`\n${report.ablation}\n`);
         for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
