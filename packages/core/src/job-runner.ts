@@ -240,7 +240,7 @@ async function runTrain(
   if (!protocol) throw new Error(`protocol "${job.protocol}" is not in the manifest`);
   const tricks: Trick[] = [];
   for (const t of protocol.tricks) tricks.push(await host.instantiate(c, 'trick', t.label));
-  const { source: _source, tricks: _refs, ...knobs } = protocol;
+  const { source: _source, tricks: _refs, trainSeed: _trainSeed, ...knobs } = protocol;
   const r = await trainer.trainFromScratch({
     arch,
     archText,
