@@ -38,6 +38,9 @@ describe('trainSeed: the same architectures, another training stream', () => {
 
     const r = naslab(['run', file, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
+    // The summary compares the rankings of every pair of protocols on the same 3 architectures.
+    expect(r.stdout).toMatch(/Rank agreement between protocols/);
+    for (const pair of ['base vs seed1', 'base vs seed2', 'seed1 vs seed2']) expect(r.stdout).toMatch(new RegExp(`\\| toy0: ${pair} \\| 3 \\| -?\\d\\.\\d{3} \\| -?\\d\\.\\d{3} … -?\\d\\.\\d{3} \\|`));
     const db = new Database(join(dir, 'results', 'naslab.db'), { readonly: true });
     const accuracy = new Map((db.prepare(`SELECT id, result FROM jobs WHERE kind = 'train'`).all() as { id: string; result: string }[]).map((row) => [row.id, (JSON.parse(row.result) as { finalAccuracy: number }).finalAccuracy]));
     db.close();

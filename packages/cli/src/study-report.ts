@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
 import type { ResultStore, Study } from '@naslab/core';
-import { ablationTableView, buildStudyReport, tableToMarkdown, writeReport, type StudyReportInput, type StudyRun as ReportRun } from '@naslab/report';
+import { ablationTableView, buildStudyReport, rankAgreementStudies, rankAgreementTable, tableToMarkdown, writeReport, type StudyReportInput, type StudyRun as ReportRun } from '@naslab/report';
 import { collectRuns, type StudyRun } from './results.js';
 
 /**
@@ -51,10 +51,20 @@ export function studyReportInput(study: Study, store: ResultStore, runs: StudyRu
       if (curves.length) anytime.push({ dataset: d.label, method: m.label, curves });
     }
   }
+  // The same architectures (search job × index) under every protocol: how far their ranks agree.
+  const protocolRuns =
+    protocols.length > 1
+      ? manifest.datasets.map((d) => ({
+          dataset: d.label,
+          protocols: [...study.protocols.map((p) => p.name).filter((p) => protocols.includes(p)), ...protocols.filter((p) => !study.protocols.some((q) => q.name === p))],
+          runs: runs.filter((r) => r.dataset === d.label).map((r) => ({ protocol: r.protocol, architecture: `${r.method}/seed${r.seed}#${r.index}`, accuracy: r.accuracy })),
+        }))
+      : undefined;
   const otherBaselines = budgetMatchedBaselines(study, runs.filter((r) => r.protocol === baseProtocol), curveOf);
   return {
     title: `naslab study ${manifest.name}`,
     ...(otherBaselines.length ? { otherBaselines } : {}),
+    ...(protocolRuns ? { protocolRuns } : {}),
     anytime,
     datasets: manifest.datasets.map((d) => d.label),
     runs: reportRuns,
@@ -88,6 +98,15 @@ function budgetMatchedBaselines(study: Study, runs: StudyRun[], curveOf: (r: Stu
 export function riTable(input: StudyReportInput): string | undefined {
   if (!input.runs.some((r) => r.kind === 'searched')) return undefined;
   return formatRiAnalysis(analyzeRelativeImprovement(input.runs, input.options), 'md');
+}
+
+/** The rank-agreement table (Markdown) between the study's protocols, or undefined with one protocol. */
+export function rankAgreementMarkdown(input: StudyReportInput): string | undefined {
+  const studies = (input.protocolRuns ?? []).flatMap((g) =>
+    rankAgreementStudies(g.runs, g.protocols, { seed: input.options?.seed, confidence: input.options?.confidence }).map((s) => ({ ...s, title: `${g.dataset}: ${s.title}` })),
+  );
+  const table = rankAgreementTable(studies);
+  return table ? `${table.caption}\n${tableToMarkdown(table)}` : undefined;
 }
 
 /** RI tables (Markdown) against the study's further baselines (budget-matched random search). */

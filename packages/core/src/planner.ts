@@ -66,7 +66,7 @@ export function trainStreamKey(search: string, index: number, trainSeed?: number
 }
 
 function trainSeedOf(job: PlannedJob): number | undefined {
-  const seed = ((job.spec as { protocol?: { trainSeed?: unknown } } | null)?.protocol ?? {}).trainSeed;
+  const seed = (job.spec as { protocol?: { trainSeed?: unknown } } | null)?.protocol?.trainSeed;
   return typeof seed === 'number' ? seed : undefined;
 }
 

@@ -9,6 +9,7 @@ import {
   slopeSpec,
   tauByEpochSpec,
 } from './charts.js';
+import { rankAgreementTable, rankScatterSpec } from './rank-agreement.js';
 import type { ReportData } from './report-data.js';
 import { ablationTableView, escapeHtml, groupTable, paperComparisonTable, rankTable, riTable, tableToHtml } from './tables.js';
 
@@ -59,6 +60,10 @@ export async function renderHtml(data: ReportData): Promise<string> {
   if (data.rankStudies?.length) {
     s.push('<h2>Rank stability</h2>', tableToHtml(rankTable(data.rankStudies)!));
     for (const [i, r] of data.rankStudies.entries()) s.push(await figure(slopeSpec(r), `slope-${i}`));
+  }
+  if (data.rankAgreement?.length) {
+    s.push('<h2>Rank agreement between protocols</h2>', tableToHtml(rankAgreementTable(data.rankAgreement)!));
+    for (const [i, r] of data.rankAgreement.entries()) s.push(await figure(rankScatterSpec(r), `rank-scatter-${i}`));
   }
   if (data.groupStudies?.length) {
     for (const [i, g] of data.groupStudies.entries()) {

@@ -1,3 +1,4 @@
+import type { RankAgreementStudy } from './rank-agreement.js';
 import type {
   AblationTable,
   CurveAggregate,
@@ -68,6 +69,8 @@ export interface ReportData {
   distributions?: DistributionPoint[];
   ablation?: { title: string; table: AblationTable };
   rankStudies?: RankStudy[];
+  /** Rank agreement between each pair of a study's protocols (same architectures). */
+  rankAgreement?: RankAgreementStudy[];
   curveStudies?: CurveStudy[];
   /** Anytime performance of query-based searches: best test accuracy found vs queries. */
   anytimeStudies?: CurveStudy[];

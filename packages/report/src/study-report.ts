@@ -9,6 +9,7 @@ import {
   type RiOptions,
   type RunKind,
 } from '@naslab/analysis';
+import { rankAgreementStudies, type ProtocolRun } from './rank-agreement.js';
 import type { CurveStudy, ReportData } from './report-data.js';
 
 /** One trained architecture of a stored study. */
@@ -52,6 +53,8 @@ export interface StudyReportInput {
    * random sampling): each baseline's runs as `random`, the methods it is compared with as `searched`.
    */
   otherBaselines?: Array<{ baseline: string; description?: string; runs: StudyRun[] }>;
+  /** The same architectures trained under several protocols: rank agreement per pair of `protocols`. */
+  protocolRuns?: Array<{ dataset: string; protocols: string[]; runs: ProtocolRun[] }>;
 }
 
 /** Report data for a naslab study: RI table, distributions, ablation and training curves. */
@@ -113,6 +116,13 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
       : {}),
     curveStudies,
     anytimeStudies: (input.anytime ?? []).map((a) => anytimeStudy(a, ri.settings.ddof)),
+    ...(input.protocolRuns?.length
+      ? {
+          rankAgreement: input.protocolRuns.flatMap((g) =>
+            rankAgreementStudies(g.runs, g.protocols, { seed: input.options?.seed, confidence: input.options?.confidence }).map((s) => ({ ...s, title: `${g.dataset}: ${s.title}` })),
+          ),
+        }
+      : {}),
     ...(input.otherBaselines?.length
       ? { otherBaselines: input.otherBaselines.map((b) => ({ baseline: b.baseline, description: b.description, ri: analyzeRelativeImprovement(b.runs, input.options) })) }
       : {}),

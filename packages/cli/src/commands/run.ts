@@ -41,7 +41,7 @@ const command: CommandModule<object, RunArgs> = {
     const study = await openStudy(args.manifest);
     if (args.detach) await assertCanDetach(study);
     // The database and the report's charts are loaded only by a run, never by `run --help`.
-    const [{ SqliteResultStore }, { otherBaselineTables, riTable, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
+    const [{ SqliteResultStore }, { otherBaselineTables, rankAgreementMarkdown, riTable, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
     const store = new SqliteResultStore(study.manifest.store);
     const events = new StudyEvents();
     const detach = attachProgress(events, { tty: !!process.stderr.isTTY && !process.env.CI, quiet: args.quiet });
@@ -81,6 +81,8 @@ const command: CommandModule<object, RunArgs> = {
         for (const b of otherBaselineTables(input)) process.stdout.write(`\nRelative improvement over ${b.baseline}${b.description ? ` (${b.description})` : ''}\n${b.table}\n`);
         const report = await writeStudyReport(study, store, input);
         if (report.ablation) process.stdout.write(`\n${report.ablation}\n`);
+        const agreement = rankAgreementMarkdown(input);
+        if (agreement) process.stdout.write(`\n${agreement}\n`);
         for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(`\nreport: ${report.html}\n`);
       }
