@@ -10,8 +10,11 @@ import { DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAug
 
 export const dartsPtOptions = dartsSearchOptions
   .extend({
-    /** Tuning epochs between two projections (`proj_intv`, reference 10); 0: project without tuning. */
-    projectionInterval: z.number().int().min(0).default(10),
+    /**
+     * Tuning epochs between two projections (`--proj_intv`): 5 in every released script of the
+     * reference (its argparse default, 10, is an option); 0: project without tuning.
+     */
+    projectionInterval: z.number().int().min(0).default(5),
     /** What a perturbation is judged by (`proj_crit_*`, reference `acc`). */
     criterion: z.enum(['accuracy', 'loss']).default('accuracy'),
     /** DARTS-PT (fix α): α stay as the supernet left them while tuning. */

@@ -55,8 +55,8 @@ describe('DARTS-PT selection', () => {
     net.dispose();
   });
 
-  it('options: reference defaults', () => {
+  it('options: reference defaults (the projection interval of the released scripts, not argparse)', () => {
     const o = dartsPtOptions.parse({});
-    expect([o.projectionInterval, o.criterion, o.fixAlpha, o.epochs]).toEqual([10, 'accuracy', false, 50]);
+    expect([o.projectionInterval, o.criterion, o.fixAlpha, o.epochs]).toEqual([5, 'accuracy', false, 50]);
   });
 });
