@@ -125,7 +125,8 @@ function project(net: Net, state: ProjectionState, epoch: number, rng: Rng, judg
 }
 
 export async function searchDartsPt(ctx: SearchContext<Genotype>, o: DartsPtOptions, search: SupernetTraining, augment?: PixelAugment): Promise<SearchResult<Genotype>> {
-  const run = await search.trainSupernet(ctx as SearchContext<unknown>, o, join(ctx.checkpointDir, 'supernet'), augment);
+  // fix α: α is never updated, neither while the supernet trains nor while it is tuned.
+  const run = await search.trainSupernet(ctx as SearchContext<unknown>, o, join(ctx.checkpointDir, 'supernet'), augment, { freezeAlphas: o.fixAlpha });
   const { net, trainer, data } = run;
   const started = performance.now();
   try {
