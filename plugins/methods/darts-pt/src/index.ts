@@ -21,6 +21,11 @@ export const dartsPtOptions = dartsSearchOptions
     fixAlpha: z.boolean().default(false),
     /** Weight learning rate of the tuning phase (reference: learning_rate / 10). */
     tuneLearningRate: z.number().positive().optional(),
+    /**
+     * Tuning learning rate over the tuning epochs: `constant`, as the reference runs (its
+     * `pt_project` builds a cosine scheduler but never steps it), or `cosine` to `learningRateMin`.
+     */
+    tuneSchedule: z.enum(['constant', 'cosine']).default('constant'),
     /** Evaluate each perturbation on the first N images of `search-valid` only (default: all). */
     projectionSubset: z.number().int().positive().optional(),
   })
