@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seedFile } from './__fixtures__/seed-data.js';
 import { parseNumericTable } from './csv.js';
-import { averageRanks, compareRankings, kendallTauB, largestRankShift, spearmanRho } from './rank-statistics.js';
+import { averageRanks, bootstrapKendallTauCi, compareRankings, kendallTauB, largestRankShift, spearmanRho } from './rank-statistics.js';
 
 function pairs(file: string): [number[], number[]] {
   const t = parseNumericTable(seedFile(`nas-benchmark/correlations/${file}`), { skipColumns: 1 });
@@ -47,5 +47,35 @@ describe('rank statistics', () => {
   it('largest rank shift on the seed pairs', () => {
     const [a, b] = pairs('seed_pairs_32_combined.csv');
     expect(largestRankShift(a, b)).toMatchObject({ index: 27, shift: 19.5 });
+  });
+});
+
+describe('rank statistics on NaN input', () => {
+  it('Kendall τ-b, Spearman ρ and the largest rank move are NaN, not a biased value', () => {
+    const a = [1, 2, 3, 4, 5];
+    const b = [1, 2, Number.NaN, 4, 5];
+    expect(kendallTauB(a, b)).toBeNaN();
+    expect(kendallTauB(b, a)).toBeNaN();
+    expect(spearmanRho(a, b)).toBeNaN();
+    expect(spearmanRho(b, a)).toBeNaN();
+    expect(largestRankShift(a, b).shift).toBeNaN();
+    expect(kendallTauB(a, a)).toBe(1);
+  });
+});
+
+describe('bootstrap CI of Kendall τ-b', () => {
+  it('covers the sample τ, is tight for a perfect ranking and wide for a small noisy one, and is deterministic', () => {
+    const a = Array.from({ length: 30 }, (_, i) => i);
+    const perfect = bootstrapKendallTauCi(a, a, { resamples: 500 });
+    expect(perfect.low).toBe(1);
+    expect(perfect.high).toBe(1);
+    const noisy = a.map((v, i) => v + ((i * 7919) % 13) - 6);
+    const tau = kendallTauB(a, noisy);
+    const ci = bootstrapKendallTauCi(a, noisy, { resamples: 1000, seed: 3 });
+    expect(ci.low).toBeLessThan(tau);
+    expect(ci.high).toBeGreaterThan(tau);
+    expect(ci.high - ci.low).toBeGreaterThan(0.05);
+    expect(bootstrapKendallTauCi(a, noisy, { resamples: 1000, seed: 3 })).toEqual(ci);
+    expect(bootstrapKendallTauCi([1, 2, Number.NaN, 4], [1, 2, 3, 4]).low).toBeNaN();
   });
 });

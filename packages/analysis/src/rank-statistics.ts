@@ -2,9 +2,17 @@
  * Rank statistics between two paired score lists (e.g. the same architectures
  * trained with seed A and seed B, or with 8 and 20 cells).
  */
+import { type BootstrapOptions, type ConfidenceInterval, DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_CONFIDENCE } from './bootstrap.js';
+import { quantile } from './descriptive.js';
+import { createRng } from './rng.js';
 
 function assertPaired(x: readonly number[], y: readonly number[]): void {
   if (x.length !== y.length) throw new Error(`paired lists differ in length: ${x.length} vs ${y.length}`);
+}
+
+/** A NaN makes a rank statistic undefined (it has no rank; comparisons with it are all false). */
+function anyNaN(x: readonly number[], y: readonly number[]): boolean {
+  return x.some(Number.isNaN) || y.some(Number.isNaN);
 }
 
 /**
@@ -32,6 +40,7 @@ export function averageRanks(values: readonly number[], descending = false): num
  */
 export function kendallTauB(x: readonly number[], y: readonly number[]): number {
   assertPaired(x, y);
+  if (anyNaN(x, y)) return Number.NaN;
   const n = x.length;
   let concordant = 0;
   let discordant = 0;
@@ -75,9 +84,10 @@ function pearson(x: readonly number[], y: readonly number[]): number {
   return d === 0 ? Number.NaN : sxy / d;
 }
 
-/** Spearman's ρ: Pearson correlation of the average ranks (ties get average ranks). */
+/** Spearman's ρ: Pearson correlation of the average ranks (ties get average ranks); NaN on NaN input. */
 export function spearmanRho(x: readonly number[], y: readonly number[]): number {
   assertPaired(x, y);
+  if (anyNaN(x, y)) return Number.NaN;
   return pearson(averageRanks(x), averageRanks(y));
 }
 
@@ -93,6 +103,7 @@ export interface RankShift {
 /** The item whose rank changes most between the two score lists (rank 1 = best). */
 export function largestRankShift(x: readonly number[], y: readonly number[]): RankShift {
   assertPaired(x, y);
+  if (anyNaN(x, y)) return { index: -1, shift: Number.NaN, rankA: Number.NaN, rankB: Number.NaN };
   const ra = averageRanks(x, true);
   const rb = averageRanks(y, true);
   let best: RankShift = { index: -1, shift: Number.NaN, rankA: Number.NaN, rankB: Number.NaN };
@@ -122,4 +133,39 @@ export function compareRankings(x: readonly number[], y: readonly number[]): Ran
     ranksA: averageRanks(x, true),
     ranksB: averageRanks(y, true),
   };
+}
+
+/**
+ * Percentile bootstrap CI of Kendall's τ-b between paired scores: each resample draws n pairs
+ * with replacement (the pairs stay pairs), resamples where τ-b is undefined (all tied) are left
+ * out. NaN bounds with fewer than 3 pairs or NaN input.
+ */
+export function bootstrapKendallTauCi(
+  x: readonly number[],
+  y: readonly number[],
+  options: BootstrapOptions = {},
+): ConfidenceInterval {
+  assertPaired(x, y);
+  const resamples = options.resamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
+  const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
+  const none: ConfidenceInterval = { low: Number.NaN, high: Number.NaN, confidence, resamples, method: 'percentile' };
+  const n = x.length;
+  if (n < 3 || anyNaN(x, y)) return none;
+  const rng = createRng(options.seed ?? 0);
+  const taus: number[] = [];
+  const xs = new Array<number>(n);
+  const ys = new Array<number>(n);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < n; i++) {
+      const k = rng.nextInt(n);
+      xs[i] = x[k];
+      ys[i] = y[k];
+    }
+    const tau = kendallTauB(xs, ys);
+    if (!Number.isNaN(tau)) taus.push(tau);
+  }
+  if (taus.length === 0) return none;
+  taus.sort((a, b) => a - b);
+  const alpha = 1 - confidence;
+  return { low: quantile(taus, alpha / 2), high: quantile(taus, 1 - alpha / 2), confidence, resamples, method: 'percentile' };
 }

@@ -56,7 +56,15 @@ describe('cell-count study (cell_sensitivity/, best over epochs)', () => {
     const s = summarizeCurveGroups(groups.slice(0, 1), { scoring: 'final' });
     expect(s[0].mean).toBeCloseTo(95.5706, 3);
     expect(scoreCurve([1, 5, 3], 'best')).toBe(5);
-    expect(scoreCurve([1, 5, 3, Number.NaN], 'final')).toBe(3);
+    expect(scoreCurve([1, 5, 3], 'final')).toBe(3);
+  });
+
+  it("'final' of a truncated curve is a missing value, never an earlier epoch's score", () => {
+    expect(scoreCurve([1, 5, 3, Number.NaN], 'final')).toBeNaN();
+    expect(scoreCurve([1, 5, 3], 'final', { epochs: 4 })).toBeNaN();
+    expect(scoreCurve([1, 5, 3], 'best', { epochs: 4 })).toBeNaN();
+    expect(scoreCurve([1, 5, 3, 4], 'final', { epochs: 4 })).toBe(4);
+    expect(scoreCurve([1, Number.NaN, 3], 'best')).toBe(3);
   });
 });
 

@@ -6,6 +6,8 @@ import {
   buildStudyReport,
   genotypeCellGraphs,
   isDartsFamilyGenotype,
+  rankAgreementStudies,
+  rankAgreementTable,
   tableToMarkdown,
   writeReport,
   type ArchitectureCells,
@@ -62,8 +64,20 @@ export function studyReportInput(study: Study, store: ResultStore, runs: StudyRu
       if (curves.length) anytime.push({ dataset: d.label, method: m.label, curves });
     }
   }
+  // The same architectures (search job × index) under every protocol: how far their ranks agree.
+  const protocolRuns =
+    protocols.length > 1
+      ? manifest.datasets.map((d) => ({
+          dataset: d.label,
+          protocols: [...study.protocols.map((p) => p.name).filter((p) => protocols.includes(p)), ...protocols.filter((p) => !study.protocols.some((q) => q.name === p))],
+          runs: runs.filter((r) => r.dataset === d.label).map((r) => ({ protocol: r.protocol, architecture: `${r.method}/seed${r.seed}#${r.index}`, accuracy: r.accuracy })),
+        }))
+      : undefined;
+  const otherBaselines = budgetMatchedBaselines(study, runs.filter((r) => r.protocol === baseProtocol), curveOf);
   return {
     title: `naslab study ${manifest.name}`,
+    ...(otherBaselines.length ? { otherBaselines } : {}),
+    ...(protocolRuns ? { protocolRuns } : {}),
     anytime,
     searchCosts: searchCosts(study, store),
     datasets: manifest.datasets.map((d) => d.label),
@@ -133,10 +147,47 @@ export async function studyArchitectures(study: Study, store: ResultStore, runs:
   return out;
 }
 
+/**
+ * A study with both the paper's baseline (random sampling) and budget-matched random search gets
+ * RI against each: here the second, `random-search` runs as the reference of every other searched
+ * method of the study.
+ */
+function budgetMatchedBaselines(study: Study, runs: StudyRun[], curveOf: (r: StudyRun) => number[] | undefined): NonNullable<StudyReportInput['otherBaselines']> {
+  const { manifest } = study;
+  const out: NonNullable<StudyReportInput['otherBaselines']> = [];
+  for (const b of manifest.methods.filter((m) => (m.id === 'random-search' || m.id === '@naslab/method-random-search') && m.label !== manifest.baseline)) {
+    const others = manifest.methods.map((m) => m.label).filter((m) => m !== manifest.baseline && m !== b.label);
+    const reportRuns: ReportRun[] = [];
+    for (const r of runs) {
+      const base = { dataset: r.dataset, run: `seed ${r.seed} #${r.index}`, accuracy: r.accuracy, curve: curveOf(r) };
+      if (r.method === b.label) for (const m of others) reportRuns.push({ ...base, method: m, kind: 'random' });
+      else if (others.includes(r.method)) reportRuns.push({ ...base, method: r.method, kind: 'searched' });
+    }
+    if (others.length && reportRuns.some((r) => r.kind === 'random')) out.push({ baseline: b.label, description: 'budget-matched random search', runs: reportRuns });
+  }
+  return out;
+}
+
 /** The RI table (Markdown) with bootstrap CIs and p-values, or undefined without searched runs. */
 export function riTable(input: StudyReportInput): string | undefined {
   if (!input.runs.some((r) => r.kind === 'searched')) return undefined;
   return formatRiAnalysis(analyzeRelativeImprovement(input.runs, input.options), 'md');
+}
+
+/** The rank-agreement table (Markdown) between the study's protocols, or undefined with one protocol. */
+export function rankAgreementMarkdown(input: StudyReportInput): string | undefined {
+  const studies = (input.protocolRuns ?? []).flatMap((g) =>
+    rankAgreementStudies(g.runs, g.protocols, { seed: input.options?.seed, confidence: input.options?.confidence }).map((s) => ({ ...s, title: `${g.dataset}: ${s.title}` })),
+  );
+  const table = rankAgreementTable(studies);
+  return table ? `${table.caption}\n${tableToMarkdown(table)}` : undefined;
+}
+
+/** RI tables (Markdown) against the study's further baselines (budget-matched random search). */
+export function otherBaselineTables(input: StudyReportInput): Array<{ baseline: string; description?: string; table: string }> {
+  return (input.otherBaselines ?? [])
+    .filter((b) => b.runs.some((r) => r.kind === 'searched'))
+    .map((b) => ({ baseline: b.baseline, description: b.description, table: formatRiAnalysis(analyzeRelativeImprovement(b.runs, input.options), 'md') }));
 }
 
 /** Write the study's HTML/Markdown/CSV report into `<store>/reports/<study>/`; returns the HTML path. */

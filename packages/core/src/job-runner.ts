@@ -258,7 +258,7 @@ async function runTrain(
   const protocol = protocolForDataset(named, study.manifest.datasets.find((d) => d.label === job.dataset));
   const tricks: Trick[] = [];
   for (const t of protocol.tricks) tricks.push(await host.instantiate(c, 'trick', t.label));
-  const { source: _source, tricks: _refs, ...knobs } = protocol;
+  const { source: _source, tricks: _refs, trainSeed: _trainSeed, ...knobs } = protocol;
   const r = await trainer.trainFromScratch({
     arch,
     archText,

@@ -65,6 +65,12 @@ export const protocolSchema = z
       .optional()
       .describe("A protocol preset one of the study's methods exports (`darts-paper`, `pdarts-paper`, …): its knobs and tricks, under what this protocol writes itself"),
     tricks: z.array(pluginRefSchema).max(MANIFEST_LIMITS.plugins, `at most ${MANIFEST_LIMITS.plugins} tricks`).default([]).describe('Training tricks (plugins of kind trick)'),
+    trainSeed: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Seed of the training random stream (initial weights, batch order, augmentation); protocols that differ only in it train the same architectures twice'),
   })
   .catchall(z.unknown())
   .describe("The evaluation protocol: how every architecture is trained from scratch (knobs: the trainer's)");

@@ -53,7 +53,7 @@ export function planStudy(manifest: Manifest, host: PluginHost, options: PlanOpt
   return dedupe(
     jobs.map((job, i) => {
       const s = streams[i]!;
-      const randomKey = job.kind === 'train' ? `train/${s.parents[0]}/${s.index ?? 0}` : `${s.kind}/${s.id}`;
+      const randomKey = job.kind === 'train' ? trainStreamKey(s.parents[0]!, s.index ?? 0, trainSeedOf(s)) : `${s.kind}/${s.id}`;
       return { ...job, randomKey };
     }),
   );
@@ -84,6 +84,19 @@ function checkStudySize(manifest: Manifest, host: PluginHost, protocols: number)
       });
     }
   }
+}
+
+/**
+ * The random stream of a train job: shared by every protocol of one architecture (same initial
+ * weights, same batch order), unless the protocol names a `trainSeed`, which starts another.
+ */
+export function trainStreamKey(search: string, index: number, trainSeed?: number): string {
+  return `train/${search}/${index}${trainSeed === undefined ? '' : `/trainSeed/${trainSeed}`}`;
+}
+
+function trainSeedOf(job: PlannedJob): number | undefined {
+  const seed = (job.spec as { protocol?: { trainSeed?: unknown } } | null)?.protocol?.trainSeed;
+  return typeof seed === 'number' ? seed : undefined;
 }
 
 function planJobs(manifest: Manifest, host: PluginHost, options: PlanOptions, withCode: boolean): PlannedJob[] {

@@ -16,16 +16,22 @@ export function parseProtocolKnobs(
   source: ManifestSource,
   owner: string,
 ): { protocols: ResolvedProtocol[]; problems: InputProblem[] } {
-  const known = [...(optionKeys(schema) ?? []), 'name', 'preset', 'tricks'];
+  const known = [...(optionKeys(schema) ?? []), 'name', 'preset', 'tricks', 'trainSeed'];
   const problems: InputProblem[] = [];
   const out: ResolvedProtocol[] = [];
   const reported = new Set<string>();
   for (const p of protocols) {
     // A preset's name is core's (resolved before training): only the knobs go to the schema.
-    const { name, tricks, source: where, preset: _preset, ...knobs } = p;
+    // `trainSeed` is core's too: it names the training random stream (see `jobRng`).
+    const { name, tricks, source: where, preset: _preset, trainSeed, ...knobs } = p;
+    const seedOk = trainSeed === undefined || (typeof trainSeed === 'number' && Number.isInteger(trainSeed) && trainSeed >= 0);
+    if (!seedOk) {
+      const path = where?.knobs.includes('trainSeed') ? [...where.path, 'trainSeed'] : ['protocol', 'trainSeed'];
+      problems.push({ file: source.file, ...source.locate(path), path: formatPath(path), message: `trainSeed must be a non-negative integer, got ${JSON.stringify(trainSeed)}` });
+    }
     const parsed = schema.safeParse(knobs);
     if (parsed.success) {
-      out.push({ ...(parsed.data as Record<string, unknown>), name, tricks, ...(where ? { source: where } : {}) });
+      if (seedOk) out.push({ ...(parsed.data as Record<string, unknown>), name, tricks, ...(trainSeed !== undefined ? { trainSeed } : {}), ...(where ? { source: where } : {}) });
       continue;
     }
     for (const issue of parsed.error.issues) {

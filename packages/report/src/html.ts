@@ -10,6 +10,7 @@ import {
   tauByEpochSpec,
 } from './charts.js';
 import { cellDiagramSvg } from './cell-diagram.js';
+import { rankAgreementTable, rankScatterSpec } from './rank-agreement.js';
 import type { ReportData } from './report-data.js';
 import { searchCostSpec } from './search-cost.js';
 import { ablationTableView, escapeHtml, groupTable, paperComparisonTable, rankTable, riTable, searchCostTable, tableToHtml } from './tables.js';
@@ -66,6 +67,9 @@ export async function renderHtml(data: ReportData): Promise<string> {
       s.push(`<figure id="cells-${i}" class="cells"><figcaption>${escapeHtml(`${a.title} (${a.kind})${acc}`)}</figcaption>${cells}</figure>`);
     }
   }
+  for (const b of data.otherBaselines ?? []) {
+    s.push(`<h2>Relative improvement over ${escapeHtml(b.baseline)}${b.description ? ` (${escapeHtml(b.description)})` : ''}</h2>`, tableToHtml(riTable(b.ri)));
+  }
   if (data.distributions?.length) {
     s.push('<h2>Accuracy distributions: random vs searched</h2>');
     const datasets = [...new Set(data.distributions.map((p) => p.dataset))];
@@ -78,6 +82,10 @@ export async function renderHtml(data: ReportData): Promise<string> {
   if (data.rankStudies?.length) {
     s.push('<h2>Rank stability</h2>', tableToHtml(rankTable(data.rankStudies)!));
     for (const [i, r] of data.rankStudies.entries()) s.push(await figure(slopeSpec(r), `slope-${i}`));
+  }
+  if (data.rankAgreement?.length) {
+    s.push('<h2>Rank agreement between protocols</h2>', tableToHtml(rankAgreementTable(data.rankAgreement)!));
+    for (const [i, r] of data.rankAgreement.entries()) s.push(await figure(rankScatterSpec(r), `rank-scatter-${i}`));
   }
   if (data.groupStudies?.length) {
     for (const [i, g] of data.groupStudies.entries()) {

@@ -10,6 +10,7 @@ export {
   tauByEpochSpec,
 } from './charts.js';
 export { renderHtml } from './html.js';
+export { rankAgreementStudies, rankAgreementTable, rankScatterSpec, type ProtocolRun, type RankAgreementStudy } from './rank-agreement.js';
 export { ablationTableView, allTables, reportCsvFiles, reportToMarkdown, tableToHtml, tableToMarkdown, type Table } from './tables.js';
 export { writeReport, type WrittenReport } from './write-report.js';
 export { paperReanalysis, PAPER_ALIASES, type PaperReanalysisOptions } from './paper-reanalysis.js';

@@ -1,3 +1,4 @@
+import type { RankAgreementStudy } from './rank-agreement.js';
 import type {
   AblationTable,
   CurveAggregate,
@@ -63,11 +64,15 @@ export interface ReportData {
   /** Data problems and discrepancies, shown prominently. */
   warnings: string[];
   ri?: RiAnalysis;
+  /** RI over further baselines of the study (e.g. budget-matched random search). */
+  otherBaselines?: Array<{ baseline: string; description?: string; ri: RiAnalysis }>;
   /** Comparison of `ri` with the paper's Table 1 (paper re-analysis only). */
   paperComparison?: PaperComparison[];
   distributions?: DistributionPoint[];
   ablation?: { title: string; table: AblationTable };
   rankStudies?: RankStudy[];
+  /** Rank agreement between each pair of a study's protocols (same architectures). */
+  rankAgreement?: RankAgreementStudy[];
   curveStudies?: CurveStudy[];
   /** Anytime performance of query-based searches: best test accuracy found vs queries. */
   anytimeStudies?: CurveStudy[];

@@ -102,4 +102,12 @@ describe('buildStudyReport', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("does not score a curve whose last epoch is missing by an earlier epoch ('final')", () => {
+    const truncated: StudyRun = { dataset: 'cifar10', method: 'local-search', kind: 'searched', run: 'cut', accuracy: Number.NaN, curve: [50, 60, Number.NaN] };
+    const data = buildStudyReport({ datasets: ['cifar10'], runs: [...runs.slice(0, 12), truncated], options: { resamples: 50, permutations: 50 } });
+    expect(data.distributions!.some((d) => Number.isNaN(d.accuracy))).toBe(true);
+    expect(data.distributions!.some((d) => d.accuracy === 60)).toBe(false);
+    expect(data.warnings.some((w) => /cut: its curve's last epoch is missing/.test(w))).toBe(true);
+  });
 });

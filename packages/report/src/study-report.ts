@@ -3,12 +3,14 @@ import {
   aggregateCurves,
   analyzeRelativeImprovement,
   rankCorrelationWithFinal,
+  scoreCurve,
   type CurveScoring,
   type ProtocolRuns,
   type RiOptions,
   type RunKind,
 } from '@naslab/analysis';
 import type { ArchitectureCells } from './cell-graph.js';
+import { rankAgreementStudies, type ProtocolRun } from './rank-agreement.js';
 import type { CurveStudy, ReportData } from './report-data.js';
 import { summarizeSearchCost, type SearchJobCost } from './search-cost.js';
 
@@ -52,6 +54,13 @@ export interface StudyReportInput {
   architectures?: ArchitectureCells[];
   /** Statistics settings (ddof, resamples, permutations, seed, confidence). */
   options?: RiOptions & { curveScoring?: CurveScoring };
+  /**
+   * RI against further baselines of the same study (e.g. budget-matched random search beside
+   * random sampling): each baseline's runs as `random`, the methods it is compared with as `searched`.
+   */
+  otherBaselines?: Array<{ baseline: string; description?: string; runs: StudyRun[] }>;
+  /** The same architectures trained under several protocols: rank agreement per pair of `protocols`. */
+  protocolRuns?: Array<{ dataset: string; protocols: string[]; runs: ProtocolRun[] }>;
 }
 
 /** Report data for a naslab study: RI table, distributions, ablation and training curves. */
@@ -69,8 +78,8 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
     }
     let accuracy = r.accuracy;
     if (!Number.isFinite(accuracy) && r.curve?.length) {
-      const finite = r.curve.filter(Number.isFinite);
-      accuracy = scoring === 'best' ? Math.max(...finite) : finite[finite.length - 1];
+      accuracy = scoreCurve(r.curve, scoring);
+      if (Number.isNaN(accuracy)) warnings.push(`${label} ${r.method} ${r.run}: its curve's last epoch is missing; no '${scoring}' score (an earlier epoch is not scored instead).`);
     }
     return [{ ...r, dataset: label, accuracy }];
   });
@@ -119,6 +128,16 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
     anytimeStudies: (input.anytime ?? []).map((a) => anytimeStudy(a, ri.settings.ddof)),
     ...(costs.length ? { searchCost: summarizeSearchCost(costs, runs, ri.settings.ddof) } : {}),
     ...(input.architectures?.length ? { architectures: input.architectures } : {}),
+    ...(input.protocolRuns?.length
+      ? {
+          rankAgreement: input.protocolRuns.flatMap((g) =>
+            rankAgreementStudies(g.runs, g.protocols, { seed: input.options?.seed, confidence: input.options?.confidence }).map((s) => ({ ...s, title: `${g.dataset}: ${s.title}` })),
+          ),
+        }
+      : {}),
+    ...(input.otherBaselines?.length
+      ? { otherBaselines: input.otherBaselines.map((b) => ({ baseline: b.baseline, description: b.description, ri: analyzeRelativeImprovement(b.runs, input.options) })) }
+      : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { rankAgreementTable } from './rank-agreement.js';
 import { formatCsv, formatRiAnalysis, significanceMark, type RiAnalysis } from '@naslab/analysis';
 import type { GroupStudy, RankStudy, ReportData } from './report-data.js';
 import { formatDuration, formatSearchCost, type SearchCostRow } from './search-cost.js';
@@ -119,6 +120,7 @@ export function allTables(data: ReportData): Table[] {
     paperComparisonTable(data),
     ablationTableView(data),
     rankTable(data.rankStudies ?? []),
+    rankAgreementTable(data.rankAgreement ?? []),
     ...(data.groupStudies ?? []).map(groupTable),
   ].filter((t): t is Table => t !== null);
 }

@@ -43,7 +43,7 @@ const command: CommandModule<object, RunArgs> = {
     const study = await openStudy(args.manifest);
     if (args.detach) await assertCanDetach(study);
     // The database and the report's charts are loaded only by a run, never by `run --help`.
-    const [store, { riTable, studyReportInput, writeStudyReport }] = await Promise.all([openManifestStore(study.manifest), import('../study-report.js')]);
+    const [store, { otherBaselineTables, rankAgreementMarkdown, riTable, studyReportInput, writeStudyReport }] = await Promise.all([openManifestStore(study.manifest), import('../study-report.js')]);
     const backend = await backendChoice(study, store, args);
     const notice = backend && fallbackNotice(backend);
     if (notice) process.stderr.write(`${notice}
@@ -98,8 +98,11 @@ const command: CommandModule<object, RunArgs> = {
         const input = studyReportInput(study, store, runs);
         const table = riTable(input);
         if (table) process.stdout.write(`\nRelative improvement over ${study.manifest.baseline} (bootstrap 95% CI; Welch and permutation p-values)\n${table}\n`);
+        for (const b of otherBaselineTables(input)) process.stdout.write(`\nRelative improvement over ${b.baseline}${b.description ? ` (${b.description})` : ''}\n${b.table}\n`);
         const report = await writeStudyReport(study, store, input);
         if (report.ablation) process.stdout.write(`\n${report.ablation}\n`);
+        const agreement = rankAgreementMarkdown(input);
+        if (agreement) process.stdout.write(`\n${agreement}\n`);
         for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(`\nreport: ${report.html}\n`);
       }

@@ -10,14 +10,22 @@ import { DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAug
 
 export const dartsPtOptions = dartsSearchOptions
   .extend({
-    /** Tuning epochs between two projections (`proj_intv`, reference 10); 0: project without tuning. */
-    projectionInterval: z.number().int().min(0).default(10),
+    /**
+     * Tuning epochs between two projections (`--proj_intv`): 5 in every released script of the
+     * reference (its argparse default, 10, is an option); 0: project without tuning.
+     */
+    projectionInterval: z.number().int().min(0).default(5),
     /** What a perturbation is judged by (`proj_crit_*`, reference `acc`). */
     criterion: z.enum(['accuracy', 'loss']).default('accuracy'),
     /** DARTS-PT (fix α): α stay as the supernet left them while tuning. */
     fixAlpha: z.boolean().default(false),
     /** Weight learning rate of the tuning phase (reference: learning_rate / 10). */
     tuneLearningRate: z.number().positive().optional(),
+    /**
+     * Tuning learning rate over the tuning epochs: `constant`, as the reference runs (its
+     * `pt_project` builds a cosine scheduler but never steps it), or `cosine` to `learningRateMin`.
+     */
+    tuneSchedule: z.enum(['constant', 'cosine']).default('constant'),
     /** Evaluate each perturbation on the first N images of `search-valid` only (default: all). */
     projectionSubset: z.number().int().positive().optional(),
   })

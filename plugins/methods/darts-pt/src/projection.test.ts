@@ -3,7 +3,7 @@ import { Rng } from '@naslab/core';
 import { DARTS_OPS, loadDartsSupernet } from '@naslab/space-darts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dartsPtOptions } from './index.js';
-import { selectEdges, selectOp, type Judge } from './projection.js';
+import { selectEdges, selectOp, tuningLearningRate, type Judge } from './projection.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -55,8 +55,18 @@ describe('DARTS-PT selection', () => {
     net.dispose();
   });
 
-  it('options: reference defaults', () => {
+  it('options: reference defaults (the projection interval of the released scripts, not argparse)', () => {
     const o = dartsPtOptions.parse({});
-    expect([o.projectionInterval, o.criterion, o.fixAlpha, o.epochs]).toEqual([10, 'accuracy', false, 50]);
+    expect([o.projectionInterval, o.criterion, o.fixAlpha, o.epochs]).toEqual([5, 'accuracy', false, 50]);
+  });
+
+  it('tunes at a constant learning_rate / 10 (the reference never steps its scheduler); cosine is an option', () => {
+    const o = dartsPtOptions.parse({});
+    expect(o.tuneSchedule).toBe('constant');
+    const lr = o.learningRate / 10;
+    expect([0, 40, 80].map((e) => tuningLearningRate(e, 81, lr, o))).toEqual([0.0025, 0.0025, 0.0025]);
+    const cosine = dartsPtOptions.parse({ tuneSchedule: 'cosine' });
+    expect(tuningLearningRate(0, 81, lr, cosine)).toBeCloseTo(0.0025, 12);
+    expect(tuningLearningRate(80, 81, lr, cosine)).toBeLessThan(0.0012);
   });
 });

@@ -124,8 +124,14 @@ function project(net: Net, state: ProjectionState, epoch: number, rng: Rng, judg
   }
 }
 
+/** The weight learning rate of tuning epoch `epoch` (see the `tuneSchedule` option). */
+export function tuningLearningRate(epoch: number, tuneEpochs: number, tuneLr: number, o: Pick<DartsPtOptions, 'tuneSchedule' | 'learningRateMin'>): number {
+  return o.tuneSchedule === 'cosine' ? cosineLearningRate(epoch, tuneEpochs, tuneLr, o.learningRateMin) : tuneLr;
+}
+
 export async function searchDartsPt(ctx: SearchContext<Genotype>, o: DartsPtOptions, search: SupernetTraining, augment?: PixelAugment): Promise<SearchResult<Genotype>> {
-  const run = await search.trainSupernet(ctx as SearchContext<unknown>, o, join(ctx.checkpointDir, 'supernet'), augment);
+  // fix α: α is never updated, neither while the supernet trains nor while it is tuned.
+  const run = await search.trainSupernet(ctx as SearchContext<unknown>, o, join(ctx.checkpointDir, 'supernet'), augment, { freezeAlphas: o.fixAlpha });
   const { net, trainer, data } = run;
   const started = performance.now();
   try {
@@ -162,7 +168,7 @@ export async function searchDartsPt(ctx: SearchContext<Genotype>, o: DartsPtOpti
       for (let epoch = startEpoch; epoch < tuneEpochs; epoch++) {
         const t0 = performance.now();
         if (epoch % intv === 0 || epoch === tuneEpochs - 1) project(net, state, epoch, rng, judge);
-        const lr = cosineLearningRate(epoch, tuneEpochs, tuneLr, o.learningRateMin);
+        const lr = tuningLearningRate(epoch, tuneEpochs, tuneLr, o);
         const tr = trainer.trainEpoch(data, rng, lr, ctx.signal);
         seconds += (performance.now() - t0) / 1000;
         await saveCheckpoint(

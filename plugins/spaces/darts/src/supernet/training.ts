@@ -215,6 +215,8 @@ export async function trainSupernet(
   settings: DartsSearchSettings,
   checkpointDir: string,
   augment?: PixelAugment,
+  /** `freezeAlphas`: α never updated (DARTS-PT's fix-α variant trains its supernet so). */
+  options: { readonly freezeAlphas?: boolean } = {},
 ): Promise<SupernetRun> {
   if (settings.augment === 'crop-flip' && !augment) throw new Error('darts: augment "crop-flip" needs the crop-flip hook');
   const backend = await activateBackend(ctx, settings.backendPreference);
@@ -226,6 +228,7 @@ export async function trainSupernet(
     inputShape: data.shape,
     rng: ctx.rng.split('supernet-init'),
   });
+  if (options.freezeAlphas) net.freeze({ alphas: true });
   const trainer = new BilevelTrainer(net, settings, data.classes, settings.augment === 'crop-flip' ? augment : undefined);
   const initialAlphas = net.alphaSoftmaxValues();
   let rng = ctx.rng.split('search');
@@ -238,6 +241,8 @@ export async function trainSupernet(
     dataset: ctx.dataset.info.name,
     sizes: ctx.dataset.info.sizes as unknown as Json,
     seed: ctx.seed,
+    // A supernet trained with α is never resumed as a fixed-α one (nor the other way round).
+    ...(options.freezeAlphas ? { freezeAlphas: true } : {}),
   });
   const saved = await loadCheckpoint(checkpointDir);
   if (saved && saved.meta.fingerprint === fingerprint) {
