@@ -18,6 +18,16 @@ const pluginRefObject = z
 export const pluginRefSchema = z.union([z.string().min(1), pluginRefObject]);
 export type PluginRefInput = z.input<typeof pluginRefSchema>;
 
+/** A method, optionally searching its own space (one study can then sample several spaces). */
+const methodRefObject = z
+  .object({
+    ...pluginRefObject.shape,
+    space: pluginRefSchema.optional().describe("The space this method searches, instead of the manifest's `space`"),
+  })
+  .strict();
+export const methodRefSchema = z.union([z.string().min(1), methodRefObject]);
+export type MethodRefInput = z.input<typeof methodRefSchema>;
+
 /**
  * Core's part of a protocol: its name and tricks. Every other key is a knob of the trainer,
  * passed through here and validated by the trainer's own `protocol` schema when the study is
@@ -49,7 +59,7 @@ export const manifestSchema = z
       .describe('Search seeds: a count n (0..n-1) or an explicit list'),
     datasets: z.array(pluginRefSchema).min(1),
     space: pluginRefSchema,
-    methods: z.array(pluginRefSchema).min(1),
+    methods: z.array(methodRefSchema).min(1),
     baseline: z
       .string()
       .default('random-sampling')

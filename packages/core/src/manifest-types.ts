@@ -16,6 +16,8 @@ export interface PluginRef {
   readonly options: Record<string, unknown>;
   /** Field path of this reference in the manifest, for error messages. */
   readonly path: (string | number)[];
+  /** Methods only: the space this method searches, when not the manifest's `space`. */
+  readonly space?: PluginRef;
 }
 
 /**
