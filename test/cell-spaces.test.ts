@@ -38,3 +38,19 @@ describe('the toy random-baseline manifests of the two spaces', { timeout: 60_00
     });
   }
 });
+
+describe('experiments/random-spaces-tiny.yaml: random sampling in every space, one study', { timeout: 60_000 }, () => {
+  it('validates, and plans one search, training and evaluation per space, each search in its method’s space', () => {
+    const path = join(repoRoot, 'experiments', 'random-spaces-tiny.yaml');
+    const v = naslab(['validate', path]);
+    expect(v.code).toBe(0);
+    const spaces = ['darts', 'pdarts', 'cnas', 'nao', 'enas-micro', 'nsganet-micro'];
+    for (const s of spaces) expect(v.stdout).toContain(`@naslab/space-${s}@`);
+    const jobs = JSON.parse(naslab(['plan', path, '--json']).stdout) as Array<{ id: string; kind: string; method: string }>;
+    const searches = jobs.filter((j) => j.kind === 'search');
+    expect(searches.map((j) => j.method)).toEqual(spaces.map((s) => `random-${s}`));
+    // The six methods are the same plugin with the same options: only their spaces tell their searches apart.
+    expect(new Set(searches.map((j) => j.id)).size).toBe(6);
+    expect(jobs.filter((j) => j.kind === 'train')).toHaveLength(6);
+  });
+});

@@ -9,6 +9,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { unimplementedCapabilities } from './capabilities.js';
 import type { Backend, BackendSpeed, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
 import { DivergedError, InputError } from './errors.js';
+import { methodSpace } from './manifest.js';
 import type { StudyEvents } from './events.js';
 import type { JobOutcome, Json, PlannedJob } from './jobs.js';
 import type { Logger } from './logger.js';
@@ -173,7 +174,7 @@ async function executeJob(
   ctx: JobContext,
 ): Promise<{ result: Json; backend?: string }> {
   const { study } = env;
-  const space = await spaceFor(study, c);
+  const space = await spaceFor(study, c, job.method);
   if (job.kind === 'search') return { result: (await runSearch(job, env, c, ctx, space)) as unknown as Json };
   const archText = architectureOf(env.store, job);
   const arch = space.parse(archText);
@@ -185,11 +186,12 @@ async function executeJob(
   return { result: r as unknown as Json, backend: r.backend };
 }
 
-/** The study's space for this job, with every capability it declares really there. */
-async function spaceFor(study: Study, c: DependencyContainer): Promise<SearchSpace<unknown>> {
+/** The space the job's method searches, with every capability it declares really there. */
+async function spaceFor(study: Study, c: DependencyContainer, methodLabel: string): Promise<SearchSpace<unknown>> {
   const { host, manifest } = study;
-  const space = (await host.instantiate(c, 'space', manifest.space.label)) as SearchSpace<unknown>;
-  const bound = host.get('space', manifest.space.label);
+  const label = methodSpace(manifest, methodLabel).label;
+  const space = (await host.instantiate(c, 'space', label)) as SearchSpace<unknown>;
+  const bound = host.get('space', label);
   const broken = unimplementedCapabilities(space, bound.loaded.definition.capabilities ?? []);
   if (broken.length) throw new Error(`${bound.loaded.packageName} declares capabilities its space does not implement: ${broken.join('; ')}`);
   return space;

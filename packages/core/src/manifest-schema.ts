@@ -36,6 +36,16 @@ const pluginRefObject = z
 export const pluginRefSchema = z.union([z.string().min(1), pluginRefObject]);
 export type PluginRefInput = z.input<typeof pluginRefSchema>;
 
+/** A method, optionally searching its own space (one study can then sample several spaces). */
+const methodRefObject = z
+  .object({
+    ...pluginRefObject.shape,
+    space: pluginRefSchema.optional().describe("The space this method searches, instead of the manifest's `space`"),
+  })
+  .strict();
+export const methodRefSchema = z.union([z.string().min(1), methodRefObject]);
+export type MethodRefInput = z.input<typeof methodRefSchema>;
+
 /**
  * A dataset reference may change protocol knobs for that dataset's train jobs: the paper trains
  * 20 cells on CIFAR and 8 on the 224-px datasets with one recipe otherwise.
@@ -91,7 +101,7 @@ export const manifestSchema = z
       .describe('Search seeds: a count n (0..n-1) or an explicit list'),
     datasets: z.array(datasetRefSchema).min(1).max(MANIFEST_LIMITS.plugins, `at most ${MANIFEST_LIMITS.plugins} datasets`),
     space: pluginRefSchema,
-    methods: z.array(pluginRefSchema).min(1).max(MANIFEST_LIMITS.plugins, `at most ${MANIFEST_LIMITS.plugins} methods`),
+    methods: z.array(methodRefSchema).min(1).max(MANIFEST_LIMITS.plugins, `at most ${MANIFEST_LIMITS.plugins} methods`),
     baseline: z
       .string()
       .default('random-sampling')

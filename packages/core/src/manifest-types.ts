@@ -18,6 +18,8 @@ export interface PluginRef {
   readonly path: (string | number)[];
   /** Datasets only: protocol knobs for this dataset's train jobs, over every protocol's. */
   readonly protocol?: Readonly<Record<string, unknown>>;
+  /** Methods only: the space this method searches, when not the manifest's `space`. */
+  readonly space?: PluginRef;
 }
 
 /**

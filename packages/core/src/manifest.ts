@@ -139,7 +139,13 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
       if (d.protocol && Object.hasOwn(d.protocol, k)) at(['datasets', i, 'protocol', k], `a dataset changes protocol knobs only, not its ${k}`);
     }
   });
-  const methods = m.methods.map((d, i) => ref(d, ['methods', i]));
+  const methods = m.methods.map((d, i): PluginRef => {
+    const r = ref(d, ['methods', i]);
+    if (typeof d === 'string' || d.space === undefined) return r;
+    // Its own label, so it never clashes with the manifest's space or another method's.
+    const own = ref(d.space, ['methods', i, 'space']);
+    return { ...r, space: { ...own, label: typeof d.space === 'object' && d.space.name ? d.space.name : `${own.id}@${r.label}` } };
+  });
   const tricks = m.protocol.tricks.map((d, i) => ref(d, ['protocol', 'tricks', i]));
   unique(datasets, 'dataset');
   unique(methods, 'method');
@@ -232,15 +238,22 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
  */
 export function manifestHash(m: Pick<Manifest, 'name' | 'seeds' | 'datasets' | 'space' | 'methods' | 'baseline' | 'protocols' | 'benchmark' | 'trainer'>): string {
   const plain = ({ id, label, options, protocol }: PluginRef) => ({ id, label, options, ...(protocol ? { protocol } : {}) });
+  // A method's own space enters the hash only where there is one (other manifests hash as before).
+  const method = (r: PluginRef) => (r.space ? { ...plain(r), space: plain(r.space) } : plain(r));
   return contentHash({
     name: m.name,
     seeds: m.seeds,
     datasets: m.datasets.map(plain),
     space: plain(m.space),
-    methods: m.methods.map(plain),
+    methods: m.methods.map(method),
     baseline: m.baseline,
     protocols: m.protocols.map(({ source: _s, ...p }) => ({ ...p, tricks: p.tricks.map(plain) })),
     benchmark: m.benchmark,
     trainer: m.trainer,
   });
+}
+
+/** The space method `methodLabel` searches: its own `space`, else the manifest's. */
+export function methodSpace(manifest: Pick<Manifest, 'space' | 'methods'>, methodLabel: string): PluginRef {
+  return manifest.methods.find((m) => m.label === methodLabel)?.space ?? manifest.space;
 }

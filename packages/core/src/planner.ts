@@ -106,7 +106,6 @@ function planJobs(manifest: Manifest, host: PluginHost, options: PlanOptions, wi
   const protocols = options.protocols ?? [manifest.protocol];
   const trainerLabel = options.trainerLabel ?? manifest.trainer?.label;
   const jobs: PlannedJob[] = [];
-  const space = host.get('space', manifest.space.label);
   const benchmark = manifest.benchmark ? host.get('benchmark', manifest.benchmark.label) : undefined;
   const trainer = trainerLabel && host.has('trainer', trainerLabel) ? host.get('trainer', trainerLabel) : undefined;
   for (const datasetRef of manifest.datasets) {
@@ -114,6 +113,7 @@ function planJobs(manifest: Manifest, host: PluginHost, options: PlanOptions, wi
     const dataset = benchmark ? { label: datasetRef.label, options: datasetRef.options } : pluginKey(host.get('dataset', datasetRef.label), data);
     for (const methodRef of manifest.methods) {
       const method = host.get('method', methodRef.label);
+      const space = host.get('space', (methodRef.space ?? manifest.space).label);
       const outputs = method.loaded.definition.outputs?.(method.options) ?? 1;
       for (const seed of manifest.seeds) {
         const searchSpec: Json = {

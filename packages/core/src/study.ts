@@ -67,7 +67,10 @@ export async function prepareStudy(given: Manifest, options: PrepareOptions = {}
   // With a benchmark, datasets name the benchmark's own tables: nothing to load.
   if (!manifest.benchmark) for (const d of manifest.datasets) await bind('dataset', d);
   await bind('space', manifest.space);
-  for (const m of manifest.methods) await bind('method', m);
+  for (const m of manifest.methods) {
+    await bind('method', m);
+    if (m.space) await bind('space', m.space);
+  }
   // Presets name the methods' evaluation recipes: resolved before their tricks are loaded.
   const onPreset = manifest.protocols.some((p) => p.preset !== undefined);
   if (onPreset) {
@@ -136,12 +139,23 @@ function checkRequirements(
   at: (path: (string | number)[], message: string) => InputProblem,
 ): InputProblem[] {
   const problems: InputProblem[] = [];
-  const space = host.get('space', manifest.space.label);
-  const declared: readonly string[] = space.loaded.definition.capabilities ?? [];
-  const missing = (required: readonly string[] | undefined) => (required ?? []).filter((c) => !declared.includes(c));
-  const spaceSays = `space "${manifest.space.label}" (${space.loaded.packageName}) declares ${declared.length ? declared.join(', ') : 'no capabilities'}`;
+  const capabilitiesOf = (ref: PluginRef) => {
+    const space = host.get('space', ref.label);
+    const declared: readonly string[] = space.loaded.definition.capabilities ?? [];
+    const missing = (required: readonly string[] | undefined) => (required ?? []).filter((c) => !declared.includes(c));
+    const says = `space "${ref.label}" (${space.loaded.packageName}) declares ${declared.length ? declared.join(', ') : 'no capabilities'}`;
+    return { missing, says };
+  };
+  const { missing, says: spaceSays } = capabilitiesOf(manifest.space);
   for (const m of manifest.methods) {
     const def = host.get('method', m.label).loaded.definition;
+    const own = m.space ? capabilitiesOf(m.space) : undefined;
+    if (own) {
+      const lacking = [...own.missing(def.requires), ...(trainer ? own.missing(trainer.loaded.definition.requires) : [])];
+      if (lacking.length) problems.push(at(m.space!.path, `method "${m.label}" needs a space that is ${[...new Set(lacking)].map((c) => `"${c}"`).join(' and ')}; ${own.says}`));
+      if (def.needsBenchmark && !manifest.benchmark) problems.push(at(m.path, `method "${m.label}" queries a tabular benchmark; add a \`benchmark:\` to the manifest`));
+      continue;
+    }
     if (def.needsBenchmark && !manifest.benchmark) {
       problems.push(at(m.path, `method "${m.label}" queries a tabular benchmark; add a \`benchmark:\` to the manifest`));
     }
