@@ -101,8 +101,9 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
 }
 
 /**
- * Cells of every architecture the study's searches produced (random samples included), for
- * spaces whose architectures are DARTS-family genotypes; other spaces give none.
+ * Cells of every architecture the study's searches produced (random samples included): the
+ * space's own `cellGraphs` where it has one, else the DARTS-family genotype's cells; none for
+ * other spaces.
  */
 export async function studyArchitectures(study: Study, store: ResultStore, runs: StudyRun[] = collectRuns(study, store)): Promise<ArchitectureCells[]> {
   const { manifest } = study;
@@ -118,7 +119,8 @@ export async function studyArchitectures(study: Study, store: ResultStore, runs:
     for (const [index, text] of texts.entries()) {
       if (typeof text !== 'string') continue;
       const arch = space.parse(text);
-      if (!isDartsFamilyGenotype(arch)) return [];
+      const cells = space.cellGraphs ? space.cellGraphs(arch) : isDartsFamilyGenotype(arch) ? genotypeCellGraphs(arch) : undefined;
+      if (!cells) return [];
       const run = runs.find((r) => r.dataset === job.dataset && r.method === job.method && r.seed === job.seed && r.index === index && (r.protocol === baseProtocol || !baseProtocol));
       out.push({
         title: `${job.dataset} / ${job.method} / seed ${job.seed} #${index}`,
@@ -126,7 +128,7 @@ export async function studyArchitectures(study: Study, store: ResultStore, runs:
         method: job.method,
         kind: job.method === manifest.baseline ? 'random' : 'searched',
         ...(run ? { accuracy: run.accuracy } : {}),
-        cells: genotypeCellGraphs(arch),
+        cells,
       });
     }
   }
