@@ -118,12 +118,20 @@ export async function studyArchitectures(study: Study, store: ResultStore, runs:
     if (!Array.isArray(texts)) continue;
     for (const [index, text] of texts.entries()) {
       if (typeof text !== 'string') continue;
-      const arch = space.parse(text);
-      const cells = space.cellGraphs ? space.cellGraphs(arch) : isDartsFamilyGenotype(arch) ? genotypeCellGraphs(arch) : undefined;
+      const where = `${job.dataset} / ${job.method} / seed ${job.seed} #${index}`;
+      let cells: ArchitectureCells['cells'] | undefined;
+      try {
+        const arch = space.parse(text);
+        cells = space.cellGraphs ? space.cellGraphs(arch) : isDartsFamilyGenotype(arch) ? genotypeCellGraphs(arch) : undefined;
+      } catch (e) {
+        // A diagram is not worth losing the report over: say which architecture, draw none.
+        process.stderr.write(`warning: report without cell diagrams: ${where}: ${(e as Error).message}\n`);
+        return [];
+      }
       if (!cells) return [];
       const run = runs.find((r) => r.dataset === job.dataset && r.method === job.method && r.seed === job.seed && r.index === index && (r.protocol === baseProtocol || !baseProtocol));
       out.push({
-        title: `${job.dataset} / ${job.method} / seed ${job.seed} #${index}`,
+        title: where,
         dataset: job.dataset,
         method: job.method,
         kind: job.method === manifest.baseline ? 'random' : 'searched',
