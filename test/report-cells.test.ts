@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { naslab, tempDir, writeManifest } from './helpers/cli.js';
+import { naslab, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
 
 // DARTS-space architectures from the toy fixture methods (the toy trainer stands in for training).
 const manifest = `name: cells
@@ -69,5 +69,27 @@ describe('naslab run: the study report draws the stored cells and the search cos
     const html = readFileSync(join(dir, 'results', 'reports', 'cells', 'index.html'), 'utf8');
     expect((html.match(/<svg[^>]*class="cell-diagram"/g) ?? []).length).toBe(2 * stored.length);
     expect(html).toContain('<th>wall time per search</th>');
+  });
+});
+
+describe("a space's own cellGraphs hook", () => {
+  it('draws the cells the space describes (the toy space: one chain of its 4 slots)', () => {
+    const dir = tempDir();
+    const r = naslab(['run', writeManifest(dir, 'study.yaml', toyManifest({ name: 'toy-cells', seeds: 1, outputs: 2 })), '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const data = JSON.parse(readFileSync(join(dir, 'results', 'reports', 'toy-cells', 'report-data.json'), 'utf8')) as {
+      architectures: Array<{ title: string; cells: CellJson[] }>;
+    };
+    // random-sampling gives 2 architectures, foo 1.
+    expect(data.architectures.map((a) => a.title)).toEqual(['toy0 / random-sampling / seed 0 #0', 'toy0 / random-sampling / seed 0 #1', 'toy0 / foo / seed 0 #0']);
+    for (const a of data.architectures) {
+      const [cell] = a.cells;
+      expect(a.cells).toHaveLength(1);
+      expect(cell!.name).toBe('chain');
+      expect(cell!.edges.map((e) => `${e.from}>${e.to}`)).toEqual(['in>s0', 's0>s1', 's1>s2', 's2>s3', 's3>out']);
+      expect(cell!.edges.slice(0, 4).every((e) => /^choice \d$/.test(e.label ?? ''))).toBe(true);
+    }
+    const html = readFileSync(join(dir, 'results', 'reports', 'toy-cells', 'index.html'), 'utf8');
+    expect((html.match(/<svg[^>]*class="cell-diagram"/g) ?? []).length).toBe(3);
   });
 });

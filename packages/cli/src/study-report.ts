@@ -115,8 +115,9 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
 }
 
 /**
- * Cells of every architecture the study's searches produced (random samples included), for
- * spaces whose architectures are DARTS-family genotypes; other spaces give none.
+ * Cells of every architecture the study's searches produced (random samples included): the
+ * space's own `cellGraphs` where it has one, else the DARTS-family genotype's cells; none for
+ * other spaces.
  */
 export async function studyArchitectures(study: Study, store: ResultStore, runs: StudyRun[] = collectRuns(study, store)): Promise<ArchitectureCells[]> {
   const { manifest } = study;
@@ -131,16 +132,25 @@ export async function studyArchitectures(study: Study, store: ResultStore, runs:
     if (!Array.isArray(texts)) continue;
     for (const [index, text] of texts.entries()) {
       if (typeof text !== 'string') continue;
-      const arch = space.parse(text);
-      if (!isDartsFamilyGenotype(arch)) return [];
+      const where = `${job.dataset} / ${job.method} / seed ${job.seed} #${index}`;
+      let cells: ArchitectureCells['cells'] | undefined;
+      try {
+        const arch = space.parse(text);
+        cells = space.cellGraphs ? space.cellGraphs(arch) : isDartsFamilyGenotype(arch) ? genotypeCellGraphs(arch) : undefined;
+      } catch (e) {
+        // A diagram is not worth losing the report over: say which architecture, draw none.
+        process.stderr.write(`warning: report without cell diagrams: ${where}: ${(e as Error).message}\n`);
+        return [];
+      }
+      if (!cells) return [];
       const run = runs.find((r) => r.dataset === job.dataset && r.method === job.method && r.seed === job.seed && r.index === index && (r.protocol === baseProtocol || !baseProtocol));
       out.push({
-        title: `${job.dataset} / ${job.method} / seed ${job.seed} #${index}`,
+        title: where,
         dataset: job.dataset,
         method: job.method,
         kind: job.method === manifest.baseline ? 'random' : 'searched',
         ...(run ? { accuracy: run.accuracy } : {}),
-        cells: genotypeCellGraphs(arch),
+        cells,
       });
     }
   }

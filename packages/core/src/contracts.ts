@@ -31,6 +31,19 @@ export interface SearchSpace<A = unknown> {
   parse(text: string): A;
   /** Summary facts for reports (op counts, depth, …). */
   describe?(arch: A): Record<string, Json>;
+  /**
+   * The architecture's cells as graphs, for the report's cell diagrams (optional; reports draw
+   * DARTS-family genotypes without it).
+   */
+  cellGraphs?(arch: A): SpaceCellGraph[];
+}
+
+/** One cell of an architecture as a graph: nodes by role, edges labelled with their operation. */
+export interface SpaceCellGraph {
+  /** Which cell, e.g. "normal" or "reduction". */
+  readonly name: string;
+  readonly nodes: ReadonlyArray<{ readonly id: string; readonly label: string; readonly role: 'input' | 'intermediate' | 'output' }>;
+  readonly edges: ReadonlyArray<{ readonly from: string; readonly to: string; readonly label?: string }>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -44,13 +44,13 @@ export async function renderHtml(data: ReportData): Promise<string> {
   }
   if (data.notes.length) s.push('<section class="notes"><h2>Method</h2><ul>', ...data.notes.map((n) => `<li>${escapeHtml(n)}</li>`), '</ul></section>');
   if (data.ri) {
-    s.push('<h2>Relative improvement over random sampling</h2>', tableToHtml(riTable(data.ri, data.searchCost)));
+    s.push('<h2>Relative improvement over random sampling</h2>', tableToHtml(riTable(data.ri, data.searchCost, data.searchCostSource)));
     s.push(await figure(riChartSpec(data.ri.rows, data.ri.settings.confidence), 'ri-chart'));
     const cmp = paperComparisonTable(data);
     if (cmp) s.push("<h3>Comparison with the paper's Table 1</h3>", tableToHtml(cmp));
   }
   if (data.searchCost?.length) {
-    s.push('<h2>Search cost beside accuracy</h2>', tableToHtml(searchCostTable(data.searchCost)));
+    s.push('<h2>Search cost beside accuracy</h2>', tableToHtml(searchCostTable(data.searchCost, data.searchCostSource)));
     const datasets = [...new Set(data.searchCost.map((r) => r.dataset))];
     for (const [i, d] of datasets.entries()) {
       if (data.searchCost.some((r) => r.dataset === d && r.accuracyMean !== null)) s.push(await figure(searchCostSpec(d, data.searchCost), `search-cost-${i}`));

@@ -13,7 +13,7 @@ export { renderHtml } from './html.js';
 export { rankAgreementStudies, rankAgreementTable, rankScatterSpec, type ProtocolRun, type RankAgreementStudy } from './rank-agreement.js';
 export { ablationTableView, allTables, reportCsvFiles, reportToMarkdown, tableToHtml, tableToMarkdown, type Table } from './tables.js';
 export { writeReport, type WrittenReport } from './write-report.js';
-export { paperReanalysis, PAPER_ALIASES, type PaperReanalysisOptions } from './paper-reanalysis.js';
+export { paperReanalysis, PAPER_ALIASES, PAPER_SEARCH_GPU_DAYS, type PaperReanalysisOptions } from './paper-reanalysis.js';
 export { buildStudyReport, type StudyAblation, type StudyDataset, type StudyReportInput, type StudyRun } from './study-report.js';
 export {
   dartsCellGraph,

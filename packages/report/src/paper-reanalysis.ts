@@ -7,16 +7,19 @@ import {
   columnOrderWarnings,
   compareRankings,
   compareWithPaperTable1,
+  mean,
   PAPER_DATASETS,
   paperTable1Warnings,
   parseNumericTable,
   parsePaperLayout,
   rankCorrelationWithFinal,
+  std,
   summarizeCurveGroups,
   type RiOptions,
   type RunRecord,
 } from '@naslab/analysis';
 import type { ReportData } from './report-data.js';
+import type { SearchCostRow } from './search-cost.js';
 
 /** Column-name aliases applied to the paper's files (each use is reported as a warning). */
 export const PAPER_ALIASES: Readonly<Record<string, string>> = { 'MANAS-LS': 'MANAS' };
@@ -34,6 +37,42 @@ async function read(dir: string, ...parts: string[]): Promise<string> {
 export interface PaperReanalysisOptions extends RiOptions {
   /** Individual training curves drawn behind the mean curve (default 12). */
   sampleCurves?: number;
+}
+
+/**
+ * Search cost on CIFAR10 in GPU-days, as the paper's Figure 2 plots it (hard-coded in the
+ * released notebook, cell 6; Tesla V100s). Not in the released CSVs.
+ */
+export const PAPER_SEARCH_GPU_DAYS: Readonly<Record<string, number>> = Object.freeze({
+  DARTS: 0.3,
+  StacNAS: 1,
+  PDARTS: 0.25,
+  MANAS: 0.7,
+  CNAS: 0.6,
+  NSGANET: 4,
+  NAO: 0.67,
+  ENAS: 0.3,
+});
+
+/** Figure 2 as a cost table: the paper's GPU-days beside the released CIFAR10 accuracies. */
+function paperSearchCost(records: readonly RunRecord[], ddof: number): SearchCostRow[] {
+  return Object.entries(PAPER_SEARCH_GPU_DAYS).map(([method, days]) => {
+    const acc = records.filter((r) => r.dataset === 'CIFAR10' && r.method === method && r.kind === 'searched').map((r) => r.accuracy);
+    return {
+      dataset: 'CIFAR10',
+      method,
+      kind: 'searched' as const,
+      searches: null,
+      meanSeconds: days * 86_400,
+      totalSeconds: days * 86_400,
+      device: 'GPU' as const,
+      gpuHours: days * 24,
+      backends: [],
+      n: acc.length,
+      accuracyMean: acc.length ? mean(acc) : null,
+      accuracyStd: acc.length > ddof ? std(acc, ddof) : null,
+    };
+  });
 }
 
 /**
@@ -93,6 +132,8 @@ export async function paperReanalysis(seedDataDir: string, options: PaperReanaly
     ],
     warnings,
     ri,
+    searchCost: paperSearchCost(records, ri.settings.ddof),
+    searchCostSource: "GPU-days on CIFAR10 from the paper's Figure 2 (the notebook's hard-coded values, Tesla V100), as GPU-hours; wall time = GPU-days × 24 h",
     paperComparison,
     distributions: records.map((r) => ({ dataset: r.dataset, method: r.method, kind: r.kind, accuracy: r.accuracy })),
     ablation: { title: 'Training-protocol ablation (CIFAR10, 8 random DARTS-space architectures)', table: ablation },

@@ -79,6 +79,8 @@ export interface ReportData {
   groupStudies?: GroupStudy[];
   /** Search cost (wall time, GPU-hours where known) and accuracy per dataset × method. */
   searchCost?: SearchCostRow[];
+  /** Where the search costs come from, when not naslab's own timing (e.g. a paper's figure). */
+  searchCostSource?: string;
   /** Cell diagrams of the searched and sampled architectures. */
   architectures?: ArchitectureCells[];
 }

@@ -24,6 +24,19 @@ describe('paperReanalysis', () => {
     expect(paper.distributions).toHaveLength(5 * 8 * 16 - 8);
   });
 
+  it("sets Figure 2's search cost (GPU-days on CIFAR10) beside the released CIFAR10 accuracies", () => {
+    const cost = Object.fromEntries((paper.searchCost ?? []).map((c) => [c.method, c]));
+    expect(Object.keys(cost).sort()).toEqual(['CNAS', 'DARTS', 'ENAS', 'MANAS', 'NAO', 'NSGANET', 'PDARTS', 'StacNAS']);
+    expect(cost.DARTS).toMatchObject({ dataset: 'CIFAR10', device: 'GPU', searches: null, n: 8 });
+    expect(cost.DARTS!.gpuHours).toBeCloseTo(7.2, 10);
+    expect(cost.NSGANET!.gpuHours).toBeCloseTo(96, 10);
+    const darts = paper.ri!.rows.find((r) => r.dataset === 'CIFAR10' && r.method === 'DARTS')!;
+    expect(cost.DARTS!.accuracyMean).toBeCloseTo(darts.meanMethod!, 10);
+    const md = reportToMarkdown(paper);
+    expect(md).toMatch(/\| CIFAR10 \| DARTS \| 8\/8 \|.*\| 7 h 12 min \(7\.20 GPU-h\) \|/);
+    expect(md).toContain("GPU-days on CIFAR10 from the paper's Figure 2");
+  });
+
   it('warns about every discrepancy with the paper instead of patching it', () => {
     const w = paper.warnings.join('\n');
     expect(w).toMatch(/CIFAR100 \/ PDARTS: paper 1\.20, data 2\.00/);
@@ -48,7 +61,7 @@ describe('renderers', () => {
 
   it('HTML is self-contained: inline SVG, no script, no external resource', async () => {
     const html = await renderHtml(paper);
-    expect((html.match(/<svg/g) ?? []).length).toBe(12);
+    expect((html.match(/<svg/g) ?? []).length).toBe(13);
     expect(html).not.toMatch(/<script|<link|src=/i);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
   }, 30_000);
@@ -58,7 +71,7 @@ describe('renderers', () => {
     expect(md).toContain('| CIFAR10 | DARTS | 8/8 |');
     expect(md).toContain('## Warnings');
     const files = reportCsvFiles(paper);
-    expect(Object.keys(files).sort()).toEqual(['ablation.csv', 'group-studies.csv', 'paper-table1-comparison.csv', 'rank-studies.csv', 'ri.csv']);
+    expect(Object.keys(files).sort()).toEqual(['ablation.csv', 'group-studies.csv', 'paper-table1-comparison.csv', 'rank-studies.csv', 'ri.csv', 'search-cost.csv']);
     const ri = parseCsv(files['ri.csv']);
     expect(ri[0].slice(0, 13)).toEqual([
       'dataset', 'method', 'n_random', 'n_method', 'mean_random', 'mean_method', 'std_random', 'std_method', 'ri', 'ci_low', 'ci_high', 'p_welch', 'p_permutation',

@@ -26,7 +26,8 @@ export interface SearchCostRow {
   dataset: string;
   method: string;
   kind: RunKind;
-  searches: number;
+  /** Search jobs measured; null for a cost taken from a paper. */
+  searches: number | null;
   meanSeconds: number;
   totalSeconds: number;
   device: SearchDevice | 'CPU+GPU';
@@ -153,13 +154,13 @@ export function searchCostSpec(dataset: string, rows: readonly SearchCostRow[]):
         encoding: {
           x,
           y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'top-1 test accuracy (%), mean ± std' },
-          color: { field: 'method', type: 'nominal', title: 'method' },
-          shape: { field: 'device', type: 'nominal', title: 'device', scale: { domain: devices, range: devices.map((d) => SHAPES[d]) } },
+          color: { field: 'method', type: 'nominal', title: 'method', legend: { orient: 'bottom', columns: 4 } },
+          shape: { field: 'device', type: 'nominal', title: 'device', legend: { orient: 'bottom' }, scale: { domain: devices, range: devices.map((d) => SHAPES[d]) } },
           tooltip: [{ field: 'label' }, { field: 'accuracy', format: '.2f' }],
         },
       },
       {
-        mark: { type: 'text', align: 'left', dx: 10, dy: -10, fontSize: 13 },
+        mark: { type: 'text', align: 'left', dx: 10, dy: -10, fontSize: 13, clip: false },
         encoding: { x, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'method' } },
       },
     ],

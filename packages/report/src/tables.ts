@@ -14,7 +14,7 @@ const f = (x: number | null | undefined, d = 2): string => (x === null || x === 
 const fp = (p: number | null): string => (p === null ? '–' : p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 
 /** The RI table; with search costs, a last column gives each method's cost per search. */
-export function riTable(ri: RiAnalysis, searchCost?: readonly SearchCostRow[]): Table {
+export function riTable(ri: RiAnalysis, searchCost?: readonly SearchCostRow[], searchCostSource?: string): Table {
   const pct = Math.round(ri.settings.confidence * 100);
   const costOf = (dataset: string, method: string) => {
     const row = searchCost?.find((c) => c.dataset === dataset && c.method === method && c.kind === 'searched');
@@ -37,22 +37,23 @@ export function riTable(ri: RiAnalysis, searchCost?: readonly SearchCostRow[]): 
   };
   if (!searchCost?.length) return table;
   return {
-    caption: `${table.caption} Search cost: mean wall time per search job (GPU-hours where the search ran on a GPU, otherwise CPU).`,
+    caption: `${table.caption} Search cost: ${searchCostSource ?? 'mean wall time per search job (GPU-hours where the search ran on a GPU, otherwise CPU)'}.`,
     header: [...table.header, 'search cost'],
     rows: table.rows.map((row, i) => [...row, costOf(ri.rows[i]!.dataset, ri.rows[i]!.method)]),
   };
 }
 
 /** Search cost beside accuracy per dataset × method (the paper's Figure 2 as a table). */
-export function searchCostTable(rows: readonly SearchCostRow[]): Table {
+export function searchCostTable(rows: readonly SearchCostRow[], source?: string): Table {
   return {
-    caption:
-      'Search cost beside accuracy. Wall time of each search job as measured by naslab (the random baseline\'s "search" is sampling); GPU-hours only for searches that ran on a GPU backend, otherwise "CPU". Accuracy: the architectures the searches produced, trained from scratch (mean ± std).',
+    caption: source
+      ? `Search cost beside accuracy. Cost: ${source}. Accuracy: the searched architectures, trained from scratch (mean ± std).`
+      : 'Search cost beside accuracy. Wall time of each search job as measured by naslab (the random baseline\'s "search" is sampling); GPU-hours only for searches that ran on a GPU backend, otherwise "CPU". Accuracy: the architectures the searches produced, trained from scratch (mean ± std).',
     header: ['dataset', 'method', 'searches', 'wall time per search', 'total wall time', 'device', 'GPU-hours', 'backend', 'n', 'accuracy mean ± std'],
     rows: rows.map((r) => [
       r.dataset,
       r.method,
-      String(r.searches),
+      r.searches === null ? '–' : String(r.searches),
       formatDuration(r.meanSeconds),
       formatDuration(r.totalSeconds),
       r.device,
@@ -115,8 +116,8 @@ export function groupTable(study: GroupStudy): Table {
 
 export function allTables(data: ReportData): Table[] {
   return [
-    data.ri ? riTable(data.ri, data.searchCost) : null,
-    data.searchCost?.length ? searchCostTable(data.searchCost) : null,
+    data.ri ? riTable(data.ri, data.searchCost, data.searchCostSource) : null,
+    data.searchCost?.length ? searchCostTable(data.searchCost, data.searchCostSource) : null,
     paperComparisonTable(data),
     ablationTableView(data),
     rankTable(data.rankStudies ?? []),
