@@ -14,3 +14,4 @@ export { ablationTableView, allTables, reportCsvFiles, reportToMarkdown, tableTo
 export { writeReport, type WrittenReport } from './write-report.js';
 export { paperReanalysis, PAPER_ALIASES, type PaperReanalysisOptions } from './paper-reanalysis.js';
 export { buildStudyReport, type StudyAblation, type StudyDataset, type StudyReportInput, type StudyRun } from './study-report.js';
+export { latencySpec, latencyStudy, latencyTable, type LatencyPoint, type LatencyStudy } from './latency.js';

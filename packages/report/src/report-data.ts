@@ -8,6 +8,7 @@ import type {
   RiAnalysis,
   RunKind,
 } from '@naslab/analysis';
+import type { LatencyStudy } from './latency.js';
 
 /** One accuracy point of a random-vs-searched distribution plot. */
 export interface DistributionPoint {
@@ -70,4 +71,6 @@ export interface ReportData {
   /** Anytime performance of query-based searches: best test accuracy found vs queries. */
   anytimeStudies?: CurveStudy[];
   groupStudies?: GroupStudy[];
+  /** Accuracy beside predicted latency, where the study's space has a latency model. */
+  latency?: LatencyStudy;
 }

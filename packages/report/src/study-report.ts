@@ -8,6 +8,7 @@ import {
   type RiOptions,
   type RunKind,
 } from '@naslab/analysis';
+import { latencyStudy } from './latency.js';
 import type { CurveStudy, ReportData } from './report-data.js';
 
 /** One trained architecture of a stored study. */
@@ -20,6 +21,9 @@ export interface StudyRun {
   accuracy: number;
   /** Per-epoch test accuracy (%), epoch 1 first. */
   curve?: number[];
+  /** Predicted latency (ms), where the study's space has a latency model; with the architecture's text. */
+  latencyMs?: number;
+  arch?: string;
 }
 
 export interface StudyDataset {
@@ -107,6 +111,7 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
       : {}),
     curveStudies,
     anytimeStudies: (input.anytime ?? []).map((a) => anytimeStudy(a, ri.settings.ddof)),
+    latency: latencyStudy(runs),
   };
 }
 

@@ -1,4 +1,5 @@
 import { formatCsv, formatRiAnalysis, significanceMark, type RiAnalysis } from '@naslab/analysis';
+import { latencyTable } from './latency.js';
 import type { GroupStudy, RankStudy, ReportData } from './report-data.js';
 
 /** A table as header + rows of already formatted cells; rendered to Markdown, HTML or CSV. */
@@ -83,6 +84,7 @@ export function allTables(data: ReportData): Table[] {
   return [
     data.ri ? riTable(data.ri) : null,
     paperComparisonTable(data),
+    data.latency ? latencyTable(data.latency) : null,
     ablationTableView(data),
     rankTable(data.rankStudies ?? []),
     ...(data.groupStudies ?? []).map(groupTable),
@@ -129,6 +131,12 @@ export function reportCsvFiles(data: ReportData): Record<string, string> {
     files['paper-table1-comparison.csv'] = formatCsv(
       ['dataset', 'method', 'paper_ri', 'data_ri', 'status', 'discrepancy'],
       data.paperComparison.map((c) => [c.dataset, c.method, c.paper, c.computed, c.status, c.discrepancy?.kind ?? '']),
+    );
+  }
+  if (data.latency) {
+    files['latency.csv'] = formatCsv(
+      ['dataset', 'method', 'kind', 'run', 'accuracy', 'latency_ms', 'arch'],
+      data.latency.points.map((p) => [p.dataset, p.method, p.kind, p.run, p.accuracy, p.latencyMs, p.arch ?? '']),
     );
   }
   if (data.ablation) {

@@ -5,7 +5,7 @@ import { paperReanalysis, writeReport } from '@naslab/report';
 import { SqliteResultStore } from '@naslab/store';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { openStudy } from '../session.js';
-import { studyReportInput, writeStudyReport } from '../study-report.js';
+import { studyLatency, studyReportInput, writeStudyReport } from '../study-report.js';
 
 interface ReportArgs {
   manifest?: string;
@@ -49,7 +49,7 @@ const command: CommandModule<object, ReportArgs> = {
     }
     const store = new SqliteResultStore(study.manifest.store);
     try {
-      const input = studyReportInput(study, store);
+      const input = studyReportInput(study, store, undefined, await studyLatency(study));
       input.options = { ...input.options, resamples: args.resamples, permutations: args.permutations, seed: args.seed };
       if (args.out) {
         const { buildStudyReport } = await import('@naslab/report');

@@ -41,7 +41,7 @@ const command: CommandModule<object, RunArgs> = {
     const study = await openStudy(args.manifest);
     if (args.detach) await assertCanDetach(study);
     // The database and the report's charts are loaded only by a run, never by `run --help`.
-    const [{ SqliteResultStore }, { riTable, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
+    const [{ SqliteResultStore }, { riTable, studyLatency, studyReportInput, writeStudyReport }] = await Promise.all([import('@naslab/store'), import('../study-report.js')]);
     const store = new SqliteResultStore(study.manifest.store);
     const events = new StudyEvents();
     const detach = attachProgress(events, { tty: !!process.stderr.isTTY && !process.env.CI, quiet: args.quiet });
@@ -75,7 +75,7 @@ const command: CommandModule<object, RunArgs> = {
       const runs = collectRuns(study, store);
       process.stdout.write(`\n${formatRunTable(study, runs)}\n`);
       if (runs.length) {
-        const input = studyReportInput(study, store, runs);
+        const input = studyReportInput(study, store, runs, await studyLatency(study));
         const table = riTable(input);
         if (table) process.stdout.write(`\nRelative improvement over ${study.manifest.baseline} (bootstrap 95% CI; Welch and permutation p-values)\n${table}\n`);
         const report = await writeStudyReport(study, store, input);
