@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
-import { InputError, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
+import { hasCapability, InputError, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
 import {
   ablationTableView,
   buildStudyReport,
@@ -23,7 +23,13 @@ import { collectRuns, type StudyRun } from './results.js';
  * pairs a `Random X` column with each method `X`). RI uses the first protocol; several
  * protocols make an ablation section.
  */
-export function studyReportInput(study: Study, store: ResultStore, runs: StudyRun[] = collectRuns(study, store)): StudyReportInput {
+export function studyReportInput(
+  study: Study,
+  store: ResultStore,
+  runs: StudyRun[] = collectRuns(study, store),
+  /** Predicted latency of an architecture text (`studyLatency`): runs then carry it into the report. */
+  latencyOf?: (arch: string) => number | undefined,
+): StudyReportInput {
   const { manifest } = study;
   const baseProtocol = runs.find((r) => r.protocol === study.protocols[0]?.name) ? study.protocols[0]!.name : runs[0]?.protocol;
   const searched = manifest.methods.map((m) => m.label).filter((m) => m !== manifest.baseline);
@@ -34,7 +40,8 @@ export function studyReportInput(study: Study, store: ResultStore, runs: StudyRu
   };
   const reportRuns: ReportRun[] = [];
   for (const r of runs.filter((x) => x.protocol === baseProtocol)) {
-    const base = { dataset: r.dataset, run: `seed ${r.seed} #${r.index}`, accuracy: r.accuracy, curve: curveOf(r) };
+    const latencyMs = latencyOf?.(r.arch);
+    const base = { dataset: r.dataset, run: `seed ${r.seed} #${r.index}`, accuracy: r.accuracy, curve: curveOf(r), ...(latencyMs === undefined ? {} : { latencyMs, arch: r.arch }) };
     if (r.kind === 'random') for (const m of searched) reportRuns.push({ ...base, method: m, kind: 'random' });
     else reportRuns.push({ ...base, method: r.method, kind: 'searched' });
   }
@@ -176,6 +183,18 @@ function budgetMatchedBaselines(study: Study, runs: StudyRun[], curveOf: (r: Stu
     if (others.length && reportRuns.some((r) => r.kind === 'random')) out.push({ baseline: b.label, description: 'budget-matched random search', runs: reportRuns });
   }
   return out;
+}
+
+/**
+ * The latency model of the study's space, when its space declares the `latency` capability (the
+ * MBConv space with a device's table): architecture text → predicted ms. Undefined otherwise.
+ */
+export async function studyLatency(study: Study): Promise<((arch: string) => number | undefined) | undefined> {
+  const label = study.manifest.space.label;
+  if (!study.host.get('space', label).loaded.definition.capabilities?.includes('latency')) return undefined;
+  const space = (await study.host.instantiate(study.container.createChildContainer(), 'space', label)) as SearchSpace<unknown>;
+  if (!hasCapability(space, 'latency')) return undefined;
+  return (arch) => space.latencyMs(space.parse(arch));
 }
 
 /** The RI table (Markdown) with bootstrap CIs and p-values, or undefined without searched runs. */

@@ -58,6 +58,15 @@ export interface CostSpace<A = unknown> extends SearchSpace<A> {
   cost(arch: A, size: ArchitectureSize, options?: { flops?: boolean }): Promise<ArchitectureCost>;
 }
 
+/**
+ * A space that predicts an architecture's latency on a device (the MBConv space of Single-Path NAS,
+ * over a per-layer look-up table): reports plot accuracy against it.
+ */
+export interface LatencySpace<A = unknown> extends SearchSpace<A> {
+  /** Predicted latency in ms; undefined where the space has no model for it (no table set). */
+  latencyMs(arch: A): number | undefined;
+}
+
 /** Capability name → the interface a space with it implements. Extend by declaration merging. */
 export interface SpaceCapabilities {
   enumerable: EnumerableSpace<any>;
@@ -65,6 +74,7 @@ export interface SpaceCapabilities {
   neighbourhood: NeighbourhoodSpace<any>;
   encodable: EncodableSpace<any>;
   cost: CostSpace<any>;
+  latency: LatencySpace<any>;
 }
 
 export type SpaceCapability = keyof SpaceCapabilities & string;
@@ -76,6 +86,7 @@ const MEMBERS: Readonly<Record<string, readonly string[]>> = {
   neighbourhood: ['neighbours'],
   encodable: ['index', 'encodingLength', 'encodeInto'],
   cost: ['evaluationSize', 'cost'],
+  latency: ['latencyMs'],
 };
 
 /** Whether `space` implements `capability` (for capabilities core knows; others: declared is enough). */

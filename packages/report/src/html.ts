@@ -11,6 +11,7 @@ import {
 } from './charts.js';
 import { cellDiagramSvg } from './cell-diagram.js';
 import { rankAgreementTable, rankScatterSpec } from './rank-agreement.js';
+import { latencySpec, latencyTable } from './latency.js';
 import type { ReportData } from './report-data.js';
 import { searchCostSpec } from './search-cost.js';
 import { ablationTableView, escapeHtml, groupTable, paperComparisonTable, rankTable, riTable, searchCostTable, tableToHtml } from './tables.js';
@@ -74,6 +75,10 @@ export async function renderHtml(data: ReportData): Promise<string> {
     s.push('<h2>Accuracy distributions: random vs searched</h2>');
     const datasets = [...new Set(data.distributions.map((p) => p.dataset))];
     for (const [i, d] of datasets.entries()) s.push(await figure(distributionSpec(d, data.distributions), `distribution-${i}`));
+  }
+  if (data.latency) {
+    s.push('<h2>Accuracy and latency</h2>', tableToHtml(latencyTable(data.latency)));
+    for (const [i, d] of [...new Set(data.latency.points.map((p) => p.dataset))].entries()) s.push(await figure(latencySpec(d, data.latency), `latency-${i}`));
   }
   if (data.ablation) {
     s.push(`<h2>${escapeHtml(data.ablation.title)}</h2>`, tableToHtml(ablationTableView(data)!));

@@ -36,3 +36,4 @@ export {
   type SearchDevice,
   type SearchJobCost,
 } from './search-cost.js';
+export { latencySpec, latencyStudy, latencyTable, type LatencyPoint, type LatencyStudy } from './latency.js';

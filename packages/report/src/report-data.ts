@@ -11,6 +11,7 @@ import type {
 } from '@naslab/analysis';
 import type { ArchitectureCells } from './cell-graph.js';
 import type { SearchCostRow } from './search-cost.js';
+import type { LatencyStudy } from './latency.js';
 
 /** One accuracy point of a random-vs-searched distribution plot. */
 export interface DistributionPoint {
@@ -83,4 +84,6 @@ export interface ReportData {
   searchCostSource?: string;
   /** Cell diagrams of the searched and sampled architectures. */
   architectures?: ArchitectureCells[];
+  /** Accuracy beside predicted latency, where the study's space has a latency model. */
+  latency?: LatencyStudy;
 }

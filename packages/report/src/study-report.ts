@@ -11,6 +11,7 @@ import {
 } from '@naslab/analysis';
 import type { ArchitectureCells } from './cell-graph.js';
 import { rankAgreementStudies, type ProtocolRun } from './rank-agreement.js';
+import { latencyStudy } from './latency.js';
 import type { CurveStudy, ReportData } from './report-data.js';
 import { summarizeSearchCost, type SearchJobCost } from './search-cost.js';
 
@@ -24,6 +25,9 @@ export interface StudyRun {
   accuracy: number;
   /** Per-epoch test accuracy (%), epoch 1 first. */
   curve?: number[];
+  /** Predicted latency (ms), where the study's space has a latency model; with the architecture's text. */
+  latencyMs?: number;
+  arch?: string;
 }
 
 export interface StudyDataset {
@@ -138,6 +142,7 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
     ...(input.otherBaselines?.length
       ? { otherBaselines: input.otherBaselines.map((b) => ({ baseline: b.baseline, description: b.description, ri: analyzeRelativeImprovement(b.runs, input.options) })) }
       : {}),
+    latency: latencyStudy(runs),
   };
 }
 

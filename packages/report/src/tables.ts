@@ -1,5 +1,6 @@
 import { rankAgreementTable } from './rank-agreement.js';
 import { formatCsv, formatRiAnalysis, significanceMark, type RiAnalysis } from '@naslab/analysis';
+import { latencyTable } from './latency.js';
 import type { GroupStudy, RankStudy, ReportData } from './report-data.js';
 import { formatDuration, formatSearchCost, type SearchCostRow } from './search-cost.js';
 
@@ -119,6 +120,7 @@ export function allTables(data: ReportData): Table[] {
     data.ri ? riTable(data.ri, data.searchCost, data.searchCostSource) : null,
     data.searchCost?.length ? searchCostTable(data.searchCost, data.searchCostSource) : null,
     paperComparisonTable(data),
+    data.latency ? latencyTable(data.latency) : null,
     ablationTableView(data),
     rankTable(data.rankStudies ?? []),
     rankAgreementTable(data.rankAgreement ?? []),
@@ -172,6 +174,12 @@ export function reportCsvFiles(data: ReportData): Record<string, string> {
     files['paper-table1-comparison.csv'] = formatCsv(
       ['dataset', 'method', 'paper_ri', 'data_ri', 'status', 'discrepancy'],
       data.paperComparison.map((c) => [c.dataset, c.method, c.paper, c.computed, c.status, c.discrepancy?.kind ?? '']),
+    );
+  }
+  if (data.latency) {
+    files['latency.csv'] = formatCsv(
+      ['dataset', 'method', 'kind', 'run', 'accuracy', 'latency_ms', 'arch'],
+      data.latency.points.map((p) => [p.dataset, p.method, p.kind, p.run, p.accuracy, p.latencyMs, p.arch ?? '']),
     );
   }
   if (data.ablation) {

@@ -5,7 +5,7 @@ import { paperReanalysis, writeReport } from '@naslab/report';
 import { openManifestStore } from '../open-store.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { openStudy } from '../session.js';
-import { studyArchitectures, studyReportInput, writeStudyReport } from '../study-report.js';
+import { studyArchitectures, studyLatency, studyReportInput, writeStudyReport } from '../study-report.js';
 
 interface ReportArgs {
   manifest?: string;
@@ -51,7 +51,7 @@ const command: CommandModule<object, ReportArgs> = {
     }
     const store = await openManifestStore(study.manifest);
     try {
-      const input = studyReportInput(study, store);
+      const input = studyReportInput(study, store, undefined, await studyLatency(study));
       input.options = { ...input.options, resamples: args.resamples, permutations: args.permutations, seed: args.seed };
       if (args.out) {
         const { buildStudyReport } = await import('@naslab/report');

@@ -43,7 +43,7 @@ const command: CommandModule<object, RunArgs> = {
     const study = await openStudy(args.manifest);
     if (args.detach) await assertCanDetach(study);
     // The database and the report's charts are loaded only by a run, never by `run --help`.
-    const [store, { otherBaselineTables, rankAgreementMarkdown, riTable, studyReportInput, writeStudyReport }] = await Promise.all([openManifestStore(study.manifest), import('../study-report.js')]);
+    const [store, { otherBaselineTables, rankAgreementMarkdown, riTable, studyLatency, studyReportInput, writeStudyReport }] = await Promise.all([openManifestStore(study.manifest), import('../study-report.js')]);
     const backend = await backendChoice(study, store, args);
     const notice = backend && fallbackNotice(backend);
     if (notice) process.stderr.write(`${notice}
@@ -95,7 +95,7 @@ const command: CommandModule<object, RunArgs> = {
         );
       }
       if (runs.length) {
-        const input = studyReportInput(study, store, runs);
+        const input = studyReportInput(study, store, runs, await studyLatency(study));
         const table = riTable(input);
         if (table) process.stdout.write(`\nRelative improvement over ${study.manifest.baseline} (bootstrap 95% CI; Welch and permutation p-values)\n${table}\n`);
         for (const b of otherBaselineTables(input)) process.stdout.write(`\nRelative improvement over ${b.baseline}${b.description ? ` (${b.description})` : ''}\n${b.table}\n`);

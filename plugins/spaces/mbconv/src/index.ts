@@ -4,7 +4,7 @@
  * 3×3 or 5×5, expansion 3 or 6, non-first layers of a stage skippable), with the reference's
  * per-layer latency model over a look-up table the manifest names.
  */
-import { definePlugin, InputError, z, type ArchitectureSize, type CostSpace, type Json, type Rng } from '@naslab/core';
+import { definePlugin, InputError, z, type ArchitectureSize, type CostSpace, type Json, type LatencySpace, type Rng } from '@naslab/core';
 import { describeArch, formatArch, parseArch, sampleArch, type MbconvArch } from './arch.js';
 import { predictLatency, readLatencyTable, REFERENCE_CONSTANT_MS, type LatencyTable } from './latency.js';
 import type { MbconvNetworkOptions } from './network.js';
@@ -51,7 +51,7 @@ export type MbconvSpaceOptions = z.output<typeof mbconvSpaceOptions>;
 export const MBCONV_EVALUATION_SIZE: ArchitectureSize = { cells: 22, channels: 32, classes: 1000, inputShape: [224, 224, 3] };
 
 /** The MBConv space with its latency model (when it has a table). */
-export interface MbconvSpace extends CostSpace<MbconvArch> {
+export interface MbconvSpace extends CostSpace<MbconvArch>, LatencySpace<MbconvArch> {
   readonly id: 'mbconv';
   readonly networkOptions: MbconvNetworkOptions;
   readonly latencyTable?: LatencyTable;
@@ -102,7 +102,7 @@ export default definePlugin({
   id: 'mbconv',
   description: 'Single-Path NAS MBConv space: 20 layers × {k3, k5} × {e3, e6} (+ skip), with a per-layer latency table.',
   options: mbconvSpaceOptions,
-  capabilities: ['trainable', 'cost'],
+  capabilities: ['trainable', 'cost', 'latency'],
   create: async ({ options }) => {
     const { withMbconvNetworks } = await loadMbconvNetwork();
     const space = createMbconvSpace(options);
