@@ -164,6 +164,7 @@ function checkRequirements(
   }
   if (manifest.benchmark) {
     const bench = host.get('benchmark', manifest.benchmark.label);
+    const space = host.get('space', manifest.space.label);
     const spaces = bench.loaded.definition.spaces;
     if (spaces && !spaces.includes(space.loaded.packageName)) {
       problems.push(
