@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InMemoryResultStore } from '@naslab/core';
 import { describe, expect, it } from 'vitest';
-import type { StudyRun } from './results.js';
+import { formatRunTable, type StudyRun } from './results.js';
 import { openStudy } from './session.js';
 import { studyLatency, studyReportInput } from './study-report.js';
 
@@ -53,5 +53,40 @@ describe('latency of a study’s architectures, through the space’s latency ca
     const noTable = await studyLatency(await openStudy(manifest('no-table', 'mbconv')));
     expect(noTable?.(ALL_K5E6)).toBeUndefined();
     expect(await studyLatency(await openStudy(manifest('darts', 'darts')))).toBeUndefined();
+  }, 60_000);
+});
+
+describe('RI of a method on its own space', () => {
+  it('is against random sampling of that space, planned for it, not of the manifest’s space', async () => {
+    const file = join(dir, 'two-spaces.yaml');
+    writeFileSync(
+      file,
+      `name: two-spaces
+seeds: 2
+datasets: [fashion-mnist]
+space: darts
+methods:
+  - { id: random-sampling, name: random, options: { samples: 1 } }
+  - { id: darts, name: darts }
+  - { id: darts, name: darts-on-pdarts, space: pdarts }
+baseline: random
+protocol: { epochs: 1 }
+`,
+    );
+    const study = await openStudy(file);
+    expect(new Set(study.jobs.filter((j) => j.kind === 'search').map((j) => j.method))).toEqual(new Set(['random', 'darts', 'darts-on-pdarts', 'random@pdarts']));
+    // Accuracies: random sampling of darts 50 and 60, of pdarts 70 and 80.
+    const at = (method: string, seed: number, accuracy: number): StudyRun => ({ ...run(method.startsWith('random') ? 'random' : 'searched', method, 'a'), jobId: `e-${method}-${seed}`, seed, accuracy });
+    const runs = [at('random', 0, 50), at('random', 1, 60), at('darts', 0, 66), at('darts', 1, 66), at('random@pdarts', 0, 70), at('random@pdarts', 1, 80), at('darts-on-pdarts', 0, 75), at('darts-on-pdarts', 1, 75)];
+    const input = studyReportInput(study, new InMemoryResultStore(dir), runs);
+    const pairs = (method: string) => input.runs.filter((r) => r.method === method).map((r) => `${r.kind} ${r.accuracy}`);
+    expect(pairs('darts')).toEqual(['random 50', 'random 60', 'searched 66', 'searched 66']);
+    expect(pairs('darts-on-pdarts')).toEqual(['random 70', 'random 80', 'searched 75', 'searched 75']);
+    expect(pairs('random@pdarts')).toEqual([]);
+    // The summary: 66 vs 55 is +20 %, 75 vs 75 is 0 %; the baselines have none.
+    const table = formatRunTable(study, runs);
+    expect(table).toMatch(/RI vs random sampling of each method's space \(random on it\)/);
+    const ri = (method: string) => table.split('\n').find((l) => l.split(/\s{2,}/)[2] === method)?.split(/\s{2,}/)[7];
+    expect([ri('darts'), ri('darts-on-pdarts'), ri('random'), ri('random@pdarts')]).toEqual(['20.00', '0.00', undefined, undefined]);
   }, 60_000);
 });
