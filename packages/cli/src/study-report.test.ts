@@ -83,6 +83,8 @@ protocol: { epochs: 1 }
     expect(pairs('darts')).toEqual(['random 50', 'random 60', 'searched 66', 'searched 66']);
     expect(pairs('darts-on-pdarts')).toEqual(['random 70', 'random 80', 'searched 75', 'searched 75']);
     expect(pairs('random@pdarts')).toEqual([]);
+    // Each random row names the baseline that sampled it (the search-cost table pairs by it).
+    expect(new Set(input.runs.filter((r) => r.kind === 'random').map((r) => `${r.method} ← ${r.baseline}`))).toEqual(new Set(['darts ← random', 'darts-on-pdarts ← random@pdarts']));
     // The summary: 66 vs 55 is +20 %, 75 vs 75 is 0 %; the baselines have none.
     const table = formatRunTable(study, runs);
     expect(table).toMatch(/RI vs random sampling of each method's space \(random on it\)/);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
-import { hasCapability, InputError, isRandomBaseline, randomBaselineOf, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
+import { hasCapability, InputError, isRandomBaseline, randomBaselineOf, searchesSeveralSpaces, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
 import {
   ablationTableView,
   buildStudyReport,
@@ -34,6 +34,7 @@ export function studyReportInput(
   const { manifest } = study;
   const baseProtocol = runs.find((r) => r.protocol === study.protocols[0]?.name) ? study.protocols[0]!.name : runs[0]?.protocol;
   // Every method the manifest lists but its baselines; each with the method its random runs come from.
+  const several = searchesSeveralSpaces(manifest);
   const searched = manifest.methods.filter((m) => !isRandomBaseline(manifest, m.label)).map((m) => ({ label: m.label, baseline: randomBaselineOf(manifest, m.label) }));
   const curveOf = (r: StudyRun) => {
     if (!r.trainJobId) return undefined;
@@ -46,7 +47,7 @@ export function studyReportInput(
     const base = { dataset: r.dataset, run: `seed ${r.seed} #${r.index}`, accuracy: r.accuracy, curve: curveOf(r), ...(latencyMs === undefined ? {} : { latencyMs, arch: r.arch }) };
     if (r.kind === 'searched') reportRuns.push({ ...base, method: r.method, kind: 'searched' });
     // A method that samples its own space as the baseline does is that space's baseline: no RI of its own.
-    for (const m of searched) if (m.baseline === r.method && m.label !== r.method) reportRuns.push({ ...base, method: m.label, kind: 'random' });
+    for (const m of searched) if (m.baseline === r.method && m.label !== r.method) reportRuns.push({ ...base, method: m.label, kind: 'random', ...(several ? { baseline: r.method } : {}) });
   }
   const protocols = [...new Set(runs.map((r) => r.protocol))];
   const ablation =
