@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InMemoryResultStore } from '@naslab/core';
+import { InMemoryResultStore, methodSpace, Rng, type SearchSpace } from '@naslab/core';
 import { describe, expect, it } from 'vitest';
 import { formatRunTable, type StudyRun } from './results.js';
 import { openStudy } from './session.js';
-import { studyLatency, studyReportInput } from './study-report.js';
+import { studyArchitectures, studyLatency, studyReportInput } from './study-report.js';
 
 /** The reference's Pixel 1 table (seed data beside the repository, read in place). */
 const PIXEL1 = fileURLToPath(new URL('../../../../shared/seed-data/single-path-nas/pixel1_runtime_model.json', import.meta.url));
@@ -90,5 +90,28 @@ protocol: { epochs: 1 }
     expect(table).toMatch(/RI vs random sampling of each method's space \(random on it\)/);
     const ri = (method: string) => table.split('\n').find((l) => l.split(/\s{2,}/)[2] === method)?.split(/\s{2,}/)[7];
     expect([ri('darts'), ri('darts-on-pdarts'), ri('random'), ri('random@pdarts')]).toEqual(['20.00', '0.00', undefined, undefined]);
+  }, 60_000);
+});
+
+describe('cell diagrams of a study on several spaces', () => {
+  it('reads each architecture with the space its search searched', async () => {
+    const file = join(dir, 'cells.yaml');
+    writeFileSync(
+      file,
+      'name: cells\nseeds: 1\ndatasets: [fashion-mnist]\nspace: darts\nmethods:\n  - { id: random-sampling, name: random, options: { samples: 1 } }\n  - { id: darts, name: darts-on-cnas, space: cnas }\nbaseline: random\nprotocol: { epochs: 1 }\n',
+    );
+    const study = await openStudy(file);
+    const store = new InMemoryResultStore(dir);
+    store.saveStudy({ name: 'cells', manifestHash: study.manifest.hash } as never, study.jobs);
+    // Each search's architecture is a sample of its own space: CNAS cells have 6 nodes and ops
+    // (shuffle_conv_3x3) the DARTS space cannot read.
+    for (const job of study.jobs.filter((j) => j.kind === 'search')) {
+      const label = methodSpace(study.manifest, job.method).label;
+      const space = (await study.host.instantiate(study.container.createChildContainer(), 'space', label)) as SearchSpace<unknown>;
+      store.startJob(job.id, {} as never);
+      store.finishJob(job.id, { architectures: [space.format(space.sample(new Rng(`cells/${job.method}`)))] }, 1);
+    }
+    const cells = await studyArchitectures(study, store);
+    expect(cells.map((c) => `${c.method} ${c.kind} ${c.cells.length}`)).toEqual(['random random 2', 'darts-on-cnas searched 2', 'random@cnas random 2']);
   }, 60_000);
 });

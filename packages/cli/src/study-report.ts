@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
-import { hasCapability, InputError, isRandomBaseline, randomBaselineOf, searchesSeveralSpaces, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
+import { hasCapability, InputError, isRandomBaseline, methodSpace, randomBaselineOf, searchesSeveralSpaces, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
 import {
   ablationTableView,
   buildStudyReport,
@@ -132,7 +132,13 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
  */
 export async function studyArchitectures(study: Study, store: ResultStore, runs: StudyRun[] = collectRuns(study, store)): Promise<ArchitectureCells[]> {
   const { manifest } = study;
-  const space = (await study.host.instantiate(study.container.createChildContainer(), 'space', manifest.space.label)) as SearchSpace<unknown>;
+  // Each architecture is read by the space its search searched (a method's own, or the manifest's).
+  const spaces = new Map<string, SearchSpace<unknown>>();
+  const spaceOf = async (method: string) => {
+    const label = methodSpace(manifest, method).label;
+    if (!spaces.has(label)) spaces.set(label, (await study.host.instantiate(study.container.createChildContainer(), 'space', label)) as SearchSpace<unknown>);
+    return spaces.get(label)!;
+  };
   const baseProtocol = study.protocols[0]?.name;
   const out: ArchitectureCells[] = [];
   for (const job of study.jobs) {
@@ -141,6 +147,7 @@ export async function studyArchitectures(study: Study, store: ResultStore, runs:
     if (rec?.status !== 'done') continue;
     const texts = (rec.result as { architectures?: unknown } | undefined)?.architectures;
     if (!Array.isArray(texts)) continue;
+    const space = await spaceOf(job.method);
     for (const [index, text] of texts.entries()) {
       if (typeof text !== 'string') continue;
       const where = `${job.dataset} / ${job.method} / seed ${job.seed} #${index}`;
