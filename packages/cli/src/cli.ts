@@ -45,8 +45,7 @@ async function parse(argv: string[]) {
     process.stdout.write(`${versionText()}\n`);
     return;
   }
-  // yargs wraps help to the terminal when it is narrower than 80 columns: it prints that case.
-  if (argv.length === 1 && argv[0] === '--help' && !(process.stdout.isTTY && process.stdout.columns < 80)) {
+  if (argv.length === 1 && argv[0] === '--help' && helpTextApplies()) {
     process.stdout.write(topLevelHelp(commands));
     return;
   }
@@ -57,6 +56,16 @@ async function parse(argv: string[]) {
     return;
   }
   await (await yargsCli(argv)).parseAsync();
+}
+
+/**
+ * Whether `naslab --help` written without yargs is what yargs would print here: yargs wraps to a
+ * terminal narrower than 80 columns, not at all under YARGS_DISABLE_WRAP, and speaks the
+ * locale's language (the environment variables it reads, in its order); those cases are its.
+ */
+export function helpTextApplies(env: NodeJS.ProcessEnv = process.env, columns = process.stdout.columns): boolean {
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || env.LANGUAGE || 'en_US';
+  return (columns ?? 80) >= 80 && !env.YARGS_DISABLE_WRAP && /^(en|C|POSIX)([_.:@-]|$)/.test(locale);
 }
 
 /** The yargs parser of `argv`: every command by usage, the one it names (if any) with its module. */
