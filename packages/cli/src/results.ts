@@ -86,8 +86,8 @@ export function formatRunTable(study: Study, runs: StudyRun[]): string {
 
 /**
  * What RI is measured against, in words: the baseline method, or with methods on several spaces
- * random sampling of each method's own space (the baseline method on it).
+ * the baseline method on each method's own space (`random-darts on each method's space`).
  */
 export function baselineWords(manifest: Manifest): string {
-  return searchesSeveralSpaces(manifest) ? `random sampling of each method's space (${manifest.baseline} on it)` : manifest.baseline;
+  return searchesSeveralSpaces(manifest) ? `${manifest.baseline} on each method's space` : manifest.baseline;
 }
