@@ -55,8 +55,9 @@ describe('the naslab command as the README runs it', () => {
     expect(p.stdout).toMatch(/^study quickstart \(manifest [0-9a-f]+\): 16 jobs — 4 search, 6 train, 6 evaluate\n/);
   });
 
-  it('--help lists every command and imports none of their modules', () => {
+  it('--help lists every command and imports none of their modules, nor yargs', () => {
     const files = importedBy(['--help']);
+    expect(files.filter((f) => f.includes('/node_modules/'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('packages/cli/dist/commands/'))).toEqual(['packages/cli/dist/commands/index.js']);
     expect(files.filter((f) => /\/(packages|plugins)\//.test(f) && !f.startsWith('packages/cli/'))).toEqual([]);
     const help = linked(['--help']).stdout;
@@ -64,11 +65,17 @@ describe('the naslab command as the README runs it', () => {
   });
 
   it('--version imports nothing but the CLI entry and its command table', () => {
-    expect(importedBy(['--version']).filter((f) => !f.startsWith('packages/cli/bin/'))).toEqual(['packages/cli/dist/main.js', 'packages/cli/dist/cli.js', 'packages/cli/dist/commands/index.js']);
+    expect(importedBy(['--version']).filter((f) => !f.startsWith('packages/cli/bin/'))).toEqual([
+      'packages/cli/dist/main.js',
+      'packages/cli/dist/cli.js',
+      'packages/cli/dist/commands/index.js',
+      'packages/cli/dist/help-text.js',
+    ]);
   });
 
   it('validate imports its own command only, and no training, report or database code', () => {
     const files = importedBy(['validate', 'experiments/quickstart.yaml']);
+    expect(files.filter((f) => /node_modules\/(yargs|cliui)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith('packages/cli/dist/commands/'))).toEqual(['packages/cli/dist/commands/index.js', 'packages/cli/dist/commands/validate.js']);
     const heavy = files.filter((f) => /node_modules\/(@tensorflow|vega|vega-lite|better-sqlite3|d3-[a-z-]+)\/|packages\/(report|store|analysis)\//.test(f));
     expect(heavy).toEqual([]);

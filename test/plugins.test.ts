@@ -68,10 +68,10 @@ describe('third-party plugins', () => {
     const backends = (JSON.parse(r.stdout) as { id: string; kind: string; available?: boolean; reason?: string; fix?: string }[]).filter((p) => p.kind === 'backend');
     expect(backends.map((b) => b.id)).toEqual(expect.arrayContaining(['cpu', 'libtorch', 'wasm', 'tfjs-node', 'tfjs-node-gpu']));
     expect(backends.find((b) => b.id === 'cpu')).toMatchObject({ available: true });
-    expect(backends.find((b) => b.id === 'libtorch')).toMatchObject({ available: false, reason: expect.stringMatching(/libtorch backend unavailable/), fix: expect.stringMatching(/libtorch-dev/) });
+    expect(backends.find((b) => b.id === 'libtorch')).toMatchObject({ available: false, reason: expect.stringMatching(/libtorch backend unavailable/), fix: expect.stringMatching(/^unset NASLAB_LIBTORCH_DISABLE /) });
     for (const b of backends) if (!b.available) expect(b.reason, b.id).toMatch(/\w{3,}/);
     const text = naslab(['plugins'], { env: { NASLAB_LIBTORCH_DISABLE: '1' } }).stdout;
-    expect(text).toMatch(/^backend\s+libtorch\s+.*unavailable: libtorch backend unavailable.*\n\s+fix: .*libtorch-dev/m);
+    expect(text).toMatch(/^backend\s+libtorch\s+.*unavailable: libtorch backend unavailable: disabled by NASLAB_LIBTORCH_DISABLE=1\n\s+fix: unset NASLAB_LIBTORCH_DISABLE /m);
     expect(text).toMatch(/^backend\s+cpu\s+.*available$/m);
   });
 

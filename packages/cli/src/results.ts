@@ -1,5 +1,5 @@
 import { mean, relativeImprovement, std } from '@naslab/analysis';
-import type { EvaluateJobResult, ResultStore, Study } from '@naslab/core';
+import { isRandomBaseline, randomBaselineOf, searchesSeveralSpaces, type EvaluateJobResult, type Manifest, type ResultStore, type Study } from '@naslab/core';
 
 /** One trained (or looked-up) architecture of a study. */
 export interface StudyRun {
@@ -35,7 +35,7 @@ export function collectRuns(study: Study, store: ResultStore): StudyRun[] {
       trainJobId: parent?.kind === 'train' ? parent.id : undefined,
       dataset: job.dataset,
       method: job.method,
-      kind: job.method === study.manifest.baseline ? 'random' : 'searched',
+      kind: isRandomBaseline(study.manifest, job.method) ? 'random' : 'searched',
       seed: job.seed,
       index: job.index ?? 0,
       protocol: job.protocol ?? 'base',
@@ -55,26 +55,26 @@ const sampleStd = (xs: number[]) => (xs.length < 2 ? 0 : std(xs));
 
 /**
  * Plain-text summary: per dataset × protocol × method, mean ± std, min and max of the scored
- * accuracy, and the relative improvement over the baseline, RI = 100 · (Acc_m − Acc_r) / Acc_r
- * (confidence intervals and tests come with the analysis table).
+ * accuracy, and the relative improvement over the random sampling of the method's space,
+ * RI = 100 · (Acc_m − Acc_r) / Acc_r (confidence intervals and tests come with the analysis table).
  */
 export function formatRunTable(study: Study, runs: StudyRun[]): string {
   const lines: string[] = [];
   const scoring = study.manifest.scoring === 'best' ? 'best-over-epochs' : 'final-epoch';
-  lines.push(`Test accuracy (%) — ${scoring} scoring, mean ± std (ddof=1) over runs; RI vs ${study.manifest.baseline}`);
+  lines.push(`Test accuracy (%) — ${scoring} scoring, mean ± std (ddof=1) over runs; RI vs ${baselineWords(study.manifest)}`);
   const header = ['dataset', 'protocol', 'method', 'n', 'mean ± std', 'min', 'max', 'RI (%)'];
   const rows: string[][] = [];
   const keys = [...new Set(runs.map((r) => `${r.dataset}\u0000${r.protocol}`))];
   for (const key of keys) {
     const [dataset, protocol] = key.split('\u0000') as [string, string];
     const group = runs.filter((r) => r.dataset === dataset && r.protocol === protocol);
-    const baseline = group.filter((r) => r.kind === 'random').map((r) => r.accuracy);
-    const accR = baseline.length ? mean(baseline) : undefined;
     for (const method of study.manifest.methods.map((m) => m.label)) {
       const accs = group.filter((r) => r.method === method).map((r) => r.accuracy);
       if (!accs.length) continue;
       const m = mean(accs);
-      const ri = accR === undefined || method === study.manifest.baseline ? '' : relativeImprovement(m, accR).toFixed(2);
+      const baselineLabel = randomBaselineOf(study.manifest, method);
+      const baseline = baselineLabel === undefined || baselineLabel === method ? [] : group.filter((r) => r.method === baselineLabel).map((r) => r.accuracy);
+      const ri = baseline.length ? relativeImprovement(m, mean(baseline)).toFixed(2) : '';
       rows.push([dataset, protocol, method, String(accs.length), `${m.toFixed(2)} ± ${sampleStd(accs).toFixed(2)}`, Math.min(...accs).toFixed(2), Math.max(...accs).toFixed(2), ri]);
     }
   }
@@ -82,4 +82,12 @@ export function formatRunTable(study: Study, runs: StudyRun[]): string {
   const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   lines.push(fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt));
   return lines.join('\n');
+}
+
+/**
+ * What RI is measured against, in words: the baseline method, or with methods on several spaces
+ * the baseline method on each method's own space (`random-darts on each method's space`).
+ */
+export function baselineWords(manifest: Manifest): string {
+  return searchesSeveralSpaces(manifest) ? `${manifest.baseline} on each method's space` : manifest.baseline;
 }

@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InMemoryResultStore } from '@naslab/core';
+import { InMemoryResultStore, methodSpace, Rng, type SearchSpace } from '@naslab/core';
 import { describe, expect, it } from 'vitest';
-import type { StudyRun } from './results.js';
+import { formatRunTable, type StudyRun } from './results.js';
 import { openStudy } from './session.js';
-import { studyLatency, studyReportInput } from './study-report.js';
+import { studyArchitectures, studyLatency, studyReportInput } from './study-report.js';
 
 /** The reference's Pixel 1 table (seed data beside the repository, read in place). */
 const PIXEL1 = fileURLToPath(new URL('../../../../shared/seed-data/single-path-nas/pixel1_runtime_model.json', import.meta.url));
@@ -53,5 +53,65 @@ describe('latency of a study’s architectures, through the space’s latency ca
     const noTable = await studyLatency(await openStudy(manifest('no-table', 'mbconv')));
     expect(noTable?.(ALL_K5E6)).toBeUndefined();
     expect(await studyLatency(await openStudy(manifest('darts', 'darts')))).toBeUndefined();
+  }, 60_000);
+});
+
+describe('RI of a method on its own space', () => {
+  it('is against random sampling of that space, planned for it, not of the manifest’s space', async () => {
+    const file = join(dir, 'two-spaces.yaml');
+    writeFileSync(
+      file,
+      `name: two-spaces
+seeds: 2
+datasets: [fashion-mnist]
+space: darts
+methods:
+  - { id: random-sampling, name: random, options: { samples: 1 } }
+  - { id: darts, name: darts }
+  - { id: darts, name: darts-on-pdarts, space: pdarts }
+baseline: random
+protocol: { epochs: 1 }
+`,
+    );
+    const study = await openStudy(file);
+    expect(new Set(study.jobs.filter((j) => j.kind === 'search').map((j) => j.method))).toEqual(new Set(['random', 'darts', 'darts-on-pdarts', 'random@pdarts']));
+    // Accuracies: random sampling of darts 50 and 60, of pdarts 70 and 80.
+    const at = (method: string, seed: number, accuracy: number): StudyRun => ({ ...run(method.startsWith('random') ? 'random' : 'searched', method, 'a'), jobId: `e-${method}-${seed}`, seed, accuracy });
+    const runs = [at('random', 0, 50), at('random', 1, 60), at('darts', 0, 66), at('darts', 1, 66), at('random@pdarts', 0, 70), at('random@pdarts', 1, 80), at('darts-on-pdarts', 0, 75), at('darts-on-pdarts', 1, 75)];
+    const input = studyReportInput(study, new InMemoryResultStore(dir), runs);
+    const pairs = (method: string) => input.runs.filter((r) => r.method === method).map((r) => `${r.kind} ${r.accuracy}`);
+    expect(pairs('darts')).toEqual(['random 50', 'random 60', 'searched 66', 'searched 66']);
+    expect(pairs('darts-on-pdarts')).toEqual(['random 70', 'random 80', 'searched 75', 'searched 75']);
+    expect(pairs('random@pdarts')).toEqual([]);
+    // Each random row names the baseline that sampled it (the search-cost table pairs by it).
+    expect(new Set(input.runs.filter((r) => r.kind === 'random').map((r) => `${r.method} ← ${r.baseline}`))).toEqual(new Set(['darts ← random', 'darts-on-pdarts ← random@pdarts']));
+    // The summary: 66 vs 55 is +20 %, 75 vs 75 is 0 %; the baselines have none.
+    const table = formatRunTable(study, runs);
+    expect(table).toMatch(/RI vs random on each method's space/);
+    const ri = (method: string) => table.split('\n').find((l) => l.split(/\s{2,}/)[2] === method)?.split(/\s{2,}/)[7];
+    expect([ri('darts'), ri('darts-on-pdarts'), ri('random'), ri('random@pdarts')]).toEqual(['20.00', '0.00', undefined, undefined]);
+  }, 60_000);
+});
+
+describe('cell diagrams of a study on several spaces', () => {
+  it('reads each architecture with the space its search searched', async () => {
+    const file = join(dir, 'cells.yaml');
+    writeFileSync(
+      file,
+      'name: cells\nseeds: 1\ndatasets: [fashion-mnist]\nspace: darts\nmethods:\n  - { id: random-sampling, name: random, options: { samples: 1 } }\n  - { id: darts, name: darts-on-cnas, space: cnas }\nbaseline: random\nprotocol: { epochs: 1 }\n',
+    );
+    const study = await openStudy(file);
+    const store = new InMemoryResultStore(dir);
+    store.saveStudy({ name: 'cells', manifestHash: study.manifest.hash } as never, study.jobs);
+    // Each search's architecture is a sample of its own space: CNAS cells have 6 nodes and ops
+    // (shuffle_conv_3x3) the DARTS space cannot read.
+    for (const job of study.jobs.filter((j) => j.kind === 'search')) {
+      const label = methodSpace(study.manifest, job.method).label;
+      const space = (await study.host.instantiate(study.container.createChildContainer(), 'space', label)) as SearchSpace<unknown>;
+      store.startJob(job.id, {} as never);
+      store.finishJob(job.id, { architectures: [space.format(space.sample(new Rng(`cells/${job.method}`)))] }, 1);
+    }
+    const cells = await studyArchitectures(study, store);
+    expect(cells.map((c) => `${c.method} ${c.kind} ${c.cells.length}`)).toEqual(['random random 2', 'darts-on-cnas searched 2', 'random@cnas random 2']);
   }, 60_000);
 });

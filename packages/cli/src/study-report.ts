@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
-import { hasCapability, InputError, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
+import { hasCapability, InputError, isRandomBaseline, methodSpace, randomBaselineOf, searchesSeveralSpaces, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
 import {
   ablationTableView,
   buildStudyReport,
@@ -18,10 +18,11 @@ import {
 import { collectRuns, type StudyRun } from './results.js';
 
 /**
- * A stored study as report input. The random-sampling baseline is shared by every searched
- * method of a dataset, so its runs are listed once per searched method (the paper's layout
- * pairs a `Random X` column with each method `X`). RI uses the first protocol; several
- * protocols make an ablation section.
+ * A stored study as report input. The random-sampling baseline of a space is shared by every
+ * method of a dataset that searched that space, so its runs are listed once per such method (the
+ * paper's layout pairs a `Random X` column with each method `X`): a method on its own space is
+ * compared with random sampling of that space, never of another. RI uses the first protocol;
+ * several protocols make an ablation section.
  */
 export function studyReportInput(
   study: Study,
@@ -32,7 +33,9 @@ export function studyReportInput(
 ): StudyReportInput {
   const { manifest } = study;
   const baseProtocol = runs.find((r) => r.protocol === study.protocols[0]?.name) ? study.protocols[0]!.name : runs[0]?.protocol;
-  const searched = manifest.methods.map((m) => m.label).filter((m) => m !== manifest.baseline);
+  // Every method the manifest lists but its baselines; each with the method its random runs come from.
+  const several = searchesSeveralSpaces(manifest);
+  const searched = manifest.methods.filter((m) => !isRandomBaseline(manifest, m.label)).map((m) => ({ label: m.label, baseline: randomBaselineOf(manifest, m.label) }));
   const curveOf = (r: StudyRun) => {
     if (!r.trainJobId) return undefined;
     const curve = store.epochs(r.trainJobId).map((e) => e.testAccuracy).filter((a): a is number => typeof a === 'number');
@@ -42,8 +45,9 @@ export function studyReportInput(
   for (const r of runs.filter((x) => x.protocol === baseProtocol)) {
     const latencyMs = latencyOf?.(r.arch);
     const base = { dataset: r.dataset, run: `seed ${r.seed} #${r.index}`, accuracy: r.accuracy, curve: curveOf(r), ...(latencyMs === undefined ? {} : { latencyMs, arch: r.arch }) };
-    if (r.kind === 'random') for (const m of searched) reportRuns.push({ ...base, method: m, kind: 'random' });
-    else reportRuns.push({ ...base, method: r.method, kind: 'searched' });
+    if (r.kind === 'searched') reportRuns.push({ ...base, method: r.method, kind: 'searched' });
+    // A method that samples its own space as the baseline does is that space's baseline: no RI of its own.
+    for (const m of searched) if (m.baseline === r.method && m.label !== r.method) reportRuns.push({ ...base, method: m.label, kind: 'random', ...(several ? { baseline: r.method } : {}) });
   }
   const protocols = [...new Set(runs.map((r) => r.protocol))];
   const ablation =
@@ -53,7 +57,7 @@ export function studyReportInput(
           base: baseProtocol,
           protocols: protocols.map((p) => ({
             protocol: p,
-            values: runs.filter((r) => r.protocol === p && r.kind === 'random').map((r) => r.accuracy),
+            values: runs.filter((r) => r.protocol === p && r.method === manifest.baseline).map((r) => r.accuracy),
           })),
         }
       : undefined;
@@ -111,7 +115,7 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
     costs.push({
       dataset: job.dataset,
       method: job.method,
-      kind: job.method === study.manifest.baseline ? 'random' : 'searched',
+      kind: isRandomBaseline(study.manifest, job.method) ? 'random' : 'searched',
       seed: job.seed,
       wallSeconds,
       device: backend && GPU_BACKEND.test(backend) ? 'GPU' : 'CPU',
@@ -128,7 +132,13 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
  */
 export async function studyArchitectures(study: Study, store: ResultStore, runs: StudyRun[] = collectRuns(study, store)): Promise<ArchitectureCells[]> {
   const { manifest } = study;
-  const space = (await study.host.instantiate(study.container.createChildContainer(), 'space', manifest.space.label)) as SearchSpace<unknown>;
+  // Each architecture is read by the space its search searched (a method's own, or the manifest's).
+  const spaces = new Map<string, SearchSpace<unknown>>();
+  const spaceOf = async (method: string) => {
+    const label = methodSpace(manifest, method).label;
+    if (!spaces.has(label)) spaces.set(label, (await study.host.instantiate(study.container.createChildContainer(), 'space', label)) as SearchSpace<unknown>);
+    return spaces.get(label)!;
+  };
   const baseProtocol = study.protocols[0]?.name;
   const out: ArchitectureCells[] = [];
   for (const job of study.jobs) {
@@ -137,6 +147,7 @@ export async function studyArchitectures(study: Study, store: ResultStore, runs:
     if (rec?.status !== 'done') continue;
     const texts = (rec.result as { architectures?: unknown } | undefined)?.architectures;
     if (!Array.isArray(texts)) continue;
+    const space = await spaceOf(job.method);
     for (const [index, text] of texts.entries()) {
       if (typeof text !== 'string') continue;
       const where = `${job.dataset} / ${job.method} / seed ${job.seed} #${index}`;
@@ -155,7 +166,7 @@ export async function studyArchitectures(study: Study, store: ResultStore, runs:
         title: where,
         dataset: job.dataset,
         method: job.method,
-        kind: job.method === manifest.baseline ? 'random' : 'searched',
+        kind: isRandomBaseline(manifest, job.method) ? 'random' : 'searched',
         ...(run ? { accuracy: run.accuracy } : {}),
         cells,
       });
@@ -173,7 +184,7 @@ function budgetMatchedBaselines(study: Study, runs: StudyRun[], curveOf: (r: Stu
   const { manifest } = study;
   const out: NonNullable<StudyReportInput['otherBaselines']> = [];
   for (const b of manifest.methods.filter((m) => (m.id === 'random-search' || m.id === '@naslab/method-random-search') && m.label !== manifest.baseline)) {
-    const others = manifest.methods.map((m) => m.label).filter((m) => m !== manifest.baseline && m !== b.label);
+    const others = manifest.methods.map((m) => m.label).filter((m) => !isRandomBaseline(manifest, m) && m !== b.label);
     const reportRuns: ReportRun[] = [];
     for (const r of runs) {
       const base = { dataset: r.dataset, run: `seed ${r.seed} #${r.index}`, accuracy: r.accuracy, curve: curveOf(r) };

@@ -22,6 +22,7 @@ export * from './resolver.js';
 export * from './rng.js';
 export * from './run-study.js';
 export { observationOf } from './search-isolation.js';
+export * from './space-baselines.js';
 export * from './store.js';
 export * from './study.js';
 export * from './tokens.js';

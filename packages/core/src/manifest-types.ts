@@ -20,6 +20,11 @@ export interface PluginRef {
   readonly protocol?: Readonly<Record<string, unknown>>;
   /** Methods only: the space this method searches, when not the manifest's `space`. */
   readonly space?: PluginRef;
+  /**
+   * Methods only: not written in the manifest, planned by core as the random baseline of a space
+   * some method searches (the baseline method on that space; see `space-baselines.ts`).
+   */
+  readonly spaceBaseline?: boolean;
 }
 
 /**

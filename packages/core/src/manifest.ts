@@ -15,6 +15,7 @@ import { readableFileProblem, resolveManifestPath, writableFolderProblem } from 
 import type { Manifest, ManifestSource, PluginRef, ResolvedProtocol } from './manifest-types.js';
 import { zodProblems } from './problems.js';
 import { datasetTrickProblems, parseProtocolKnobs, withDatasetKnobs } from './protocols.js';
+import { withSpaceBaselines } from './space-baselines.js';
 import type { z } from 'zod';
 
 export * from './manifest-schema.js';
@@ -194,12 +195,14 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
   }
   const storeProblem = writableFolderProblem(store);
   if (storeProblem) throw new InputError({ file, ...source.locate(['store']), path: 'store', message: `the results store cannot be here: ${storeProblem}` });
+  // The random baseline of each space a method searches joins the methods (see space-baselines.ts).
+  const planned = withSpaceBaselines({ space: ref(m.space, ['space']), methods, baseline: m.baseline });
   const fields = {
     name: m.name,
     seeds,
     datasets,
     space: ref(m.space, ['space']),
-    methods,
+    methods: planned,
     baseline: m.baseline,
     protocols,
     benchmark: m.benchmark === undefined ? undefined : ref(m.benchmark, ['benchmark']),
@@ -214,7 +217,7 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
     seeds,
     datasets,
     space: ref(m.space, ['space']),
-    methods,
+    methods: planned,
     baseline: m.baseline,
     protocol: protocols[0]!.name === baseProtocol.name ? protocols[0]! : baseProtocol,
     protocols,
@@ -245,7 +248,8 @@ export function manifestHash(m: Pick<Manifest, 'name' | 'seeds' | 'datasets' | '
     seeds: m.seeds,
     datasets: m.datasets.map(plain),
     space: plain(m.space),
-    methods: m.methods.map(method),
+    // Planned baselines follow from the methods written: the hash is of those.
+    methods: m.methods.filter((r) => !r.spaceBaseline).map(method),
     baseline: m.baseline,
     protocols: m.protocols.map(({ source: _s, ...p }) => ({ ...p, tricks: p.tricks.map(plain) })),
     benchmark: m.benchmark,

@@ -12,13 +12,15 @@ export type { JobKind, PlannedJob } from './jobs.js';
  * Identity of a plugin in a job's inputs: package, version and validated options; for data
  * plugins the identity of the data they read (see `dataIdentity`); for a plugin loaded from a path
  * or a workspace, a digest of its code (its version alone does not change when it is edited).
+ * Without `withCode` (the key of random streams) neither version nor digest is in it: a release or
+ * an edit of a plugin reruns its jobs, with the draws they had.
  */
 function pluginKeyWith(withCode: boolean, b: BoundPlugin, data?: ReadonlyMap<string, string>): Json {
   const identity = data?.get(dataKey(b.loaded.kind, b.ref.label));
   const code = !withCode || b.loaded.source === 'installed' ? undefined : codeDigest(b.loaded.dir);
   return {
     package: b.loaded.packageName,
-    version: b.loaded.version,
+    ...(withCode ? { version: b.loaded.version } : {}),
     options: (b.keyOptions ?? b.options ?? {}) as Json,
     ...(identity ? { data: identity } : {}),
     ...(code ? { code } : {}),

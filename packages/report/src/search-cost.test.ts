@@ -31,6 +31,22 @@ describe('search cost', () => {
     expect(ls).toMatchObject({ device: 'CPU', gpuHours: null, backends: ['libtorch'], accuracyMean: 86 });
   });
 
+  it('with a random baseline per space, pairs each baseline’s cost with its own samples', () => {
+    const twoSpaces: SearchJobCost[] = [
+      { dataset: 'cifar10', method: 'random', kind: 'random', seed: 0, wallSeconds: 2, device: 'CPU' },
+      { dataset: 'cifar10', method: 'random@pdarts', kind: 'random', seed: 0, wallSeconds: 3, device: 'CPU' },
+    ];
+    // Same run names in both spaces: only `baseline` tells them apart.
+    const sampled: StudyRun[] = [
+      { dataset: 'cifar10', method: 'darts', kind: 'random', baseline: 'random', run: 'seed 0 #0', accuracy: 80 },
+      { dataset: 'cifar10', method: 'darts-on-pdarts', kind: 'random', baseline: 'random@pdarts', run: 'seed 0 #0', accuracy: 70 },
+    ];
+    expect(summarizeSearchCost(twoSpaces, sampled).map((r) => [r.method, r.n, r.accuracyMean])).toEqual([
+      ['random', 1, 80],
+      ['random@pdarts', 1, 70],
+    ]);
+  });
+
   it('formats durations and the cost cell', () => {
     expect(formatDuration(4.25)).toBe('4.3 s');
     expect(formatDuration(185)).toBe('3 min 05 s');

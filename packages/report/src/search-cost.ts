@@ -44,14 +44,17 @@ interface ScoredRun {
   dataset: string;
   method: string;
   kind: RunKind;
+  /** Random runs: the baseline method that sampled them, where a study has one per space. */
+  baseline?: string;
   run: number | string;
   accuracy: number;
 }
 
 /**
  * Groups search jobs by dataset × method and pairs each group with the accuracy of the
- * architectures it produced: a searched method's own runs, or for the random baseline the random
- * runs of the dataset (counted once, however many methods they are paired with).
+ * architectures it produced: a searched method's own runs, or for a random baseline its random
+ * runs of the dataset (counted once, however many methods they are paired with; with a baseline
+ * per space, those that name it as their `baseline`).
  */
 export function summarizeSearchCost(costs: readonly SearchJobCost[], runs: readonly ScoredRun[], ddof = 1): SearchCostRow[] {
   const rows: SearchCostRow[] = [];
@@ -65,7 +68,7 @@ export function summarizeSearchCost(costs: readonly SearchJobCost[], runs: reado
     let accuracies: number[];
     if (kind === 'random') {
       const seen = new Map<string, number>();
-      for (const r of runs) if (r.dataset === dataset && r.kind === 'random') seen.set(String(r.run), r.accuracy);
+      for (const r of runs) if (r.dataset === dataset && r.kind === 'random' && (r.baseline ?? method) === method) seen.set(String(r.run), r.accuracy);
       accuracies = [...seen.values()];
     } else {
       accuracies = runs.filter((r) => r.dataset === dataset && r.method === method && r.kind === 'searched').map((r) => r.accuracy);

@@ -20,6 +20,11 @@ export interface StudyRun {
   dataset: string;
   method: string;
   kind: RunKind;
+  /**
+   * Random runs: the method whose sampling produced them (a study whose methods search several
+   * spaces has one random baseline per space); absent, the study's one baseline.
+   */
+  baseline?: string;
   run: number | string;
   /** Top-1 test accuracy (%). When NaN and `curve` is given, the curve is scored (see `curveScoring`). */
   accuracy: number;

@@ -3,7 +3,7 @@ import { createLogger, ExitCode, formatPath, InputError, jobSelector, StudyEvent
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { type BackendChoice, chooseBackend, fallbackNotice, fallbackSummary } from '../backend-notice.js';
 import { attachProgress } from '../progress.js';
-import { collectRuns, formatRunTable } from '../results.js';
+import { baselineWords, collectRuns, formatRunTable } from '../results.js';
 import { openManifestStore } from '../open-store.js';
 import { openStudy } from '../session.js';
 
@@ -97,7 +97,7 @@ const command: CommandModule<object, RunArgs> = {
       if (runs.length) {
         const input = studyReportInput(study, store, runs, await studyLatency(study));
         const table = riTable(input);
-        if (table) process.stdout.write(`\nRelative improvement over ${study.manifest.baseline} (bootstrap 95% CI; Welch and permutation p-values)\n${table}\n`);
+        if (table) process.stdout.write(`\nRelative improvement over ${baselineWords(study.manifest)} (bootstrap 95% CI; Welch and permutation p-values)\n${table}\n`);
         for (const b of otherBaselineTables(input)) process.stdout.write(`\nRelative improvement over ${b.baseline}${b.description ? ` (${b.description})` : ''}\n${b.table}\n`);
         const report = await writeStudyReport(study, store, input);
         if (report.ablation) process.stdout.write(`\n${report.ablation}\n`);

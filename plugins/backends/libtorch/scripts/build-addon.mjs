@@ -37,7 +37,7 @@ try {
   if (!libtorch) {
     done(
       false,
-      `libtorch not found (${tried.join('; ')}). Install one: \`apt-get install -y libtorch-dev\`, or \`pip install torch\`, or set LIBTORCH_DIR to an unpacked libtorch; then \`npm rebuild @naslab/backend-libtorch\``,
+      `libtorch not found (${process.env.NASLAB_LIBTORCH_SOURCE ? `NASLAB_LIBTORCH_SOURCE=${process.env.NASLAB_LIBTORCH_SOURCE}: ` : ''}${tried.join('; ')}). Install one: \`apt-get install -y libtorch-dev\`, or \`pip install torch\`, or set LIBTORCH_DIR to an unpacked libtorch; then \`npm rebuild @naslab/backend-libtorch\``,
       { tried, stale: true },
     );
   }

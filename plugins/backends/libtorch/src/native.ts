@@ -70,6 +70,25 @@ export const FIX =
   'then `npm rebuild @naslab/backend-libtorch` (or set LIBTORCH_DIR to an unpacked libtorch; with npm >= 11 allow its install ' +
   'script: see the package README, "allowScripts")';
 
+/**
+ * How to make the backend available again, for the reason it is not. Turned off by a variable,
+ * the fix is that variable (installing libtorch would change nothing): NASLAB_LIBTORCH_DISABLE
+ * at run time; NASLAB_LIBTORCH_SKIP_BUILD or NASLAB_LIBTORCH_SOURCE when the addon was built.
+ */
+export function fixFor(reason: string): string {
+  if (/NASLAB_LIBTORCH_DISABLE=1/.test(reason)) {
+    return 'unset NASLAB_LIBTORCH_DISABLE (set to 1, it turns the libtorch backend off): `unset NASLAB_LIBTORCH_DISABLE`, or run with `NASLAB_LIBTORCH_DISABLE=0`';
+  }
+  if (/NASLAB_LIBTORCH_SKIP_BUILD=1/.test(reason)) {
+    return 'the native addon was not built because NASLAB_LIBTORCH_SKIP_BUILD=1 was set at install time: `NASLAB_LIBTORCH_SKIP_BUILD= npm rebuild @naslab/backend-libtorch`';
+  }
+  const source = /NASLAB_LIBTORCH_SOURCE=([^\s,;:)]+)/.exec(reason);
+  if (source) {
+    return `NASLAB_LIBTORCH_SOURCE=${source[1]} limited the install-time search to that source: \`NASLAB_LIBTORCH_SOURCE= npm rebuild @naslab/backend-libtorch\` (or name a source that is installed); if none is: ${FIX}`;
+  }
+  return FIX;
+}
+
 let cached: { addon?: NativeAddon; reason?: string } | undefined;
 
 export function readStatus(): AddonStatus | undefined {
@@ -118,7 +137,7 @@ export function probeNative(): ProbeResult {
   const addon = loadAddon();
   const libtorch = readStatus()?.libtorch;
   const found = libtorch ? { libtorch, detail: describeLibtorch(libtorch) } : {};
-  if (!addon) return { available: false, reason: `libtorch backend unavailable: ${cached?.reason}`, fix: FIX, addonPath, ...found };
+  if (!addon) return { available: false, reason: `libtorch backend unavailable: ${cached?.reason}`, fix: fixFor(cached?.reason ?? ''), addonPath, ...found };
   const info = addon.info();
   return { available: true, torchVersion: info.torchVersion, threads: addon.getNumThreads(), addonPath, ...found };
 }
