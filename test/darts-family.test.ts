@@ -32,6 +32,15 @@ const manifests = [
     dropPath: 0.3,
     search: { epochs: 25, stageCells: [5, 11, 17], keepOps: [5, 3, 1], skipDropout: [0, 0.4, 0.7], batchSize: 96, archLearningRate: 6e-4, maxSkipConnects: 2 },
   },
+  {
+    file: 'manas-cifar10.yaml',
+    method: 'manas',
+    space: '@naslab/space-darts',
+    preset: 'manas-paper',
+    protocol: { epochs: 600, batchSize: 128, cells: 20, channels: 36 },
+    dropPath: 0.2,
+    search: { variant: 'ls', epochs: 50, cells: 8, batchSize: 64, rewardBaseline: 5, gamma: 0.1, temperature: [1000, 200] },
+  },
 ];
 
 describe('full-size DARTS-family manifests', { timeout: 120_000 }, () => {

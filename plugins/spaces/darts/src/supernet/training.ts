@@ -29,7 +29,7 @@ import type { DartsSearchSettings } from '../search-options.js';
 export type { DartsSearchSettings } from '../search-options.js';
 
 export type { PixelAugment, SearchAugment, SearchData } from './data.js';
-export { loadSearchData } from './data.js';
+export { batchTensors, loadSearchData, makeBatch, randomSubset } from './data.js';
 export type { DartsSupernet } from './model.js';
 
 
