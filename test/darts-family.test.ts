@@ -41,6 +41,16 @@ const manifests = [
     dropPath: 0.2,
     search: { variant: 'ls', epochs: 50, cells: 8, batchSize: 64, rewardBaseline: 5, gamma: 0.1, temperature: [1000, 200] },
   },
+  {
+    file: 'cnas-cifar10.yaml',
+    method: 'cnas',
+    space: '@naslab/space-cnas',
+    preset: 'cnas-paper',
+    protocol: { epochs: 600, batchSize: 64, cells: 20, channels: 36, weightDecay: 5e-4 },
+    dropPath: 0.25,
+    search: { epochs: 50, cells: 6, channels: 16, batchSize: 64, learningRateMin: 0.003, archLearningRate: 3e-4, genotypeFrom: 'last-epoch-start' },
+    labelSmoothing: 0.1,
+  },
 ];
 
 describe('full-size DARTS-family manifests', { timeout: 120_000 }, () => {
@@ -73,6 +83,8 @@ describe('full-size DARTS-family manifests', { timeout: 120_000 }, () => {
         expect(t.protocol).toBe(m.preset);
         expect(t.spec.protocol).toMatchObject(m.protocol);
         expect(t.spec.tricks!.find((x) => x.package === '@naslab/trick-drop-path')!.options.probability).toBe(m.dropPath);
+        const smoothing = t.spec.tricks!.find((x) => x.package === '@naslab/trick-label-smoothing');
+        expect(smoothing?.options.epsilon).toBe('labelSmoothing' in m ? m.labelSmoothing : undefined);
       }
     });
   }
