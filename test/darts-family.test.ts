@@ -51,6 +51,15 @@ const manifests = [
     search: { epochs: 50, cells: 6, channels: 16, batchSize: 64, learningRateMin: 0.003, archLearningRate: 3e-4, genotypeFrom: 'last-epoch-start' },
     labelSmoothing: 0.1,
   },
+  {
+    file: 'stacnas-cifar10.yaml',
+    method: 'stacnas',
+    space: '@naslab/space-darts',
+    preset: 'stacnas-paper',
+    protocol: { epochs: 600, batchSize: 96, cells: 20, channels: 36 },
+    dropPath: 0.2,
+    search: { stageEpochs: [100, 100], stageCells: [14, 20], batchSize: 64, channels: 16, archLearningRate: 3e-4, data: 'all' },
+  },
 ];
 
 describe('full-size DARTS-family manifests', { timeout: 120_000 }, () => {
