@@ -111,7 +111,7 @@ describe('CNAS search (tiny, synthetic, cpu backend)', () => {
   it('returns the genotype of the α at the start of the last epoch, with cost and history; a killed search resumes to the same genotype', async () => {
     const method = await createTestPlugin(plugin, { options: tiny });
     const full = await method.search(await searchContext(1));
-    const g = full.architectures[0]!;
+    const g = full.architectures[0]! as CnasGenotype;
     validateCnasGenotype(g);
     const h = full.history as unknown as { epochs: Array<{ genotypeAtStart: string; seconds?: number }>; genotype: string; finalGenotype: string; supernetParameters: number };
     expect(h.epochs).toHaveLength(2);

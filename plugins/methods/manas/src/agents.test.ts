@@ -1,8 +1,7 @@
 import { Rng } from '@naslab/core';
 import { describe, expect, it } from 'vitest';
-import { boltzmannPolicy, Exp3Agents, harmonic, LeastSquaresCredit, ranks, sampleIndex, solveRidge, zipfPolicy } from './agents.js';
+import { boltzmannPolicy, Exp3Agents, harmonic, LeastSquaresCredit, ranks, sampleIndex, solveRidge, temperatureAt, zipfPolicy } from './agents.js';
 import { manasOptions } from './index.js';
-import { temperatureAt } from './search.js';
 
 describe('MANAS (EXP3 with a Boltzmann policy)', () => {
   it('updates by the rule B̃[a] += r/π[a] and samples π = (1 − γ)·softmax(B̃/T) + γ/K (by hand, 3 arms)', () => {

@@ -10,6 +10,12 @@
  */
 import type { Rng } from '@naslab/core';
 
+/** The temperature schedule's settings (`ManasOptions`). */
+export interface TemperatureSchedule {
+  readonly temperature: readonly [number, number];
+  readonly temperatureSchedule: 'linear' | 'exponential';
+}
+
 /** Draw an index from probabilities `p` (summing to 1). */
 export function sampleIndex(p: readonly number[], rng: Rng): number {
   const u = rng.uniform();
@@ -31,6 +37,13 @@ export function boltzmannPolicy(weights: readonly number[], temperature: number,
   const s = e.reduce((a, b) => a + b, 0);
   const K = weights.length;
   return e.map((v) => (1 - gamma) * (v / s) + gamma / K);
+}
+
+/** The Boltzmann temperature of step `t` of `total` (`temperature[0]` → `temperature[1]`). */
+export function temperatureAt(t: number, total: number, o: TemperatureSchedule): number {
+  const [from, to] = o.temperature;
+  const f = Math.min(1, t / Math.max(1, total - 1));
+  return o.temperatureSchedule === 'linear' ? from + (to - from) * f : from * (to / from) ** f;
 }
 
 export interface Exp3State {

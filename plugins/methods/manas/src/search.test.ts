@@ -75,7 +75,7 @@ describe('MANAS search (tiny, synthetic, cpu backend)', () => {
   it('MANAS-LS: agents move away from uniform, the genotype is the DARTS rule on their policies; a killed search resumes to the same genotype', async () => {
     const method = await createTestPlugin(plugin, { options: tiny });
     const full = await method.search(await searchContext(1, { dataset: syntheticDataset(8) }));
-    const g = full.architectures[0]!;
+    const g = full.architectures[0]! as Genotype;
     validateGenotype(g);
     const h = full.history as unknown as History;
     expect(h.variant).toBe('ls');

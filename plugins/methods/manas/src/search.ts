@@ -20,20 +20,13 @@ import {
   type PixelAugment,
   type SupernetTraining,
 } from '@naslab/space-darts';
-import { Exp3Agents, LeastSquaresCredit, sampleIndex, type Exp3State, type LeastSquaresState } from './agents.js';
+import { Exp3Agents, LeastSquaresCredit, sampleIndex, temperatureAt, type Exp3State, type LeastSquaresState } from './agents.js';
 import type { ManasOptions } from './index.js';
 
 /** Agents: the 14 edges of the normal cell, then the 14 of the reduction cell. */
 export const MANAS_AGENTS = 2 * SUPERNET_EDGES;
 const K = DARTS_OPS.length;
 const round = (rows: number[][]) => rows.map((r) => r.map((v) => Math.round(v * 1e6) / 1e6));
-
-/** The Boltzmann temperature of step `t` of `total` (`temperature[0]` → `temperature[1]`). */
-export function temperatureAt(t: number, total: number, o: Pick<ManasOptions, 'temperature' | 'temperatureSchedule'>): number {
-  const [from, to] = o.temperature;
-  const f = Math.min(1, t / Math.max(1, total - 1));
-  return o.temperatureSchedule === 'linear' ? from + (to - from) * f : from * (to / from) ** f;
-}
 
 export interface ManasEpoch {
   readonly epoch: number;

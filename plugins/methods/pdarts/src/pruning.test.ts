@@ -3,7 +3,7 @@ import { DARTS_OPS, NONE_INDEX, SUPERNET_EDGES } from '@naslab/space-darts';
 import { describe, expect, it } from 'vitest';
 import { pdartsOptions } from './index.js';
 import { activeOps, allSwitches, dropsPerStage, finalCell, keepTwoEdges, pruneSwitches, SKIP_INDEX, skipCount, switchesToCell, type Switches } from './pruning.js';
-import { skipDropoutAt } from './search.js';
+import { skipDropoutAt } from './schedule.js';
 
 /** softmax-like rows: random positive values over the switched-on ops, 0 elsewhere, summing to 1. */
 function randomProbs(switches: Switches, rng: Rng): number[][] {

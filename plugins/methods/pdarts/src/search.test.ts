@@ -60,8 +60,8 @@ async function searchContext(seed: number, extra: Partial<SearchContext<Genotype
   };
 }
 
-// 2 epochs per stage (the first without α), 1 step each; depths 1 / 2 / 3 cells.
-const tiny = pdartsOptions.parse({ epochs: 2, archFreeEpochs: 1, batchSize: 4, channels: 2, stageCells: [1, 2, 3], validEpochs: 1, maxSkipConnects: 0 });
+// 2 epochs per stage (the first without α), 1 step each; depths 1 / 1 / 2 cells.
+const tiny = pdartsOptions.parse({ epochs: 2, archFreeEpochs: 1, batchSize: 4, channels: 2, stageCells: [1, 1, 2], validEpochs: 1, maxSkipConnects: 0 });
 
 interface History {
   stages: Array<{ cells: number; opsPerEdge: number; supernetParameters: number; kept: { normal: string[][]; reduce: string[][] } }>;
@@ -73,12 +73,12 @@ describe('P-DARTS search (tiny, synthetic, cpu backend)', () => {
   it('three stages of the given depths shrink every edge to 5, 3, then 1 op; the final cell has no skip over the cap; a killed search resumes to the same genotype', async () => {
     const method = await createTestPlugin(plugin, { options: { ...tiny, skipDropout: [0, 0.4, 0.7] } });
     const full = await method.search(await searchContext(1));
-    const g = full.architectures[0]!;
+    const g = full.architectures[0]! as Genotype;
     validateGenotype(g);
     expect(g.normal.filter(([op]) => op === 'skip_connect')).toHaveLength(0);
     expect([...g.normal, ...g.reduce].some(([op]) => op === 'none')).toBe(false);
     const h = full.history as unknown as History;
-    expect(h.stages.map((s) => s.cells)).toEqual([1, 2, 3]);
+    expect(h.stages.map((s) => s.cells)).toEqual([1, 1, 2]);
     expect(h.stages.map((s) => s.opsPerEdge)).toEqual([8, 5, 3]);
     for (const [i, n] of [5, 3, 1].entries()) expect(h.stages[i]!.kept.normal.every((ops) => ops.length === n)).toBe(true);
     // each stage's kept ops are a subset of the previous stage's

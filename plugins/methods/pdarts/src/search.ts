@@ -21,14 +21,10 @@ import {
 } from '@naslab/space-darts';
 import type { PdartsOptions } from './index.js';
 import { activeOps, allSwitches, dropsPerStage, finalCell, genotypeOf, pruneSwitches, type Switches } from './pruning.js';
+import { skipDropoutAt } from './schedule.js';
 
 const CELLS: readonly CellName[] = ['normal', 'reduce'];
 const round = (rows: number[][]) => rows.map((r) => r.map((v) => Math.round(v * 1e6) / 1e6));
-
-/** The skip-connect dropout of `epoch` in a stage (reference `model.p` before `update_p()`). */
-export function skipDropoutAt(epoch: number, rate: number, o: Pick<PdartsOptions, 'epochs' | 'archFreeEpochs' | 'skipDropoutDecay'>): number {
-  return epoch < o.archFreeEpochs ? (rate * (o.epochs - epoch - 1)) / o.epochs : rate * Math.exp(-(epoch - o.archFreeEpochs) * o.skipDropoutDecay);
-}
 
 export interface StageEpoch {
   readonly stage: number;

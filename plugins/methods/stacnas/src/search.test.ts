@@ -103,7 +103,7 @@ describe('StacNAS search (tiny, synthetic, cpu backend)', () => {
   it('stage 2 searches only the ops of the group stage 1 chose on every edge; a killed search resumes to the same genotype', async () => {
     const method = await createTestPlugin(plugin, { options: tiny });
     const full = await method.search(await searchContext(1));
-    const g = full.architectures[0]!;
+    const g = full.architectures[0]! as Genotype;
     validateGenotype(g);
     const h = full.history as unknown as History;
     expect(h.epochs.map((e) => e.stage)).toEqual([0, 1]);
