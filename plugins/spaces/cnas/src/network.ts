@@ -26,6 +26,9 @@ import {
 import type { CnasGenotype } from './genotype.js';
 import { AdaptiveAvgPoolFlat, cnasOpParameterCount, makeCnasOp, ReLUConvBN, type CnasOpOptions } from './ops.js';
 
+// CNAS's two own ops, for the search network of `@naslab/method-cnas`.
+export { CWeightCom, ShuffleConv, type CnasOpOptions } from './ops.js';
+
 /** `auto`: the 224-px stem (`reduce_level 3`) for inputs of 65 px and more on the shorter side, else the CIFAR stem. */
 export type CnasStem = 'auto' | 'cifar' | 'imagenet';
 /** `released-code`: 2×2 adaptive pooling before the classifier above 67 classes, as `EvalNetwork`; `global`: always 1×1. */

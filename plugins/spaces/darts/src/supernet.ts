@@ -159,6 +159,14 @@ export function loadDartsSupernet(): Promise<typeof import('./supernet/model.js'
 export type SupernetTraining = typeof import('./supernet/training.js');
 
 /**
+ * The supernet training module itself (imports TensorFlow.js), for a method searching another
+ * space on this supernet (P-DARTS on `pdarts`), where no `darts` space provides the service.
+ */
+export function loadDartsSupernetTraining(): Promise<SupernetTraining> {
+  return import('./supernet/training.js');
+}
+
+/**
  * The service through which search methods train this space's supernet: the space provides it
  * (`provides` on its definition), DARTS and DARTS-PT resolve it (`resolve(DartsSupernetTraining)`),
  * so neither imports the other. Resolving it loads TensorFlow.js.

@@ -29,13 +29,16 @@ export interface UnrollSettings {
   readonly hvpRadius?: number;
 }
 
-function loss(net: DartsSupernet, b: TensorBatch, classes: number): tf.Scalar {
+/** What the architect needs of a supernet (the DARTS one, or another space's built alike). */
+export type ArchitectNet = Pick<DartsSupernet, 'run' | 'parameters'>;
+
+function loss(net: ArchitectNet, b: TensorBatch, classes: number): tf.Scalar {
   return crossEntropy(net.run(b.x, { training: true }).logits, b.y, classes);
 }
 
 /** ∇_α L(batch) for the given α variables (first order). */
 export function firstOrderArchGradient(
-  net: DartsSupernet,
+  net: ArchitectNet,
   valid: TensorBatch,
   classes: number,
   alphas: readonly ParameterInfo[],
@@ -45,7 +48,7 @@ export function firstOrderArchGradient(
   return grads;
 }
 
-function runningStats(net: DartsSupernet): ParameterInfo[] {
+function runningStats(net: ArchitectNet): ParameterInfo[] {
   return net.parameters().filter((p) => !p.trainable);
 }
 
@@ -55,7 +58,7 @@ function runningStats(net: DartsSupernet): ParameterInfo[] {
  * w⁺, w⁻) update the running statistics, the one at w' (a separate model there) does not.
  */
 export function secondOrderArchGradient(
-  net: DartsSupernet,
+  net: ArchitectNet,
   train: TensorBatch,
   valid: TensorBatch,
   classes: number,

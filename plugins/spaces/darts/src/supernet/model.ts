@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   BatchNorm,
   Conv2d,
+  Dropout,
   FactorizedReduce,
   GlobalAvgPool,
   Linear,
@@ -42,6 +43,8 @@ import {
   type SupernetMaskState,
   type SupernetOptions,
 } from '../supernet.js';
+
+const SKIP_INDEX = DARTS_OPS.indexOf('skip_connect');
 
 /** `OPS[name](C, stride, affine=False)`, pooling wrapped with an `affine=False` BN (MixedOp). */
 export function makeSearchOp(name: DartsOp, channels: number, stride: number, rng: Rng): Module | null {
@@ -86,12 +89,18 @@ export class MixedOp extends Module {
     });
   }
 
-  /** Σ over the ops with a weight; zeros at the output resolution when none has one. */
-  mix(x: tf.Tensor, weights: EdgeWeights, ctx: ForwardContext): tf.Tensor {
+  /**
+   * Σ over the ops with a weight; zeros at the output resolution when none has one. `skipDropout`
+   * (P-DARTS): the stride-1 skip is `Sequential(Identity, Dropout(p))` in training.
+   */
+  mix(x: tf.Tensor, weights: EdgeWeights, ctx: ForwardContext, skipDropout?: Dropout): tf.Tensor {
     const terms: tf.Tensor[] = [];
     this.ops.forEach((op, k) => {
       const w = weights[k];
-      if (op && w) terms.push(tf.mul(op.forward(x, ctx), w));
+      if (!op || !w) return;
+      let out = op.forward(x, ctx);
+      if (skipDropout && k === SKIP_INDEX && this.stride === 1) out = skipDropout.forward(out, ctx);
+      terms.push(tf.mul(out, w));
     });
     if (terms.length === 0) return zerosAt(x, this.stride);
     return terms.length === 1 ? terms[0]! : tf.addN(terms);
@@ -134,11 +143,11 @@ export class SearchCell extends Module {
     }
   }
 
-  run(s0: tf.Tensor, s1: tf.Tensor, weights: readonly EdgeWeights[], ctx: ForwardContext): tf.Tensor {
+  run(s0: tf.Tensor, s1: tf.Tensor, weights: readonly EdgeWeights[], ctx: ForwardContext, skipDropout?: Dropout): tf.Tensor {
     const states = [this.preprocess0.forward(s0, ctx), this.preprocess1.forward(s1, ctx)];
     let offset = 0;
     for (let i = 0; i < DARTS_NODES; i++) {
-      const terms = states.map((h, j) => this.edges[offset + j]!.mix(h, weights[offset + j]!, ctx));
+      const terms = states.map((h, j) => this.edges[offset + j]!.mix(h, weights[offset + j]!, ctx, skipDropout));
       offset += states.length;
       states.push(terms.length === 1 ? terms[0]! : tf.addN(terms));
     }
@@ -175,6 +184,7 @@ export class DartsSupernet extends Network {
   private readonly classifier: Linear;
   private masks: SupernetMaskState = defaultMaskState();
   private frozen = { weights: false, alphas: false };
+  private skipDropout: { probability: number; rng: Rng } | null = null;
 
   constructor(spec: SupernetSpec) {
     super();
@@ -260,6 +270,19 @@ export class DartsSupernet extends Network {
     super.dispose();
     this.alphas.normal.dispose();
     this.alphas.reduce.dispose();
+  }
+
+  /**
+   * Dropout on the stride-1 skip ops in training (P-DARTS `model.p` / `update_p()`), its masks
+   * drawn from `rng` (or the forward context's); 0 turns it off (the default).
+   */
+  setSkipDropout(probability: number, rng: Rng): void {
+    if (!(probability >= 0 && probability < 1)) throw new RangeError(`skip dropout ${probability} outside [0, 1)`);
+    this.skipDropout = probability > 0 ? { probability, rng } : null;
+  }
+
+  get skipDropoutProbability(): number {
+    return this.skipDropout?.probability ?? 0;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -374,10 +397,12 @@ export class DartsSupernet extends Network {
       reduce: this.edgeScalars(weights.reduce, useMasks ? 'reduce' : null),
     };
     const heads: Record<string, tf.Tensor> = {};
+    const drop = this.skipDropout && ctx.training ? new Dropout(this.skipDropout.probability) : undefined;
+    const cellCtx = drop && !ctx.rng ? { ...ctx, rng: this.skipDropout!.rng } : ctx;
     let s0: tf.Tensor = this.stem.forward(x, ctx);
     let s1 = s0;
     this.cells.forEach((cell, i) => {
-      const out = cell.run(s0, s1, cell.reduction ? perCell.reduce : perCell.normal, ctx);
+      const out = cell.run(s0, s1, cell.reduction ? perCell.reduce : perCell.normal, cellCtx, drop);
       s0 = s1;
       s1 = out;
       this.afterCell(i, out, ctx, heads);

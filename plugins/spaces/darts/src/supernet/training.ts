@@ -29,6 +29,7 @@ import type { DartsSearchSettings } from '../search-options.js';
 export type { DartsSearchSettings } from '../search-options.js';
 
 export type { PixelAugment, SearchAugment, SearchData } from './data.js';
+export { batchTensors, loadSearchData, makeBatch, randomSubset } from './data.js';
 export type { DartsSupernet } from './model.js';
 
 
@@ -39,12 +40,18 @@ export interface StepResult {
   readonly n: number;
 }
 
+/**
+ * What the bilevel trainer needs of a supernet: the DARTS one, or another space's supernet with
+ * the same weight/α split (CNAS' 6-node cells).
+ */
+export type BilevelNet = Pick<DartsSupernet, 'run' | 'parameters' | 'weightParameters' | 'archParameters' | 'trainableWeights' | 'trainableAlphas'>;
+
 /** The supernet with its two optimisers: the unit DARTS and DARTS-PT train. */
-export class BilevelTrainer {
+export class BilevelTrainer<N extends BilevelNet = DartsSupernet> {
   readonly sgd: SgdMomentum;
   readonly adam: Adam;
   constructor(
-    readonly net: DartsSupernet,
+    readonly net: N,
     readonly settings: DartsSearchSettings,
     readonly classes: number,
     /** The training transform of both queues (the `crop-flip` trick's hook), or none. */
@@ -146,7 +153,7 @@ export class BilevelTrainer {
 
 /** Accuracy (%) and mean loss of the supernet on a set, without augmentation. */
 export function evaluateSupernet(
-  net: DartsSupernet,
+  net: Pick<DartsSupernet, 'run'>,
   data: SearchData,
   set: SearchData['valid'],
   batchSize: number,

@@ -1,0 +1,102 @@
+/**
+ * `@naslab/method-manas`: MANAS and MANAS-LS (Carlucci, Esperança, Maggioni, Tutunov, Hao,
+ * Wang & Bou Ammar, "MANAS: Multi-Agent Neural Architecture Search", arXiv 1909.01051; no code
+ * released) on the DARTS space's supernet: every edge an agent choosing its op each step, only the
+ * chosen ops run and train, and the validation loss of the sampled architecture updates every
+ * agent — by EXP3 (`variant: exp3`, MANAS) or least-squares credit assignment (`variant: ls`,
+ * MANAS-LS). TensorFlow.js is loaded only when the method searches.
+ */
+import { definePlugin, Tokens, z, type InjectionToken, type ProtocolPreset, type SearchMethod } from '@naslab/core';
+import { loadDartsSupernetTraining, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
+
+/** Options; defaults are the benchmark's CIFAR-10 settings (paper Table 2, App. A.1). */
+export const manasOptions = z
+  .object({
+    /**
+     * `ls`: MANAS-LS (least-squares credit, Zipf sampling), the CIFAR-10 column of the paper;
+     * `exp3`: MANAS (EXP3 with the Boltzmann temperature schedule).
+     */
+    variant: z.enum(['ls', 'exp3']).default('ls'),
+    epochs: z.number().int().positive().default(50),
+    batchSize: z.number().int().positive().default(64),
+    channels: z.number().int().positive().multipleOf(2).default(16),
+    /** Cells of the search network (the benchmark: 8; the MANAS paper searched 20 directly). */
+    cells: z.number().int().min(1).default(8),
+    learningRate: z.number().positive().default(0.025),
+    learningRateMin: z.number().min(0).default(0.001),
+    momentum: z.number().min(0).max(1).default(0.9),
+    weightDecay: z.number().min(0).default(3e-4),
+    gradClip: z.number().positive().nullable().default(5),
+    /** EXP3 reward = rewardBaseline − validation loss (App. A.1: baseline 5). */
+    rewardBaseline: z.number().default(5),
+    /** EXP3 uniform exploration γ: π = (1 − γ)·softmax(B̃/T) + γ/K (0.1; Sport8 0.07, Flowers102 0.05, MIT67 0.01). */
+    gamma: z.number().min(0).max(1).default(0.1),
+    /** Boltzmann temperature from → to over the search (1000 → 200; Sport8 300 → 100, MIT67 5000 → 2000). */
+    temperature: z.tuple([z.number().positive(), z.number().positive()]).default([1000, 200]),
+    /** How the temperature goes from the first value to the second over the steps. */
+    temperatureSchedule: z.enum(['linear', 'exponential']).default('linear'),
+    /** Ridge of MANAS-LS' least squares (identifies β up to the per-agent constant; tiny). */
+    lsRidge: z.number().positive().default(1e-3),
+    trainSubset: z.number().int().positive().optional(),
+    validSubset: z.number().int().positive().optional(),
+    augment: z.enum(['crop-flip', 'none']).default('crop-flip'),
+    backendPreference: z.enum(['auto', 'ordered']).default('auto'),
+  })
+  .strict();
+export type ManasOptions = z.output<typeof manasOptions>;
+
+export interface ManasServices {
+  readonly training: () => Promise<SupernetTraining>;
+  readonly cropFlip: () => Promise<PixelAugment>;
+}
+
+export function manasServices(resolve: <T>(token: InjectionToken<T>) => T): ManasServices {
+  return {
+    training: loadDartsSupernetTraining,
+    cropFlip: async () => {
+      const trick = await resolve(Tokens.Plugins).create('trick', 'crop-flip', { padding: 4, flip: true, fill: 0 });
+      const hook = trick.hooks.augmentPixels;
+      if (!hook) throw new Error('manas: the crop-flip trick has no augmentPixels hook');
+      return hook.bind(trick.hooks);
+    },
+  };
+}
+
+export function createManas(options: ManasOptions, services: ManasServices): SearchMethod<Genotype> {
+  return {
+    search: async (ctx) => {
+      if (ctx.space.id !== 'darts') throw new Error(`manas: needs the 'darts' search space, got '${ctx.space.id}'`);
+      const [{ searchManas }, training, augment] = await Promise.all([
+        import('./search.js'),
+        services.training(),
+        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
+      ]);
+      return searchManas(ctx, options, training, augment);
+    },
+  };
+}
+
+/**
+ * MANAS' evaluation recipe on CIFAR-10 (paper Table 2, App. A.1): 600 epochs of SGD 0.025 cosine
+ * to 0, batch 128, 36 channels, 20 cells, clip 5, crop + flip, cutout 16, drop-path 0.2, auxiliary 0.4.
+ */
+export const manasPaperPreset: ProtocolPreset = {
+  description: 'MANAS on CIFAR-10 (Carlucci et al. 2019; paper Table 2 and App. A.1)',
+  knobs: { epochs: 600, batchSize: 128, learningRate: 0.025, learningRateMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, channels: 36, cells: 20 },
+  tricks: [
+    'crop-flip',
+    { id: 'cutout', options: { length: 16 } },
+    { id: 'drop-path', options: { probability: 0.2, schedule: 'linear' } },
+    { id: 'auxiliary-tower', options: { weight: 0.4 } },
+  ],
+};
+
+export default definePlugin({
+  kind: 'method',
+  id: 'manas',
+  description: 'MANAS / MANAS-LS (Carlucci et al. 2019): one agent per edge, EXP3 or least-squares credit on sampled sparse architectures.',
+  options: manasOptions,
+  outputs: () => 1,
+  presets: { 'manas-paper': manasPaperPreset },
+  create: ({ options, resolve }) => createManas(options, manasServices(resolve)),
+});
