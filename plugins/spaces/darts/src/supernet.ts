@@ -8,13 +8,26 @@
  * cells) lives in `supernet/model.ts` and is loaded with `loadDartsSupernet()`.
  */
 import type { InjectionToken } from '@naslab/core';
-import { DARTS_CELL_INPUTS, DARTS_CONCAT, DARTS_NODES, DARTS_OPS, type CellName, type DartsOp, type Genotype } from './genotype.js';
+import { DARTS_CELL_INPUTS, DARTS_CONCAT, DARTS_NODES, DARTS_OPS, isDefaultOpSet, type CellName, type DartsOp, type Genotype } from './genotype.js';
 
 /** Edges of a search cell: node k (state k+2) has k+2 incoming edges, 2+3+4+5 = 14. */
 export const SUPERNET_EDGES = 14;
 /** Candidate ops per edge (the 8 `DARTS_OPS`, in `PRIMITIVES` order). */
 export const SUPERNET_OPS = DARTS_OPS.length;
 export const NONE_INDEX = DARTS_OPS.indexOf('none');
+
+/**
+ * Refuses a space whose op set is not DARTS' 8: the supernet mixes exactly those, so a
+ * weight-sharing search on another op set would silently search the default one.
+ */
+export function assertSupernetOps(space: { readonly id: string; readonly ops?: readonly string[] }, method = 'the DARTS supernet'): void {
+  const ops = space.ops;
+  if (!ops || isDefaultOpSet(ops)) return;
+  throw new Error(
+    `${method}: the supernet mixes DARTS' 8 ops (${DARTS_OPS.join(', ')}), but space '${space.id}' has the op set [${ops.join(', ')}]; ` +
+      'a weight-sharing search on another op set is not supported (random sampling and training are)',
+  );
+}
 
 /** First edge of node `node` (0-based intermediate node, 0–3) in the flat edge list. */
 export function firstEdgeOfNode(node: number): number {

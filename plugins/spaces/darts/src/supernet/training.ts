@@ -20,6 +20,7 @@ import {
   type NamedTensors,
 } from '@naslab/engine';
 import { formatGenotype } from '../genotype.js';
+import { assertSupernetOps } from '../supernet.js';
 import { Adam } from './adam.js';
 import { firstOrderArchGradient, secondOrderArchGradient, type TensorBatch } from './architect.js';
 import { batchTensors, loadSearchData, makeBatch, randomSubset, type Batch, type PixelAugment, type SearchData } from './data.js';
@@ -218,6 +219,7 @@ export async function trainSupernet(
   /** `freezeAlphas`: α never updated (DARTS-PT's fix-α variant trains its supernet so). */
   options: { readonly freezeAlphas?: boolean } = {},
 ): Promise<SupernetRun> {
+  assertSupernetOps(ctx.space as { id: string; ops?: readonly string[] });
   if (settings.augment === 'crop-flip' && !augment) throw new Error('darts: augment "crop-flip" needs the crop-flip hook');
   const backend = await activateBackend(ctx, settings.backendPreference);
   const data = await loadSearchData(ctx.dataset, settings);
