@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
-import { hasCapability, InputError, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
+import { hasCapability, InputError, methodSpace, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
 import {
   ablationTableView,
   buildStudyReport,
@@ -8,6 +8,8 @@ import {
   isDartsFamilyGenotype,
   rankAgreementStudies,
   rankAgreementTable,
+  spaceComparisonStudies,
+  spaceComparisonTable,
   tableToMarkdown,
   writeReport,
   type ArchitectureCells,
@@ -81,8 +83,10 @@ export function studyReportInput(
         }))
       : undefined;
   const otherBaselines = budgetMatchedBaselines(study, runs.filter((r) => r.protocol === baseProtocol), curveOf);
+  const spaceRuns = randomRunsBySpace(study, runs.filter((r) => r.protocol === baseProtocol));
   return {
     title: `naslab study ${manifest.name}`,
+    ...(spaceRuns.length ? { spaceRuns } : {}),
     ...(otherBaselines.length ? { otherBaselines } : {}),
     ...(protocolRuns ? { protocolRuns } : {}),
     anytime,
@@ -128,7 +132,14 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
  */
 export async function studyArchitectures(study: Study, store: ResultStore, runs: StudyRun[] = collectRuns(study, store)): Promise<ArchitectureCells[]> {
   const { manifest } = study;
-  const space = (await study.host.instantiate(study.container.createChildContainer(), 'space', manifest.space.label)) as SearchSpace<unknown>;
+  // Each method's architectures are parsed by the space it searched (its own `space`, else the manifest's).
+  const spaces = new Map<string, SearchSpace<unknown>>();
+  const spaceOf = async (method: string): Promise<SearchSpace<unknown>> => {
+    const label = methodSpace(manifest, method).label;
+    let s = spaces.get(label);
+    if (!s) spaces.set(label, (s = (await study.host.instantiate(study.container.createChildContainer(), 'space', label)) as SearchSpace<unknown>));
+    return s;
+  };
   const baseProtocol = study.protocols[0]?.name;
   const out: ArchitectureCells[] = [];
   for (const job of study.jobs) {
@@ -137,6 +148,7 @@ export async function studyArchitectures(study: Study, store: ResultStore, runs:
     if (rec?.status !== 'done') continue;
     const texts = (rec.result as { architectures?: unknown } | undefined)?.architectures;
     if (!Array.isArray(texts)) continue;
+    const space = await spaceOf(job.method);
     for (const [index, text] of texts.entries()) {
       if (typeof text !== 'string') continue;
       const where = `${job.dataset} / ${job.method} / seed ${job.seed} #${index}`;
@@ -183,6 +195,39 @@ function budgetMatchedBaselines(study: Study, runs: StudyRun[], curveOf: (r: Stu
     if (others.length && reportRuns.some((r) => r.kind === 'random')) out.push({ baseline: b.label, description: 'budget-matched random search', runs: reportRuns });
   }
   return out;
+}
+
+/** Random-sampling methods are the ones whose accuracies describe a space as a whole. */
+const isRandomSampling = (id: string) => id === 'random-sampling' || id === '@naslab/method-random-sampling';
+
+/**
+ * The random-sampling runs per space (each method's own `space`, else the manifest's), per
+ * dataset, the manifest's space first: present only where a dataset has two or more spaces.
+ */
+export function randomRunsBySpace(study: Study, runs: readonly StudyRun[]): NonNullable<StudyReportInput['spaceRuns']> {
+  const { manifest } = study;
+  const samplers = manifest.methods.filter((m) => isRandomSampling(m.id));
+  const spaceOf = new Map(samplers.map((m) => [m.label, methodSpace(manifest, m.label).label]));
+  const out: NonNullable<StudyReportInput['spaceRuns']> = [];
+  for (const d of manifest.datasets) {
+    const bySpace = new Map<string, number[]>();
+    if (samplers.some((m) => spaceOf.get(m.label) === manifest.space.label)) bySpace.set(manifest.space.label, []);
+    for (const r of runs) {
+      const space = r.dataset === d.label ? spaceOf.get(r.method) : undefined;
+      if (space === undefined) continue;
+      if (!bySpace.has(space)) bySpace.set(space, []);
+      bySpace.get(space)!.push(r.accuracy);
+    }
+    const spaces = [...bySpace].filter(([, a]) => a.length > 0).map(([space, accuracies]) => ({ space, accuracies }));
+    if (spaces.length >= 2) out.push({ dataset: d.label, spaces });
+  }
+  return out;
+}
+
+/** The distribution comparison of the study's spaces (Markdown), or undefined with one space. */
+export function spaceComparisonMarkdown(input: StudyReportInput): string | undefined {
+  const table = spaceComparisonTable(spaceComparisonStudies(input.spaceRuns ?? [], { seed: input.options?.seed, confidence: input.options?.confidence }));
+  return table ? `${table.caption}\n${tableToMarkdown(table)}` : undefined;
 }
 
 /**
