@@ -70,7 +70,7 @@ describe('the op set of the DARTS space (`ops` option)', () => {
     const modified = createDartsSpace({ ops: [...DARTS_MODIFIED_OPS] });
     const text = modified.format(MODIFIED);
     expect(modified.parse(text)).toEqual(MODIFIED);
-    expect(modified.describe(MODIFIED)['normal.conv_11x11']).toBe(1);
+    expect(modified.describe!(MODIFIED)['normal.conv_11x11']).toBe(1);
     // The default space refuses the modified ops, with its unchanged message …
     const def = createDartsSpace();
     expect(() => def.parse(text)).toThrow(/unknown op "conv_3x3"; the DARTS ops are none, max_pool_3x3/);

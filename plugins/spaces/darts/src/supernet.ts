@@ -149,6 +149,41 @@ export function deriveGenotype(weights: Record<CellName, ReadonlyArray<ArrayLike
   };
 }
 
+export const SKIP_INDEX = DARTS_OPS.indexOf('skip_connect');
+
+/**
+ * pt.darts' cap on skip-connects in the normal cell, as antoyang/NAS-Benchmark `DARTS/search.py`
+ * `main()` ("restrict skip-co") applies it after the last epoch, on raw α ([14][8], `DARTS_OPS`
+ * order): the edges whose largest α (over all ops, `none` included) is `skip_connect` are
+ * counted in flat edge order; while more than `max` remain, the one with the smallest skip α
+ * (the first on ties) gets its skip α set to 0. Returns a copy.
+ */
+export function capSkipConnects(alpha: ReadonlyArray<ArrayLike<number>>, max = 2): number[][] {
+  const rows = alpha.map((r) => Array.from(r));
+  const skips: number[] = [];
+  rows.forEach((row, e) => {
+    let best = 0;
+    for (let k = 1; k < row.length; k++) if (row[k]! > row[best]!) best = k;
+    if (best === SKIP_INDEX) skips.push(e);
+  });
+  while (skips.length > max) {
+    let weakest = 0;
+    for (let i = 1; i < skips.length; i++) if (rows[skips[i]!]![SKIP_INDEX]! < rows[skips[weakest]!]![SKIP_INDEX]!) weakest = i;
+    rows[skips[weakest]!]![SKIP_INDEX] = 0;
+    skips.splice(weakest, 1);
+  }
+  return rows;
+}
+
+/**
+ * pt.darts' genotype (`genotypes.parse` on the raw `alpha_normal` / `alpha_reduce`, after the
+ * skip cap of the normal cell): the same top-2-edges / top-1-op rule as `deriveCell`, but on raw α,
+ * so edges are ranked by their largest non-`none` α rather than by its softmax weight.
+ */
+export function derivePtDartsGenotype(alphas: Record<CellName, ReadonlyArray<ArrayLike<number>>>, maxSkips = 2): Genotype {
+  return deriveGenotype({ normal: capSkipConnects(alphas.normal, maxSkips), reduce: alphas.reduce });
+}
+
 /** Options of the search-size network; defaults are the DARTS search settings. */
 export interface SupernetOptions {
   /** Initial channels C (DARTS search: 16). */
