@@ -125,7 +125,7 @@ export async function paperReanalysis(seedDataDir: string, options: PaperReanaly
   const spaceShift = compareSpaceDistributions(
     { space: 'DARTS ops (214)', accuracies: curves.map(lastEpoch) },
     { space: 'modified ops (56)', accuracies: modifiedCurves.map(lastEpoch) },
-    { seed: options.seed, confidence: options.confidence, ddof: ri.settings.ddof, title: 'CIFAR10, final epoch: DARTS ops vs modified ops' },
+    { resamples: options.resamples, seed: options.seed, confidence: options.confidence, ddof: ri.settings.ddof, title: 'CIFAR10, final epoch: DARTS ops vs modified ops' },
   );
   const nSample = Math.min(options.sampleCurves ?? 12, curves.length);
   const sample = Array.from({ length: nSample }, (_, i) => curves[Math.floor((i * curves.length) / nSample)]);

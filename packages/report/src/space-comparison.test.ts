@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { SEED_DATA_DIR } from './__fixtures__/paths.js';
 import { compareSpaceDistributions, spaceComparisonStudies, spaceComparisonTable, spaceHistogramSpec } from './space-comparison.js';
 import { renderSvg } from './charts.js';
+import { renderHtml } from './html.js';
+import { buildStudyReport } from './study-report.js';
+import { reportCsvFiles } from './tables.js';
 
 describe('accuracy distributions of two spaces', () => {
   it('the shift of the means and its bootstrap CI on known data', () => {
@@ -62,5 +65,15 @@ describe('accuracy distributions of two spaces', () => {
     expect(svg).toContain('<svg');
     expect(svg).toContain('modified');
     expect(spaceComparisonTable([])).toBeNull();
+  });
+
+  it('a study report with random samples of two spaces gets the table, the CSV and the histogram; one space gets none', async () => {
+    const spaceRuns = [{ dataset: 'D', spaces: [{ space: 'darts', accuracies: [90, 91, 92, 93] }, { space: 'darts-modified-ops', accuracies: [89, 90, 91, 92] }] }];
+    const data = buildStudyReport({ datasets: ['D'], runs: [], spaceRuns, options: { resamples: 100, permutations: 100 } });
+    expect(data.spaceComparisons?.map((c) => [c.title, c.shift])).toEqual([['D: darts vs darts-modified-ops', 1]]);
+    expect(reportCsvFiles(data)['space-comparison.csv']).toContain('darts-modified-ops');
+    expect(await renderHtml(data)).toContain('id="space-histogram-0"');
+    const one = buildStudyReport({ datasets: ['D'], runs: [], spaceRuns: [{ dataset: 'D', spaces: [spaceRuns[0]!.spaces[0]!] }], options: { resamples: 100, permutations: 100 } });
+    expect(one.spaceComparisons).toBeUndefined();
   });
 });
