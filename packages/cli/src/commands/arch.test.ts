@@ -95,7 +95,7 @@ describe('naslab arch: counting', { timeout: 120_000 }, () => {
   it('--variant pt.darts: DARTS V2 at 20 cells, 36 channels counts 3,351,502 (pool + affine BN); an unknown variant is refused', async () => {
     const r = await describeArchitecture('darts', 'DARTS_V2', { flops: false, variant: 'pt.darts' });
     expect(r.params).toBe(3_351_502);
-    expect(formatArchReport(r)).toMatch(/^space {9}darts \(variant pt\.darts\)\n[^]*parameters {4}3,351,502 /);
+    expect(formatArchReport(r)).toMatch(/^space {9}darts \(variant pt\.darts\)\n[\s\S]*parameters {4}3,351,502 /);
     await expect(describeArchitecture('darts', 'DARTS_V2', { flops: false, variant: 'pt-darts' })).rejects.toThrow(/variant: space "darts" .* has no variant "pt-darts"/);
   });
 

@@ -64,7 +64,7 @@ export async function openCostSpace(id: string, o: { variant?: string } = {}): P
   const loaded = await loadPlugin('space', id, { searchFrom: [process.cwd(), cliDir], where });
   const options = o.variant === undefined ? {} : { variant: o.variant };
   const checked = loaded.definition.options?.safeParse(options);
-  if (o.variant !== undefined && (!checked || !checked.success)) {
+  if (o.variant !== undefined && !checked?.success) {
     const issue = checked && !checked.success ? checked.error.issues[0]?.message : 'the space takes no options';
     throw new InputError({ file: '<arguments>', path: 'variant', message: `space "${id}" (${loaded.packageName}) has no variant "${o.variant}": ${issue}` });
   }

@@ -107,7 +107,7 @@ describe('DARTS search (tiny, synthetic; 1 step per epoch on the cpu backend)', 
     const r = await method.search(await searchContext(3));
     const g = r.architectures[0]!;
     validateGenotype(g);
-    expect(g.normal.filter(([op]) => op === 'skip_connect').length).toBeLessThanOrEqual(2);
+    expect(g.normal.filter(([op]: [string, number]) => op === 'skip_connect').length).toBeLessThanOrEqual(2);
     expect(r.history).toMatchObject({ variant: 'pt.darts', order: 2 });
     // Without `variant` the options hold no such key (the keys of existing jobs do not change).
     expect(Object.keys(dartsOptions.parse({}))).not.toContain('variant');
