@@ -160,11 +160,16 @@ function checkConcat(cell: CellName, concat: unknown, at: GenotypePosition = {})
   }
 }
 
+/** Throws a `GenotypeError` naming the cell/node/edge if `g` is not a DARTS-space genotype. */
+export function validateGenotype(g: Genotype): Genotype {
+  return validateGenotypeWithOps(g, DARTS_OPS);
+}
+
 /**
- * Throws a `GenotypeError` naming the cell/node/edge if `g` is not a DARTS-space genotype whose
- * ops are in `ops` (default: DARTS' 8).
+ * `validateGenotype` for the op set `ops` (the space's `ops` option). A separate function, not a
+ * second parameter, so `genotypes.forEach(validateGenotype)` keeps meaning the default set.
  */
-export function validateGenotype(g: Genotype, ops: readonly DartsOp[] = DARTS_OPS): Genotype {
+export function validateGenotypeWithOps(g: Genotype, ops: readonly DartsOp[]): Genotype {
   for (const cell of ['normal', 'reduce'] as const) {
     const edges = g[cell];
     const expected = DARTS_NODES * DARTS_EDGES_PER_NODE;
@@ -198,8 +203,13 @@ function formatEdges(edges: ReadonlyArray<readonly [DartsOp, number]>): string {
  * `Genotype` namedtuple), contiguous concats as `range(a, b)`. The edge order is kept as given
  * (published genotypes round-trip to their own text).
  */
-export function formatGenotype(g: Genotype, ops: readonly DartsOp[] = DARTS_OPS): string {
-  validateGenotype(g, ops);
+export function formatGenotype(g: Genotype): string {
+  return formatGenotypeWithOps(g, DARTS_OPS);
+}
+
+/** `formatGenotype` for the op set `ops`: refuses ops outside it. */
+export function formatGenotypeWithOps(g: Genotype, ops: readonly DartsOp[]): string {
+  validateGenotypeWithOps(g, ops);
   return (
     `Genotype(normal=${formatEdges(g.normal)}, normal_concat=${formatConcat(g.normalConcat)}, ` +
     `reduce=${formatEdges(g.reduce)}, reduce_concat=${formatConcat(g.reduceConcat)})`
@@ -483,10 +493,14 @@ function describeToken(tok: Token): string {
  * as `range(a, b)` or a list/tuple, keyword or positional fields, single or double quotes, any
  * whitespace and line breaks, and the same fields as a JSON object (`{"normal": [["sep_conv_3x3",
  * 0], …], "normal_concat": [2, 3, 4, 5], …}`). Throws `GenotypeError` with the offset, line,
- * column and the cell/node/edge that is wrong. `ops`: the op set the edges must use (default
- * DARTS' 8).
+ * column and the cell/node/edge that is wrong.
  */
-export function parseGenotype(text: string, ops: readonly DartsOp[] = DARTS_OPS): Genotype {
+export function parseGenotype(text: string): Genotype {
+  return parseGenotypeWithOps(text, DARTS_OPS);
+}
+
+/** `parseGenotype` for the op set `ops`: an op outside it is an error naming the set. */
+export function parseGenotypeWithOps(text: string, ops: readonly DartsOp[]): Genotype {
   const p = new GenotypeParser(text, ops);
   const fields = p.genotype();
   // Check what is written in text order first, then report missing fields.
@@ -524,16 +538,12 @@ export function genotypeToTriples(edges: ReadonlyArray<readonly [DartsOp, number
 }
 
 /** Inverse of `genotypeToTriples`; the `to` of each triple must be its node in flat order. */
-export function triplesToEdges(
-  cell: CellName,
-  triples: ReadonlyArray<readonly [string, number, number]>,
-  ops: readonly DartsOp[] = DARTS_OPS,
-): Array<[DartsOp, number]> {
+export function triplesToEdges(cell: CellName, triples: ReadonlyArray<readonly [string, number, number]>): Array<[DartsOp, number]> {
   return triples.map(([op, from, to], i) => {
     if (to !== nodeOfEdge(i)) {
       throw new GenotypeError(`edge feeds node ${to}, expected node ${nodeOfEdge(i)} in flat order`, { cell, edge: i, node: nodeOfEdge(i) });
     }
-    checkEdge(cell, i, op, from, {}, ops);
+    checkEdge(cell, i, op, from);
     return [op as DartsOp, from];
   });
 }
@@ -543,12 +553,17 @@ export function triplesToEdges(
  * network (a node sums its edges). This key sorts each node's edges (by input, then op), so
  * equal architectures give equal keys; `formatGenotype` keeps the written order.
  */
-export function architectureKey(g: Genotype, ops: readonly DartsOp[] = DARTS_OPS): string {
+export function architectureKey(g: Genotype): string {
+  return architectureKeyWithOps(g, DARTS_OPS);
+}
+
+/** `architectureKey` for the op set `ops`. */
+export function architectureKeyWithOps(g: Genotype, ops: readonly DartsOp[]): string {
   // DARTS' 8 come first in DARTS_KNOWN_OPS, so their order (and every default key) is unchanged.
   const rank = (op: DartsOp) => DARTS_KNOWN_OPS.indexOf(op);
   const sortCell = (edges: Genotype['normal']) =>
     edgesByNode(edges).flatMap((pair) => pair.sort((a, b) => a[1] - b[1] || rank(a[0]) - rank(b[0])));
-  return formatGenotype({ ...g, normal: sortCell(g.normal), reduce: sortCell(g.reduce) }, ops);
+  return formatGenotypeWithOps({ ...g, normal: sortCell(g.normal), reduce: sortCell(g.reduce) }, ops);
 }
 
 /** Longest path (in edges) from a cell input to the cell output, ignoring `none` edges. */

@@ -4,15 +4,15 @@
  */
 import { definePlugin, provide, z, type ArchitectureCost, type ArchitectureSize, type CostSpace, type Json, type Rng } from '@naslab/core';
 import {
-  architectureKey,
+  architectureKeyWithOps,
   DARTS_KNOWN_OPS,
   DARTS_OPS,
   describeGenotype,
-  formatGenotype,
+  formatGenotypeWithOps,
   GENOTYPES,
   isKnownDartsOp,
-  parseGenotype,
-  validateGenotype,
+  parseGenotypeWithOps,
+  validateGenotypeWithOps,
   type DartsOp,
   type Genotype,
 } from './genotype.js';
@@ -91,13 +91,17 @@ export interface DartsSpace extends CostSpace<Genotype> {
   readonly ops: readonly DartsOp[];
 }
 
-/** A name from `GENOTYPES` (e.g. `DARTS_V2`) or genotype text whose ops are in `ops`. */
-export function resolveGenotype(text: string, ops: readonly DartsOp[] = DARTS_OPS): Genotype {
+/** A name from `GENOTYPES` (e.g. `DARTS_V2`) or genotype text. */
+export function resolveGenotype(text: string): Genotype {
+  return resolveGenotypeWithOps(text, DARTS_OPS);
+}
+
+/** `resolveGenotype` for the op set `ops`: a named genotype is checked against it like any text. */
+export function resolveGenotypeWithOps(text: string, ops: readonly DartsOp[]): Genotype {
   const name = text.trim();
   const known = Object.hasOwn(GENOTYPES, name) ? GENOTYPES[name] : undefined;
-  // A named genotype is checked against the op set like any text.
-  if (known) return validateGenotype(structuredClone(known), ops);
-  return parseGenotype(text, ops);
+  if (known) return validateGenotypeWithOps(structuredClone(known), ops);
+  return parseGenotypeWithOps(text, ops);
 }
 
 /** DARTS' CIFAR-10 evaluation network: 20 cells, 36 initial channels (≈ 3.3 M parameters for DARTS V2). */
@@ -115,9 +119,9 @@ export function createDartsSpace(options: Partial<DartsSpaceOptions> = {}): Dart
     id: 'darts',
     ops,
     sample: (rng: Rng) => sampleGenotype(rng, sampling, ops),
-    format: (g) => formatGenotype(g, ops),
-    parse: (text) => resolveGenotype(text, ops),
-    describe: (g: Genotype): Record<string, Json> => ({ ...describeGenotype(g), key: architectureKey(g, ops) }),
+    format: (g) => formatGenotypeWithOps(g, ops),
+    parse: (text) => resolveGenotypeWithOps(text, ops),
+    describe: (g: Genotype): Record<string, Json> => ({ ...describeGenotype(g), key: architectureKeyWithOps(g, ops) }),
     evaluationSize: DARTS_EVALUATION_SIZE,
     cost: (g, size, o) => dartsCost(g, size, { ...o, stem: options.stem, pools }),
   };
