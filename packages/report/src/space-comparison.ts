@@ -101,9 +101,19 @@ const SPACE_COLORS = ['#7f7f7f', '#ff7f0e'];
 /** The two accuracy histograms overlaid (shared bins, translucent bars, not stacked) and each mean as a rule. */
 export function spaceHistogramSpec(study: SpaceComparison): TopLevelSpec {
   const values = [...study.valuesA.map((accuracy) => ({ space: study.labelA, accuracy })), ...study.valuesB.map((accuracy) => ({ space: study.labelB, accuracy }))];
-  const color = { field: 'space', type: 'nominal', title: 'space', sort: [study.labelA, study.labelB], scale: { domain: [study.labelA, study.labelB], range: SPACE_COLORS } };
+  const color = {
+    field: 'space',
+    type: 'nominal',
+    title: 'space',
+    sort: [study.labelA, study.labelB],
+    scale: { domain: [study.labelA, study.labelB], range: SPACE_COLORS },
+    legend: { labelLimit: 320, orient: 'bottom', direction: 'vertical' },
+  };
   return {
-    title: `${study.title}: shift ${f(study.shift, 3)} (${f(study.shiftCi.low, 3)} … ${f(study.shiftCi.high, 3)})`,
+    title: {
+      text: study.title,
+      subtitle: `shift of means ${f(study.shift, 3)} (${Math.round(study.shiftCi.confidence * 100)}% CI ${f(study.shiftCi.low, 3)} … ${f(study.shiftCi.high, 3)}); dashed: means`,
+    },
     width: 420,
     height: 240,
     layer: [
@@ -112,7 +122,7 @@ export function spaceHistogramSpec(study: SpaceComparison): TopLevelSpec {
         mark: { type: 'bar', opacity: 0.5, binSpacing: 0 },
         encoding: {
           x: { field: 'accuracy', type: 'quantitative', bin: { maxbins: 20 }, title: 'top-1 test accuracy (%)' },
-          y: { aggregate: 'count', type: 'quantitative', stack: null, title: 'architectures' },
+          y: { aggregate: 'count', type: 'quantitative', stack: null, title: 'architectures', axis: { tickMinStep: 1, format: 'd' } },
           color,
         },
       },
