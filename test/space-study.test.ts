@@ -43,7 +43,7 @@ describe('the paper’s search-space studies as manifests', () => {
 
   it.each([
     ['paper-space-study-cells.yaml', 16, ['20-cells', '4-cells', '6-cells', '8-cells', '12-cells', '16-cells', '24-cells']],
-    ['paper-space-study-cells-tiny.yaml', 6, ['6-cells', '3-cells', '4-cells', '5-cells']],
+    ['paper-space-study-cells-tiny.yaml', 6, ['6-cells', '3-cells', '4-cells']],
   ] as const)('%s: plans the same %i architectures at every cell count', (name, n, protocols) => {
     const file = manifest(name);
     const plan = naslab(['plan', file, '--json']);
