@@ -6,7 +6,7 @@ import { InMemoryResultStore, methodSpace, Rng, type SearchSpace } from '@naslab
 import { describe, expect, it } from 'vitest';
 import { formatRunTable, type StudyRun } from './results.js';
 import { openStudy } from './session.js';
-import { studyArchitectures, studyLatency, studyReportInput } from './study-report.js';
+import { spaceComparisonMarkdown, studyArchitectures, studyLatency, studyReportInput } from './study-report.js';
 
 /** The reference's Pixel 1 table (seed data beside the repository, read in place). */
 const PIXEL1 = fileURLToPath(new URL('../../../../shared/seed-data/single-path-nas/pixel1_runtime_model.json', import.meta.url));
@@ -114,4 +114,38 @@ describe('cell diagrams of a study on several spaces', () => {
     const cells = await studyArchitectures(study, store);
     expect(cells.map((c) => `${c.method} ${c.kind} ${c.cells.length}`)).toEqual(['random random 2', 'darts-on-cnas searched 2', 'random@cnas random 2']);
   }, 60_000);
+});
+
+describe('random samples of two spaces in one study', () => {
+  it('groups the random-sampling runs by the space each sampler searched, the manifest’s first, and prints the shift', async () => {
+    const file = join(dir, 'two-op-sets.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: two-op-sets',
+        'seeds: 1',
+        'datasets: [fashion-mnist]',
+        'space: darts',
+        'methods:',
+        '  - { id: random-sampling, name: random-darts, options: { samples: 3 } }',
+        '  - { id: random-sampling, name: random-modified, options: { samples: 3 }, space: { id: darts, name: darts-modified, options: { ops: [none, skip_connect, conv_3x3] } } }',
+        'baseline: random-darts',
+        '',
+      ].join('\n'),
+    );
+    const study = await openStudy(file);
+    const runs: StudyRun[] = [90, 91, 92, 88, 89, 90].map((accuracy, i) => ({
+      ...run(i < 3 ? 'random' : 'searched', i < 3 ? 'random-darts' : 'random-modified', ''),
+      index: i % 3,
+      accuracy,
+    }));
+    const input = studyReportInput(study, new InMemoryResultStore(dir), runs);
+    expect(input.spaceRuns).toEqual([
+      { dataset: 'fashion-mnist', spaces: [{ space: 'darts', accuracies: [90, 91, 92] }, { space: 'darts-modified', accuracies: [88, 89, 90] }] },
+    ]);
+    expect(spaceComparisonMarkdown(input)).toContain('| fashion-mnist: darts vs darts-modified | 3 | 91.00 ± 1.00 | 3 | 89.00 ± 1.00 | 2.000 |');
+    // One space: no comparison.
+    const one = studyReportInput(study, new InMemoryResultStore(dir), runs.slice(0, 3));
+    expect(one.spaceRuns).toBeUndefined();
+  });
 });

@@ -8,6 +8,8 @@ import {
   isDartsFamilyGenotype,
   rankAgreementStudies,
   rankAgreementTable,
+  spaceComparisonStudies,
+  spaceComparisonTable,
   tableToMarkdown,
   writeReport,
   type ArchitectureCells,
@@ -85,8 +87,10 @@ export function studyReportInput(
         }))
       : undefined;
   const otherBaselines = budgetMatchedBaselines(study, runs.filter((r) => r.protocol === baseProtocol), curveOf);
+  const spaceRuns = randomRunsBySpace(study, runs.filter((r) => r.protocol === baseProtocol));
   return {
     title: `naslab study ${manifest.name}`,
+    ...(spaceRuns.length ? { spaceRuns } : {}),
     ...(otherBaselines.length ? { otherBaselines } : {}),
     ...(protocolRuns ? { protocolRuns } : {}),
     anytime,
@@ -194,6 +198,39 @@ function budgetMatchedBaselines(study: Study, runs: StudyRun[], curveOf: (r: Stu
     if (others.length && reportRuns.some((r) => r.kind === 'random')) out.push({ baseline: b.label, description: 'budget-matched random search', runs: reportRuns });
   }
   return out;
+}
+
+/** Random-sampling methods are the ones whose accuracies describe a space as a whole. */
+const isRandomSampling = (id: string) => id === 'random-sampling' || id === '@naslab/method-random-sampling';
+
+/**
+ * The random-sampling runs per space (each method's own `space`, else the manifest's), per
+ * dataset, the manifest's space first: present only where a dataset has two or more spaces.
+ */
+export function randomRunsBySpace(study: Study, runs: readonly StudyRun[]): NonNullable<StudyReportInput['spaceRuns']> {
+  const { manifest } = study;
+  const samplers = manifest.methods.filter((m) => isRandomSampling(m.id));
+  const spaceOf = new Map(samplers.map((m) => [m.label, methodSpace(manifest, m.label).label]));
+  const out: NonNullable<StudyReportInput['spaceRuns']> = [];
+  for (const d of manifest.datasets) {
+    const bySpace = new Map<string, number[]>();
+    if (samplers.some((m) => spaceOf.get(m.label) === manifest.space.label)) bySpace.set(manifest.space.label, []);
+    for (const r of runs) {
+      const space = r.dataset === d.label ? spaceOf.get(r.method) : undefined;
+      if (space === undefined) continue;
+      if (!bySpace.has(space)) bySpace.set(space, []);
+      bySpace.get(space)!.push(r.accuracy);
+    }
+    const spaces = [...bySpace].filter(([, a]) => a.length > 0).map(([space, accuracies]) => ({ space, accuracies }));
+    if (spaces.length >= 2) out.push({ dataset: d.label, spaces });
+  }
+  return out;
+}
+
+/** The distribution comparison of the study's spaces (Markdown), or undefined with one space. */
+export function spaceComparisonMarkdown(input: StudyReportInput): string | undefined {
+  const table = spaceComparisonTable(spaceComparisonStudies(input.spaceRuns ?? [], { seed: input.options?.seed, confidence: input.options?.confidence }));
+  return table ? `${table.caption}\n${tableToMarkdown(table)}` : undefined;
 }
 
 /**

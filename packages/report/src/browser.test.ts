@@ -63,12 +63,12 @@ describe('paper re-analysis HTML in headless Chromium', () => {
     const written = await writeReport(outDir, data);
     const { errors, external } = await inChromium(written.html, async (page) => {
       const charts = await page.locator('figure.chart > svg').count();
-      // RI chart + search cost (Figure 2) + 5 distributions + ablation + 2 slope charts + cell-count + curves + τ-by-epoch.
-      expect(charts).toBe(13);
+      // RI chart + search cost (Figure 2) + 5 distributions + op-set histograms + ablation + 2 slope charts + cell-count + curves + τ-by-epoch.
+      expect(charts).toBe(14);
       const marks = await page.locator('figure.chart svg path, figure.chart svg line, figure.chart svg rect').count();
       expect(marks).toBeGreaterThan(500);
       const tables = await page.locator('table').count();
-      expect(tables).toBe(6);
+      expect(tables).toBe(7);
       await expect(page.locator('section.warnings li').count()).resolves.toBe(data.warnings.length);
       expect(await page.title()).toContain('NAS evaluation is frustratingly hard');
       await page.screenshot({ path: join(TEST_RESULTS_DIR, 'paper-reanalysis.png'), fullPage: true });

@@ -14,6 +14,7 @@ import { rankAgreementTable, rankScatterSpec } from './rank-agreement.js';
 import { latencySpec, latencyTable } from './latency.js';
 import type { ReportData } from './report-data.js';
 import { searchCostSpec } from './search-cost.js';
+import { spaceComparisonTable, spaceHistogramSpec } from './space-comparison.js';
 import { ablationTableView, escapeHtml, groupTable, paperComparisonTable, rankTable, riTable, searchCostTable, tableToHtml } from './tables.js';
 
 const STYLE = `
@@ -75,6 +76,10 @@ export async function renderHtml(data: ReportData): Promise<string> {
     s.push('<h2>Accuracy distributions: random vs searched</h2>');
     const datasets = [...new Set(data.distributions.map((p) => p.dataset))];
     for (const [i, d] of datasets.entries()) s.push(await figure(distributionSpec(d, data.distributions), `distribution-${i}`));
+  }
+  if (data.spaceComparisons?.length) {
+    s.push('<h2>Accuracy distributions of two spaces</h2>', tableToHtml(spaceComparisonTable(data.spaceComparisons)!));
+    for (const [i, c] of data.spaceComparisons.entries()) s.push(await figure(spaceHistogramSpec(c), `space-histogram-${i}`));
   }
   if (data.latency) {
     s.push('<h2>Accuracy and latency</h2>', tableToHtml(latencyTable(data.latency)));

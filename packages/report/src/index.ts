@@ -10,6 +10,14 @@ export {
   tauByEpochSpec,
 } from './charts.js';
 export { renderHtml } from './html.js';
+export {
+  compareSpaceDistributions,
+  spaceComparisonStudies,
+  spaceComparisonTable,
+  spaceHistogramSpec,
+  type SpaceComparison,
+  type SpaceSample,
+} from './space-comparison.js';
 export { rankAgreementStudies, rankAgreementTable, rankScatterSpec, type ProtocolRun, type RankAgreementStudy } from './rank-agreement.js';
 export { ablationTableView, allTables, reportCsvFiles, reportToMarkdown, tableToHtml, tableToMarkdown, type Table } from './tables.js';
 export { writeReport, type WrittenReport } from './write-report.js';

@@ -12,6 +12,7 @@ import type {
 import type { ArchitectureCells } from './cell-graph.js';
 import type { SearchCostRow } from './search-cost.js';
 import type { LatencyStudy } from './latency.js';
+import type { SpaceComparison } from './space-comparison.js';
 
 /** One accuracy point of a random-vs-searched distribution plot. */
 export interface DistributionPoint {
@@ -84,6 +85,8 @@ export interface ReportData {
   searchCostSource?: string;
   /** Cell diagrams of the searched and sampled architectures. */
   architectures?: ArchitectureCells[];
+  /** Accuracy distributions of random architectures of two spaces (or op sets): shift of means, histograms. */
+  spaceComparisons?: SpaceComparison[];
   /** Accuracy beside predicted latency, where the study's space has a latency model. */
   latency?: LatencyStudy;
 }

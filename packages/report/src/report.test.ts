@@ -22,6 +22,9 @@ describe('paperReanalysis', () => {
     expect(paper.groupStudies?.[0].summaries.map((s) => s.group)).toEqual(['4', '6', '8', '12', '16', '20', '24']);
     expect(paper.curveStudies?.[0].aggregate.epochs).toBe(600);
     expect(paper.distributions).toHaveLength(5 * 8 * 16 - 8);
+    // Section 5.2: DARTS' ops vs the modified set, 0.18 points at the final epoch.
+    expect(paper.spaceComparisons?.[0]).toMatchObject({ labelA: 'DARTS ops (214)', labelB: 'modified ops (56)' });
+    expect(paper.spaceComparisons![0]!.shift).toBeCloseTo(0.18, 2);
   });
 
   it("sets Figure 2's search cost (GPU-days on CIFAR10) beside the released CIFAR10 accuracies", () => {
@@ -61,7 +64,7 @@ describe('renderers', () => {
 
   it('HTML is self-contained: inline SVG, no script, no external resource', async () => {
     const html = await renderHtml(paper);
-    expect((html.match(/<svg/g) ?? []).length).toBe(13);
+    expect((html.match(/<svg/g) ?? []).length).toBe(14);
     expect(html).not.toMatch(/<script|<link|src=/i);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
   }, 30_000);
@@ -71,7 +74,7 @@ describe('renderers', () => {
     expect(md).toContain('| CIFAR10 | DARTS | 8/8 |');
     expect(md).toContain('## Warnings');
     const files = reportCsvFiles(paper);
-    expect(Object.keys(files).sort()).toEqual(['ablation.csv', 'group-studies.csv', 'paper-table1-comparison.csv', 'rank-studies.csv', 'ri.csv', 'search-cost.csv']);
+    expect(Object.keys(files).sort()).toEqual(['ablation.csv', 'group-studies.csv', 'paper-table1-comparison.csv', 'rank-studies.csv', 'ri.csv', 'search-cost.csv', 'space-comparison.csv']);
     const ri = parseCsv(files['ri.csv']);
     expect(ri[0].slice(0, 13)).toEqual([
       'dataset', 'method', 'n_random', 'n_method', 'mean_random', 'mean_method', 'std_random', 'std_method', 'ri', 'ci_low', 'ci_high', 'p_welch', 'p_permutation',

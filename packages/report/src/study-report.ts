@@ -14,6 +14,7 @@ import { rankAgreementStudies, type ProtocolRun } from './rank-agreement.js';
 import { latencyStudy } from './latency.js';
 import type { CurveStudy, ReportData } from './report-data.js';
 import { summarizeSearchCost, type SearchJobCost } from './search-cost.js';
+import { spaceComparisonStudies, type SpaceSample } from './space-comparison.js';
 
 /** One trained architecture of a stored study. */
 export interface StudyRun {
@@ -70,6 +71,11 @@ export interface StudyReportInput {
   otherBaselines?: Array<{ baseline: string; description?: string; runs: StudyRun[] }>;
   /** The same architectures trained under several protocols: rank agreement per pair of `protocols`. */
   protocolRuns?: Array<{ dataset: string; protocols: string[]; runs: ProtocolRun[] }>;
+  /**
+   * Random architectures of two or more spaces (or op sets of one space) trained under the same
+   * protocol, per dataset, the reference space first: compared by the shift of their means.
+   */
+  spaceRuns?: Array<{ dataset: string; spaces: SpaceSample[] }>;
 }
 
 /** Report data for a naslab study: RI table, distributions, ablation and training curves. */
@@ -143,6 +149,12 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
             rankAgreementStudies(g.runs, g.protocols, { seed: input.options?.seed, confidence: input.options?.confidence }).map((s) => ({ ...s, title: `${g.dataset}: ${s.title}` })),
           ),
         }
+      : {}),
+    ...(input.spaceRuns?.length
+      ? (() => {
+          const studies = spaceComparisonStudies(input.spaceRuns, { seed: input.options?.seed, confidence: input.options?.confidence, ddof: ri.settings.ddof });
+          return studies.length ? { spaceComparisons: studies } : {};
+        })()
       : {}),
     ...(input.otherBaselines?.length
       ? { otherBaselines: input.otherBaselines.map((b) => ({ baseline: b.baseline, description: b.description, ri: analyzeRelativeImprovement(b.runs, input.options) })) }

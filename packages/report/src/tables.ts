@@ -1,4 +1,5 @@
 import { rankAgreementTable } from './rank-agreement.js';
+import { spaceComparisonTable } from './space-comparison.js';
 import { formatCsv, formatRiAnalysis, significanceMark, type RiAnalysis } from '@naslab/analysis';
 import { latencyTable } from './latency.js';
 import type { GroupStudy, RankStudy, ReportData } from './report-data.js';
@@ -124,6 +125,7 @@ export function allTables(data: ReportData): Table[] {
     ablationTableView(data),
     rankTable(data.rankStudies ?? []),
     rankAgreementTable(data.rankAgreement ?? []),
+    spaceComparisonTable(data.spaceComparisons ?? []),
     ...(data.groupStudies ?? []).map(groupTable),
   ].filter((t): t is Table => t !== null);
 }
@@ -193,6 +195,12 @@ export function reportCsvFiles(data: ReportData): Record<string, string> {
     files['rank-studies.csv'] = formatCsv(
       ['study', 'n', 'kendall_tau_b', 'spearman_rho', 'largest_shift', 'largest_shift_index'],
       data.rankStudies.map((s) => [s.title, s.comparison.n, s.comparison.kendallTauB, s.comparison.spearmanRho, s.comparison.largestShift.shift, s.comparison.largestShift.index]),
+    );
+  }
+  if (data.spaceComparisons?.length) {
+    files['space-comparison.csv'] = formatCsv(
+      ['comparison', 'space_a', 'space_b', 'n_a', 'mean_a', 'std_a', 'n_b', 'mean_b', 'std_b', 'ddof', 'shift', 'shift_ci_low', 'shift_ci_high', 'confidence', 'resamples'],
+      data.spaceComparisons.map((c) => [c.title, c.labelA, c.labelB, c.valuesA.length, c.meanA, c.stdA, c.valuesB.length, c.meanB, c.stdB, c.ddof, c.shift, c.shiftCi.low, c.shiftCi.high, c.shiftCi.confidence, c.shiftCi.resamples]),
     );
   }
   if (data.groupStudies?.length) {

@@ -92,6 +92,13 @@ describe('naslab arch: counting', { timeout: 120_000 }, () => {
     expect(formatArchReport(r)).not.toContain('FLOPs');
   });
 
+  it('--variant pt.darts: DARTS V2 at 20 cells, 36 channels counts 3,351,502 (pool + affine BN); an unknown variant is refused', async () => {
+    const r = await describeArchitecture('darts', 'DARTS_V2', { flops: false, variant: 'pt.darts' });
+    expect(r.params).toBe(3_351_502);
+    expect(formatArchReport(r)).toMatch(/^space {9}darts \(variant pt\.darts\)\n[\s\S]*parameters {4}3,351,502 /);
+    await expect(describeArchitecture('darts', 'DARTS_V2', { flops: false, variant: 'pt-darts' })).rejects.toThrow(/variant: space "darts" .* has no variant "pt-darts"/);
+  });
+
   // An independent count of the reference AugmentCNNImageNet (pt.darts, as antoyang/NAS-Benchmark
   // builds it for Sport8/MIT67/Flowers102): 1,195,069 parameters, 178,484,832 multiply-adds.
   it('--input 224x224x3 counts the 224-px network (ImageNet stem): DARTS V2, 8 cells, 36 channels, 67 classes', async () => {

@@ -19,12 +19,15 @@ interface ArchArgs {
   channels?: number;
   classes?: number;
   input?: string;
+  variant?: string;
   flops: boolean;
   json: boolean;
 }
 
 export interface ArchReport {
   space: string;
+  /** The space's `variant` option, when one was given (e.g. DARTS' `pt.darts`). */
+  variant?: string;
   /** Canonical text of the architecture (the space's `format`). */
   architecture: string;
   cells: number;
@@ -54,12 +57,18 @@ export function parseInputShape(text: string): [number, number, number] {
 
 /**
  * The space a `--space` id names (any installed space plugin, by short id, package or path),
- * created with its default options; it must have the `cost` capability.
+ * created with its default options (plus `variant`, when given); it must have the `cost` capability.
  */
-export async function openCostSpace(id: string): Promise<CostSpace<unknown>> {
+export async function openCostSpace(id: string, o: { variant?: string } = {}): Promise<CostSpace<unknown>> {
   const where = { file: '<arguments>', path: 'space' };
   const loaded = await loadPlugin('space', id, { searchFrom: [process.cwd(), cliDir], where });
-  const space = (await instantiatePlugin(loaded.definition)) as SearchSpace<unknown>;
+  const options = o.variant === undefined ? {} : { variant: o.variant };
+  const checked = loaded.definition.options?.safeParse(options);
+  if (o.variant !== undefined && !checked?.success) {
+    const issue = checked && !checked.success ? checked.error.issues[0]?.message : 'the space takes no options';
+    throw new InputError({ file: '<arguments>', path: 'variant', message: `space "${id}" (${loaded.packageName}) has no variant "${o.variant}": ${issue}` });
+  }
+  const space = (await instantiatePlugin(loaded.definition, options)) as SearchSpace<unknown>;
   if (!(loaded.definition.capabilities ?? []).includes('cost') || !hasCapability(space, 'cost')) {
     throw new InputError({ ...where, message: `space "${id}" (${loaded.packageName}) has no cost capability: it cannot count parameters or FLOPs` });
   }
@@ -90,17 +99,20 @@ export interface ArchOptions {
   readonly input?: readonly [number, number, number];
   /** Count FLOPs (builds the network and runs one image through it); default true. */
   readonly flops?: boolean;
+  /** The space's `variant` option (DARTS: `quark0`, the default, or `pt.darts`). */
+  readonly variant?: string;
 }
 
 /** Canonical text, parameters and multiply-adds of an architecture, through its space's `cost`. */
 export async function describeArchitecture(spaceId: string, arg: string, o: ArchOptions = {}): Promise<ArchReport> {
-  const space = await openCostSpace(spaceId);
+  const space = await openCostSpace(spaceId, { variant: o.variant });
   const arch = readArchitecture(space, arg);
   const d = space.evaluationSize;
   const size: ArchitectureSize = { cells: o.cells ?? d.cells, channels: o.channels ?? d.channels, classes: o.classes ?? d.classes, inputShape: o.input ?? d.inputShape };
   const { params, flops } = await space.cost(arch, size, { flops: o.flops !== false });
   return {
     space: space.id,
+    ...(o.variant === undefined ? {} : { variant: o.variant }),
     architecture: space.format(arch),
     cells: size.cells,
     channels: size.channels,
@@ -115,7 +127,7 @@ export async function describeArchitecture(spaceId: string, arg: string, o: Arch
 export function formatArchReport(r: ArchReport): string {
   const n = (x: number) => x.toLocaleString('en-US');
   return [
-    `space         ${r.space}`,
+    `space         ${r.space}${r.variant === undefined ? '' : ` (variant ${r.variant})`}`,
     `architecture  ${r.architecture}`,
     `network       ${r.cells} cells, ${r.channels} initial channels, ${r.classes} classes`,
     `parameters    ${n(r.params)} (${r.paramsM.toFixed(2)} M; auxiliary head excluded)`,
@@ -134,6 +146,7 @@ const command: CommandModule<object, ArchArgs> = {
       .option('channels', { type: 'number', describe: "initial channels C (default: the space's; DARTS 36)" })
       .option('classes', { type: 'number', describe: "output classes (default: the space's; 10)" })
       .option('input', { type: 'string', describe: "input size HxWxC (default: the space's; 32x32x3)" })
+      .option('variant', { type: 'string', describe: "the space's variant option (DARTS: quark0, the default, or pt.darts: pt.darts' pool + BN edges)" })
       .option('flops', { type: 'boolean', default: true, describe: 'count FLOPs (slow for big networks; --no-flops skips)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ArchArgs>,
   handler: async (args: ArgumentsCamelCase<ArchArgs>) => {
@@ -149,6 +162,7 @@ const command: CommandModule<object, ArchArgs> = {
       classes: args.classes,
       input: args.input === undefined ? undefined : parseInputShape(args.input),
       flops: args.flops,
+      variant: args.variant,
     });
     process.stdout.write((args.json ? JSON.stringify(report, null, 2) : formatArchReport(report)) + '\n');
   },

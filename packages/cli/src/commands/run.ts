@@ -43,7 +43,7 @@ const command: CommandModule<object, RunArgs> = {
     const study = await openStudy(args.manifest);
     if (args.detach) await assertCanDetach(study);
     // The database and the report's charts are loaded only by a run, never by `run --help`.
-    const [store, { otherBaselineTables, rankAgreementMarkdown, riTable, studyLatency, studyReportInput, writeStudyReport }] = await Promise.all([openManifestStore(study.manifest), import('../study-report.js')]);
+    const [store, { otherBaselineTables, rankAgreementMarkdown, riTable, spaceComparisonMarkdown, studyLatency, studyReportInput, writeStudyReport }] = await Promise.all([openManifestStore(study.manifest), import('../study-report.js')]);
     const backend = await backendChoice(study, store, args);
     const notice = backend && fallbackNotice(backend);
     if (notice) process.stderr.write(`${notice}
@@ -103,6 +103,8 @@ const command: CommandModule<object, RunArgs> = {
         if (report.ablation) process.stdout.write(`\n${report.ablation}\n`);
         const agreement = rankAgreementMarkdown(input);
         if (agreement) process.stdout.write(`\n${agreement}\n`);
+        const spaces = spaceComparisonMarkdown(input);
+        if (spaces) process.stdout.write(`\n${spaces}\n`);
         for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(`\nreport: ${report.html}\n`);
       }

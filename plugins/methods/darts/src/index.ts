@@ -4,11 +4,17 @@
  * on the dataset's search split, first or second order, then the reference genotype derivation.
  * TensorFlow.js is loaded only when the method is created.
  */
-import { definePlugin, Tokens, type z, type InjectionToken, type ProtocolPreset, type SearchMethod } from '@naslab/core';
-import { DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
+import { definePlugin, Tokens, z, type InjectionToken, type ProtocolPreset, type SearchMethod } from '@naslab/core';
+import { assertSupernetOps, DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
 
-/** Options: the settings of the supernet training, defaults the reference `train_search.py` arguments. */
-export const dartsOptions = dartsSearchOptions;
+/**
+ * Options: the settings of the supernet training, defaults the reference `train_search.py`
+ * arguments, and which code's DARTS: `quark0` (quark0/darts, the default) or `pt.darts`
+ * (khanrc/pt.darts as antoyang/NAS-Benchmark runs it: second order whatever `order` says, a
+ * shuffled half/half split of the search data, edges ranked by raw α, at most 2 skip-connects in
+ * the normal cell). `variant` is left out of the options when not given (job keys unchanged).
+ */
+export const dartsOptions = dartsSearchOptions.extend({ variant: z.enum(['quark0', 'pt.darts']).optional() });
 export type DartsOptions = z.output<typeof dartsOptions>;
 
 /** What the search uses from the study: the supernet training the space provides, and the crop-flip hook. */
@@ -35,6 +41,7 @@ export function createDarts(options: DartsOptions, services: DartsServices): Sea
   return {
     search: async (ctx) => {
       if (ctx.space.id !== 'darts') throw new Error(`darts: needs the 'darts' search space, got '${ctx.space.id}'`);
+      assertSupernetOps(ctx.space as { id: string; ops?: readonly string[] }, 'darts');
       const [{ searchDarts }, training, augment] = await Promise.all([
         import('./search.js'),
         services.training(),

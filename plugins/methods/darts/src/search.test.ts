@@ -101,10 +101,22 @@ describe('DARTS search (tiny, synthetic; 1 step per epoch on the cpu backend)', 
     expect(strip(resumed.history)).toEqual(strip(full.history));
   });
 
-  it('second order runs end to end', async () => {
-    const method = await createTestPlugin(plugin, { options: { ...tinyOptions, epochs: 1, order: 2 }, with: [dartsSpace] });
+  // One second-order run covers both: pt.darts always unrolls.
+  it('second order runs end to end: variant pt.darts unrolls whatever `order` says, at most 2 skip-connects in the normal cell', async () => {
+    const method = await createTestPlugin(plugin, { options: dartsOptions.parse({ ...tinyOptions, epochs: 1, order: 1, variant: 'pt.darts' }), with: [dartsSpace] });
     const r = await method.search(await searchContext(3));
-    validateGenotype(r.architectures[0]!);
+    const g = r.architectures[0]!;
+    validateGenotype(g);
+    expect(g.normal.filter(([op]: [string, number]) => op === 'skip_connect').length).toBeLessThanOrEqual(2);
+    expect(r.history).toMatchObject({ variant: 'pt.darts', order: 2 });
+    // Without `variant` the options hold no such key (the keys of existing jobs do not change).
+    expect(Object.keys(dartsOptions.parse({}))).not.toContain('variant');
+  });
+
+  it('refuses a space whose op set is not the supernet’s, before training', async () => {
+    const method = await createTestPlugin(plugin, { options: tinyOptions, with: [dartsSpace] });
+    const space = createDartsSpace({ ops: ['none', 'max_pool_3x3', 'skip_connect', 'conv_3x3'] });
+    await expect(method.search(await searchContext(1, { space }))).rejects.toThrow(/darts: the supernet mixes DARTS' 8 ops .*\[none, max_pool_3x3, skip_connect, conv_3x3\]/);
   });
 
   it('validates options with the reference defaults', () => {

@@ -12,7 +12,19 @@
 import { ParseError } from '@naslab/core';
 
 export const DARTS_OPS = ['none','max_pool_3x3','avg_pool_3x3','skip_connect','sep_conv_3x3','sep_conv_5x5','dil_conv_3x3','dil_conv_5x5'] as const;
-export type DartsOp = typeof DARTS_OPS[number];
+/**
+ * Ops beyond DARTS' 8 that the evaluation network also builds: the plain ReLU-conv-BN
+ * convolutions and the 5×5 max-pool of the seed paper's modified operation set (Section 5.2).
+ */
+export const DARTS_EXTRA_OPS = ['conv_1x1', 'conv_3x3', 'conv_7x7', 'conv_11x11', 'max_pool_5x5'] as const;
+/** Every op a DARTS-space genotype may use under some op set (`ops` option); DARTS' 8 first. */
+export const DARTS_KNOWN_OPS = [...DARTS_OPS, ...DARTS_EXTRA_OPS] as const;
+export type DartsOp = (typeof DARTS_KNOWN_OPS)[number];
+/**
+ * The seed paper's deliberately worse op set (Yang et al., ICLR 2020, Section 5.2): plain 1×1,
+ * 3×3, 7×7 and 11×11 convolutions, 3×3 and 5×5 max-pools, `none` and `skip_connect`.
+ */
+export const DARTS_MODIFIED_OPS: readonly DartsOp[] = ['none', 'max_pool_3x3', 'max_pool_5x5', 'skip_connect', 'conv_1x1', 'conv_3x3', 'conv_7x7', 'conv_11x11'];
 export interface Genotype { normal: Array<[DartsOp, number]>; normalConcat: number[]; reduce: Array<[DartsOp, number]>; reduceConcat: number[] }
 
 /** Intermediate nodes per cell (DARTS `steps`). */
@@ -27,9 +39,21 @@ export const DARTS_CONCAT: readonly number[] = [2, 3, 4, 5];
 export type CellName = 'normal' | 'reduce';
 
 const OP_SET: ReadonlySet<string> = new Set(DARTS_OPS);
+const KNOWN_OP_SET: ReadonlySet<string> = new Set(DARTS_KNOWN_OPS);
 
+/** One of DARTS' own 8 ops. */
 export function isDartsOp(name: string): name is DartsOp {
   return OP_SET.has(name);
+}
+
+/** An op the evaluation network builds (DARTS' 8 and `DARTS_EXTRA_OPS`). */
+export function isKnownDartsOp(name: string): name is DartsOp {
+  return KNOWN_OP_SET.has(name);
+}
+
+/** Whether `ops` is DARTS' own op set, in `PRIMITIVES` order (the default of the space). */
+export function isDefaultOpSet(ops: readonly string[]): boolean {
+  return ops.length === DARTS_OPS.length && ops.every((op, i) => op === DARTS_OPS[i]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,13 +129,12 @@ function checkEdge(
   op: unknown,
   input: unknown,
   at: { op?: GenotypePosition; input?: GenotypePosition } = {},
+  ops: readonly DartsOp[] = DARTS_OPS,
 ): void {
   const node = nodeOfEdge(edge);
-  if (typeof op !== 'string' || !isDartsOp(op)) {
-    throw new GenotypeError(
-      `unknown op ${JSON.stringify(op)}; the DARTS ops are ${DARTS_OPS.join(', ')}`,
-      { ...at.op, cell, node, edge },
-    );
+  if (typeof op !== 'string' || !(ops as readonly string[]).includes(op)) {
+    const known = ops === DARTS_OPS ? `the DARTS ops are ${DARTS_OPS.join(', ')}` : `the ops of this space are ${ops.join(', ')}`;
+    throw new GenotypeError(`unknown op ${JSON.stringify(op)}; ${known}`, { ...at.op, cell, node, edge });
   }
   if (typeof input !== 'number' || !Number.isInteger(input) || input < 0 || input >= node) {
     throw new GenotypeError(
@@ -139,6 +162,14 @@ function checkConcat(cell: CellName, concat: unknown, at: GenotypePosition = {})
 
 /** Throws a `GenotypeError` naming the cell/node/edge if `g` is not a DARTS-space genotype. */
 export function validateGenotype(g: Genotype): Genotype {
+  return validateGenotypeWithOps(g, DARTS_OPS);
+}
+
+/**
+ * `validateGenotype` for the op set `ops` (the space's `ops` option). A separate function, not a
+ * second parameter, so `genotypes.forEach(validateGenotype)` keeps meaning the default set.
+ */
+export function validateGenotypeWithOps(g: Genotype, ops: readonly DartsOp[]): Genotype {
   for (const cell of ['normal', 'reduce'] as const) {
     const edges = g[cell];
     const expected = DARTS_NODES * DARTS_EDGES_PER_NODE;
@@ -148,7 +179,7 @@ export function validateGenotype(g: Genotype): Genotype {
         { cell },
       );
     }
-    edges.forEach((e, i) => checkEdge(cell, i, e?.[0], e?.[1]));
+    edges.forEach((e, i) => checkEdge(cell, i, e?.[0], e?.[1], {}, ops));
     checkConcat(cell, cell === 'normal' ? g.normalConcat : g.reduceConcat, { cell });
   }
   return g;
@@ -173,7 +204,12 @@ function formatEdges(edges: ReadonlyArray<readonly [DartsOp, number]>): string {
  * (published genotypes round-trip to their own text).
  */
 export function formatGenotype(g: Genotype): string {
-  validateGenotype(g);
+  return formatGenotypeWithOps(g, DARTS_OPS);
+}
+
+/** `formatGenotype` for the op set `ops`: refuses ops outside it. */
+export function formatGenotypeWithOps(g: Genotype, ops: readonly DartsOp[]): string {
+  validateGenotypeWithOps(g, ops);
   return (
     `Genotype(normal=${formatEdges(g.normal)}, normal_concat=${formatConcat(g.normalConcat)}, ` +
     `reduce=${formatEdges(g.reduce)}, reduce_concat=${formatConcat(g.reduceConcat)})`
@@ -202,7 +238,10 @@ class GenotypeParser {
   private readonly tokens: Token[];
   private pos = 0;
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly ops: readonly DartsOp[] = DARTS_OPS,
+  ) {
     this.tokens = this.tokenize();
   }
 
@@ -409,7 +448,7 @@ class GenotypeParser {
       checkEdge(cell, i, opNode.value, inputNode.value, {
         op: { offset: opNode.offset, ...lineColumn(this.text, opNode.offset) },
         input: { offset: inputNode.offset, ...lineColumn(this.text, inputNode.offset) },
-      });
+      }, this.ops);
       return [opNode.value as DartsOp, inputNode.value];
     });
   }
@@ -457,7 +496,12 @@ function describeToken(tok: Token): string {
  * column and the cell/node/edge that is wrong.
  */
 export function parseGenotype(text: string): Genotype {
-  const p = new GenotypeParser(text);
+  return parseGenotypeWithOps(text, DARTS_OPS);
+}
+
+/** `parseGenotype` for the op set `ops`: an op outside it is an error naming the set. */
+export function parseGenotypeWithOps(text: string, ops: readonly DartsOp[]): Genotype {
+  const p = new GenotypeParser(text, ops);
   const fields = p.genotype();
   // Check what is written in text order first, then report missing fields.
   const values = new Map<string, unknown>();
@@ -510,11 +554,16 @@ export function triplesToEdges(cell: CellName, triples: ReadonlyArray<readonly [
  * equal architectures give equal keys; `formatGenotype` keeps the written order.
  */
 export function architectureKey(g: Genotype): string {
+  return architectureKeyWithOps(g, DARTS_OPS);
+}
+
+/** `architectureKey` for the op set `ops`. */
+export function architectureKeyWithOps(g: Genotype, ops: readonly DartsOp[]): string {
+  // DARTS' 8 come first in DARTS_KNOWN_OPS, so their order (and every default key) is unchanged.
+  const rank = (op: DartsOp) => DARTS_KNOWN_OPS.indexOf(op);
   const sortCell = (edges: Genotype['normal']) =>
-    edgesByNode(edges).flatMap((pair) =>
-      pair.sort((a, b) => a[1] - b[1] || DARTS_OPS.indexOf(a[0]) - DARTS_OPS.indexOf(b[0])),
-    );
-  return formatGenotype({ ...g, normal: sortCell(g.normal), reduce: sortCell(g.reduce) });
+    edgesByNode(edges).flatMap((pair) => pair.sort((a, b) => a[1] - b[1] || rank(a[0]) - rank(b[0])));
+  return formatGenotypeWithOps({ ...g, normal: sortCell(g.normal), reduce: sortCell(g.reduce) }, ops);
 }
 
 /** Longest path (in edges) from a cell input to the cell output, ignoring `none` edges. */
@@ -537,7 +586,7 @@ export function describeGenotype(g: Genotype): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   for (const cell of ['normal', 'reduce'] as const) {
     const edges = g[cell];
-    for (const op of DARTS_OPS) {
+    for (const op of DARTS_KNOWN_OPS) {
       const n = edges.filter(([o]) => o === op).length;
       if (n) out[`${cell}.${op}`] = n;
     }

@@ -4,11 +4,16 @@
  */
 import { definePlugin, provide, z, type ArchitectureCost, type ArchitectureSize, type CostSpace, type Json, type Rng } from '@naslab/core';
 import {
-  architectureKey,
+  architectureKeyWithOps,
+  DARTS_KNOWN_OPS,
+  DARTS_OPS,
   describeGenotype,
-  formatGenotype,
+  formatGenotypeWithOps,
   GENOTYPES,
-  parseGenotype,
+  isKnownDartsOp,
+  parseGenotypeWithOps,
+  validateGenotypeWithOps,
+  type DartsOp,
   type Genotype,
 } from './genotype.js';
 import { DARTS_SAMPLING_MODES, sampleGenotype, type DartsSampling } from './sampling.js';
@@ -39,16 +44,64 @@ export const dartsSpaceOptions = z
      * `PoolBN` as antoyang/NAS-Benchmark builds it; 3,351,502).
      */
     pools: z.enum(['quark0', 'pt-darts']).default('quark0'),
+    /**
+     * The op set (default DARTS' 8, in `PRIMITIVES` order): what sampling draws from, what
+     * genotypes may use, what the network builds. `DARTS_MODIFIED_OPS` is the seed paper's
+     * worse set. The supernet (DARTS, DARTS-PT, …) only knows the default set and refuses others.
+     */
+    ops: z
+      .array(z.string())
+      .min(1)
+      .superRefine((ops, ctx) => {
+        ops.forEach((op, i) => {
+          if (!isKnownDartsOp(op)) {
+            ctx.addIssue({ code: 'custom', path: [i], message: `unknown op "${op}"; the DARTS space builds ${DARTS_KNOWN_OPS.join(', ')}` });
+          } else if (ops.indexOf(op) !== i) {
+            ctx.addIssue({ code: 'custom', path: [i], message: `op "${op}" listed twice` });
+          }
+        });
+        if (ops.every((op) => op === 'none')) ctx.addIssue({ code: 'custom', message: 'the op set needs an op other than "none"' });
+      })
+      .optional(),
+    /**
+     * Which code's DARTS this is: `quark0` (DARTS' own, the default) or `pt.darts` (khanrc/pt.darts,
+     * the port antoyang/NAS-Benchmark ran; implies `pools: pt-darts`). Left out of the options
+     * when not given, so the keys of existing jobs do not change.
+     */
+    variant: z.enum(['quark0', 'pt.darts']).optional(),
   })
   .strict();
 export type DartsSpaceOptions = z.output<typeof dartsSpaceOptions>;
+export type DartsVariant = NonNullable<DartsSpaceOptions['variant']>;
+
+/** The pools the options stand for: `variant: pt.darts` builds pt.darts' `PoolBN`. */
+export function resolveDartsPools(options: Partial<DartsSpaceOptions>): NonNullable<DartsSpaceOptions['pools']> {
+  return options.variant === 'pt.darts' ? 'pt-darts' : (options.pools ?? 'quark0');
+}
+
+/** The op set the options stand for; the default is `DARTS_OPS` itself (same messages, same draws). */
+export function resolveDartsOps(options: Partial<DartsSpaceOptions>): readonly DartsOp[] {
+  const ops = options.ops;
+  if (!ops || (ops.length === DARTS_OPS.length && ops.every((op, i) => op === DARTS_OPS[i]))) return DARTS_OPS;
+  return ops as DartsOp[];
+}
+
+/** A DARTS space: the `CostSpace` plus the op set it was made with (which the supernet checks). */
+export interface DartsSpace extends CostSpace<Genotype> {
+  readonly ops: readonly DartsOp[];
+}
 
 /** A name from `GENOTYPES` (e.g. `DARTS_V2`) or genotype text. */
 export function resolveGenotype(text: string): Genotype {
+  return resolveGenotypeWithOps(text, DARTS_OPS);
+}
+
+/** `resolveGenotype` for the op set `ops`: a named genotype is checked against it like any text. */
+export function resolveGenotypeWithOps(text: string, ops: readonly DartsOp[]): Genotype {
   const name = text.trim();
   const known = Object.hasOwn(GENOTYPES, name) ? GENOTYPES[name] : undefined;
-  if (known) return structuredClone(known);
-  return parseGenotype(text);
+  if (known) return validateGenotypeWithOps(structuredClone(known), ops);
+  return parseGenotypeWithOps(text, ops);
 }
 
 /** DARTS' CIFAR-10 evaluation network: 20 cells, 36 initial channels (≈ 3.3 M parameters for DARTS V2). */
@@ -58,16 +111,19 @@ export const DARTS_EVALUATION_SIZE: ArchitectureSize = { cells: 20, channels: 36
  * The DARTS space without network assembly: sampling, text form, description, and the cost of a
  * genotype (parameters counted analytically; FLOPs by running the network once, which loads tfjs).
  */
-export function createDartsSpace(options: Partial<DartsSpaceOptions> = {}): CostSpace<Genotype> {
+export function createDartsSpace(options: Partial<DartsSpaceOptions> = {}): DartsSpace {
   const sampling: DartsSampling = options.sampling ?? 'released-code';
+  const ops = resolveDartsOps(options);
+  const pools = resolveDartsPools(options);
   return {
     id: 'darts',
-    sample: (rng: Rng) => sampleGenotype(rng, sampling),
-    format: formatGenotype,
-    parse: resolveGenotype,
-    describe: (g: Genotype): Record<string, Json> => ({ ...describeGenotype(g), key: architectureKey(g) }),
+    ops,
+    sample: (rng: Rng) => sampleGenotype(rng, sampling, ops),
+    format: (g) => formatGenotypeWithOps(g, ops),
+    parse: (text) => resolveGenotypeWithOps(text, ops),
+    describe: (g: Genotype): Record<string, Json> => ({ ...describeGenotype(g), key: architectureKeyWithOps(g, ops) }),
     evaluationSize: DARTS_EVALUATION_SIZE,
-    cost: (g, size, o) => dartsCost(g, size, { ...o, stem: options.stem, pools: options.pools }),
+    cost: (g, size, o) => dartsCost(g, size, { ...o, stem: options.stem, pools }),
   };
 }
 
@@ -110,6 +166,6 @@ export default definePlugin({
   // job time, not when a manifest is validated.
   create: async ({ options }) => {
     const { withDartsNetworks } = await loadDartsNetwork();
-    return withDartsNetworks(createDartsSpace(options), { stem: options.stem, pools: options.pools });
+    return withDartsNetworks(createDartsSpace(options), { stem: options.stem, pools: resolveDartsPools(options) });
   },
 });

@@ -1,6 +1,7 @@
 /**
  * DARTS network assembly from a genotype: the reference `NetworkCIFAR` / `NetworkImageNet` and
- * `Cell` of quark0/darts (cnn/model.py) with the ops of cnn/operations.py, on naslab's engine.
+ * `Cell` of quark0/darts (cnn/model.py) with the ops of cnn/operations.py, on naslab's engine,
+ * plus the plain convolutions and the 5×5 max-pool of the seed paper's modified op set.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -16,6 +17,7 @@ import {
   Module,
   Network,
   ReLU,
+  ReLUConvBN,
   SepConv,
   Sequential,
   Zero,
@@ -61,7 +63,10 @@ export interface DartsNetworkSpec extends NetworkSpec {
   readonly pools?: DartsPools;
 }
 
-const isPool = (name: DartsOp) => name === 'max_pool_3x3' || name === 'avg_pool_3x3';
+const isPool = (name: DartsOp) => name === 'max_pool_3x3' || name === 'avg_pool_3x3' || name === 'max_pool_5x5';
+
+/** Kernel of the plain `conv_KxK` ops of the modified op set (ReLU → K×K conv → BN). */
+const PLAIN_CONV_KERNEL: Partial<Record<DartsOp, number>> = { conv_1x1: 1, conv_3x3: 3, conv_7x7: 7, conv_11x11: 11 };
 
 const STEM_MULTIPLIER = 3;
 
@@ -84,6 +89,17 @@ export function makeDartsOp(name: DartsOp, channels: number, stride: number, rng
       return new DilConv(rng, channels, channels, 3, stride, 2, 2, affine);
     case 'dil_conv_5x5':
       return new DilConv(rng, channels, channels, 5, stride, 4, 2, affine);
+    // The modified op set (seed paper, Section 5.2): the reference `ReLUConvBN` at kernel K,
+    // padding ⌊K/2⌋, so a stride-2 edge halves the resolution as DARTS' ops do.
+    case 'conv_1x1':
+    case 'conv_3x3':
+    case 'conv_7x7':
+    case 'conv_11x11': {
+      const k = PLAIN_CONV_KERNEL[name]!;
+      return new ReLUConvBN(rng, channels, channels, k, stride, (k - 1) / 2, affine);
+    }
+    case 'max_pool_5x5':
+      return new MaxPool(5, stride, 2);
     default:
       throw new Error(`unknown DARTS op "${String(name)}"`);
   }
@@ -107,6 +123,13 @@ function opParameterCount(name: DartsOp, c: number, stride: number): number {
       return 9 * c + c * c + bn;
     case 'dil_conv_5x5':
       return 25 * c + c * c + bn;
+    case 'conv_1x1':
+    case 'conv_3x3':
+    case 'conv_7x7':
+    case 'conv_11x11':
+      return reluConvBnCount(c, c, PLAIN_CONV_KERNEL[name]!);
+    case 'max_pool_5x5':
+      return 0;
     default:
       throw new Error(`unknown DARTS op "${String(name)}"`);
   }

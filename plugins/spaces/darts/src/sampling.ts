@@ -25,9 +25,14 @@ export type DartsSampling = (typeof DARTS_SAMPLING_MODES)[number];
 /** The 7 ops the released code draws from (all but `none`). */
 export const NON_NONE_OPS: readonly DartsOp[] = DARTS_OPS.filter((op) => op !== 'none');
 
-/** The ops an edge draws from under `mode`. */
-export function samplingOps(mode: DartsSampling): readonly DartsOp[] {
-  return mode === 'uniform-8' ? DARTS_OPS : NON_NONE_OPS;
+/**
+ * The ops an edge draws from under `mode`, out of the space's op set `ops` (default DARTS' 8):
+ * `released-code` all but `none`, `uniform-8` all of them (with a non-default set, "uniform over
+ * the set, `none` included").
+ */
+export function samplingOps(mode: DartsSampling, ops: readonly DartsOp[] = DARTS_OPS): readonly DartsOp[] {
+  if (ops === DARTS_OPS) return mode === 'uniform-8' ? DARTS_OPS : NON_NONE_OPS;
+  return mode === 'uniform-8' ? ops : ops.filter((op) => op !== 'none');
 }
 
 function sampleCell(rng: Rng, ops: readonly DartsOp[]): Array<[DartsOp, number]> {
@@ -40,11 +45,15 @@ function sampleCell(rng: Rng, ops: readonly DartsOp[]): Array<[DartsOp, number]>
   return edges;
 }
 
-/** One genotype; normal and reduction cells are drawn independently. Deterministic in `rng`. */
-export function sampleGenotype(rng: Rng, mode: DartsSampling = 'released-code'): Genotype {
-  const ops = samplingOps(mode);
-  const normal = sampleCell(rng, ops);
-  const reduce = sampleCell(rng, ops);
+/**
+ * One genotype; normal and reduction cells are drawn independently, edges from the op set `ops`
+ * (see `samplingOps`). Deterministic in `rng`.
+ */
+export function sampleGenotype(rng: Rng, mode: DartsSampling = 'released-code', ops: readonly DartsOp[] = DARTS_OPS): Genotype {
+  const drawn = samplingOps(mode, ops);
+  if (drawn.length === 0) throw new Error(`darts: the op set [${ops.join(', ')}] leaves no op to sample under sampling '${mode}'`);
+  const normal = sampleCell(rng, drawn);
+  const reduce = sampleCell(rng, drawn);
   return { normal, normalConcat: [...DARTS_CONCAT], reduce, reduceConcat: [...DARTS_CONCAT] };
 }
 
@@ -52,12 +61,12 @@ export function sampleGenotype(rng: Rng, mode: DartsSampling = 'released-code'):
  * How many distinct genotypes `mode` can produce: per cell, the input pairs
  * (1 · 3 · 6 · 10 = 180) times ops^8, squared for the two cells.
  */
-export function sampleSpaceSize(mode: DartsSampling = 'released-code'): number {
+export function sampleSpaceSize(mode: DartsSampling = 'released-code', ops: readonly DartsOp[] = DARTS_OPS): number {
   let pairs = 1;
   for (let k = 0; k < DARTS_NODES; k++) {
     const n = DARTS_CELL_INPUTS + k;
     pairs *= (n * (n - 1)) / 2;
   }
-  const perCell = pairs * samplingOps(mode).length ** (DARTS_NODES * 2);
+  const perCell = pairs * samplingOps(mode, ops).length ** (DARTS_NODES * 2);
   return perCell * perCell;
 }

@@ -8,13 +8,26 @@
  * cells) lives in `supernet/model.ts` and is loaded with `loadDartsSupernet()`.
  */
 import type { InjectionToken } from '@naslab/core';
-import { DARTS_CELL_INPUTS, DARTS_CONCAT, DARTS_NODES, DARTS_OPS, type CellName, type DartsOp, type Genotype } from './genotype.js';
+import { DARTS_CELL_INPUTS, DARTS_CONCAT, DARTS_NODES, DARTS_OPS, isDefaultOpSet, type CellName, type DartsOp, type Genotype } from './genotype.js';
 
 /** Edges of a search cell: node k (state k+2) has k+2 incoming edges, 2+3+4+5 = 14. */
 export const SUPERNET_EDGES = 14;
 /** Candidate ops per edge (the 8 `DARTS_OPS`, in `PRIMITIVES` order). */
 export const SUPERNET_OPS = DARTS_OPS.length;
 export const NONE_INDEX = DARTS_OPS.indexOf('none');
+
+/**
+ * Refuses a space whose op set is not DARTS' 8: the supernet mixes exactly those, so a
+ * weight-sharing search on another op set would silently search the default one.
+ */
+export function assertSupernetOps(space: { readonly id: string; readonly ops?: readonly string[] }, method = 'the DARTS supernet'): void {
+  const ops = space.ops;
+  if (!ops || isDefaultOpSet(ops)) return;
+  throw new Error(
+    `${method}: the supernet mixes DARTS' 8 ops (${DARTS_OPS.join(', ')}), but space '${space.id}' has the op set [${ops.join(', ')}]; ` +
+      'a weight-sharing search on another op set is not supported (random sampling and training are)',
+  );
+}
 
 /** First edge of node `node` (0-based intermediate node, 0–3) in the flat edge list. */
 export function firstEdgeOfNode(node: number): number {
@@ -134,6 +147,41 @@ export function deriveGenotype(weights: Record<CellName, ReadonlyArray<ArrayLike
     reduce: deriveCell(weights.reduce),
     reduceConcat: [...DARTS_CONCAT],
   };
+}
+
+export const SKIP_INDEX = DARTS_OPS.indexOf('skip_connect');
+
+/**
+ * pt.darts' cap on skip-connects in the normal cell, as antoyang/NAS-Benchmark `DARTS/search.py`
+ * `main()` ("restrict skip-co") applies it after the last epoch, on raw α ([14][8], `DARTS_OPS`
+ * order): the edges whose largest α (over all ops, `none` included) is `skip_connect` are
+ * counted in flat edge order; while more than `max` remain, the one with the smallest skip α
+ * (the first on ties) gets its skip α set to 0. Returns a copy.
+ */
+export function capSkipConnects(alpha: ReadonlyArray<ArrayLike<number>>, max = 2): number[][] {
+  const rows = alpha.map((r) => Array.from(r));
+  const skips: number[] = [];
+  rows.forEach((row, e) => {
+    let best = 0;
+    for (let k = 1; k < row.length; k++) if (row[k]! > row[best]!) best = k;
+    if (best === SKIP_INDEX) skips.push(e);
+  });
+  while (skips.length > max) {
+    let weakest = 0;
+    for (let i = 1; i < skips.length; i++) if (rows[skips[i]!]![SKIP_INDEX]! < rows[skips[weakest]!]![SKIP_INDEX]!) weakest = i;
+    rows[skips[weakest]!]![SKIP_INDEX] = 0;
+    skips.splice(weakest, 1);
+  }
+  return rows;
+}
+
+/**
+ * pt.darts' genotype (`genotypes.parse` on the raw `alpha_normal` / `alpha_reduce`, after the
+ * skip cap of the normal cell): the same top-2-edges / top-1-op rule as `deriveCell`, but on raw α,
+ * so edges are ranked by their largest non-`none` α rather than by its softmax weight.
+ */
+export function derivePtDartsGenotype(alphas: Record<CellName, ReadonlyArray<ArrayLike<number>>>, maxSkips = 2): Genotype {
+  return deriveGenotype({ normal: capSkipConnects(alphas.normal, maxSkips), reduce: alphas.reduce });
 }
 
 /** Options of the search-size network; defaults are the DARTS search settings. */

@@ -29,11 +29,39 @@ export function headOf(set: ImageSet, n: number | undefined): ImageSet {
   return { pixels: set.pixels.subarray(0, n * per), labels: set.labels.subarray(0, n), count: n, shape: set.shape };
 }
 
+/**
+ * pt.darts' split (antoyang/NAS-Benchmark `DARTS/search.py`: `random.shuffle(indices)`, first half
+ * to train, second to valid): both search splits pooled, shuffled with `rng`, halved. The
+ * reference's `random` is never seeded; here the shuffle is the job's seed's.
+ */
+export function shuffledSearchSplit(train: ImageSet, valid: ImageSet, rng: Rng): { train: ImageSet; valid: ImageSet } {
+  const per = train.shape[0] * train.shape[1] * train.shape[2];
+  const count = train.count + valid.count;
+  const order = rng.permutation(count);
+  const half = Math.floor(count / 2);
+  const gather = (from: number, to: number): ImageSet => {
+    const n = to - from;
+    const pixels = new Uint8Array(n * per);
+    const labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = order[from + i]!;
+      const [set, j] = k < train.count ? [train, k] : [valid, k - train.count];
+      pixels.set(set.pixels.subarray(j * per, (j + 1) * per), i * per);
+      labels[i] = set.labels[j]!;
+    }
+    return { pixels, labels, count: n, shape: train.shape };
+  };
+  return { train: gather(0, half), valid: gather(half, count) };
+}
+
 export async function loadSearchData(
   dataset: Dataset,
   subsets: { trainSubset?: number; validSubset?: number } = {},
+  /** pt.darts' shuffled half/half split of the pooled search splits (`shuffledSearchSplit`). */
+  shuffleSplit?: Rng,
 ): Promise<SearchData> {
-  const [train, valid] = await Promise.all([dataset.load('search-train'), dataset.load('search-valid')]);
+  const [loadedTrain, loadedValid] = await Promise.all([dataset.load('search-train'), dataset.load('search-valid')]);
+  const { train, valid } = shuffleSplit ? shuffledSearchSplit(loadedTrain, loadedValid, shuffleSplit) : { train: loadedTrain, valid: loadedValid };
   const { info } = dataset;
   const table = normalisationTable(info.mean, info.std, train.shape[2]);
   return {

@@ -425,6 +425,11 @@ export class DartsSupernet extends Network {
     return out;
   }
 
+  /** Raw α, [14][8] per cell type (pt.darts derives its genotype from these, not their softmax). */
+  alphaValues(): Record<CellName, number[][]> {
+    return { normal: this.alphas.normal.arraySync() as number[][], reduce: this.alphas.reduce.arraySync() as number[][] };
+  }
+
   /** softmax(α) without masks, [14][8] per cell type (what DARTS prints each epoch). */
   alphaSoftmaxValues(): Record<CellName, number[][]> {
     const out = {} as Record<CellName, number[][]>;

@@ -20,6 +20,7 @@ import {
   type NamedTensors,
 } from '@naslab/engine';
 import { formatGenotype } from '../genotype.js';
+import { assertSupernetOps } from '../supernet.js';
 import { Adam } from './adam.js';
 import { firstOrderArchGradient, secondOrderArchGradient, type TensorBatch } from './architect.js';
 import { batchTensors, loadSearchData, makeBatch, randomSubset, type Batch, type PixelAugment, type SearchData } from './data.js';
@@ -222,12 +223,16 @@ export async function trainSupernet(
   settings: DartsSearchSettings,
   checkpointDir: string,
   augment?: PixelAugment,
-  /** `freezeAlphas`: α never updated (DARTS-PT's fix-α variant trains its supernet so). */
-  options: { readonly freezeAlphas?: boolean } = {},
+  /**
+   * `freezeAlphas`: α never updated (DARTS-PT's fix-α variant trains its supernet so).
+   * `shuffleSplit`: pt.darts' shuffled half/half split of the pooled search splits.
+   */
+  options: { readonly freezeAlphas?: boolean; readonly shuffleSplit?: boolean } = {},
 ): Promise<SupernetRun> {
+  assertSupernetOps(ctx.space as { id: string; ops?: readonly string[] });
   if (settings.augment === 'crop-flip' && !augment) throw new Error('darts: augment "crop-flip" needs the crop-flip hook');
   const backend = await activateBackend(ctx, settings.backendPreference);
-  const data = await loadSearchData(ctx.dataset, settings);
+  const data = await loadSearchData(ctx.dataset, settings, options.shuffleSplit ? ctx.rng.split('pt.darts-split') : undefined);
   const net = new DartsSupernet({
     channels: settings.channels,
     cells: settings.cells,
@@ -250,6 +255,7 @@ export async function trainSupernet(
     seed: ctx.seed,
     // A supernet trained with α is never resumed as a fixed-α one (nor the other way round).
     ...(options.freezeAlphas ? { freezeAlphas: true } : {}),
+    ...(options.shuffleSplit ? { shuffleSplit: true } : {}),
   });
   const saved = await loadCheckpoint(checkpointDir);
   if (saved && saved.meta.fingerprint === fingerprint) {
