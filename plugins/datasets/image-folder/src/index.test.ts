@@ -193,7 +193,7 @@ describe('@naslab/dataset-image-folder: decoding, cache and batches', () => {
     expect(index.entries).toHaveLength(33);
     expect(index.entries[1]).toMatchObject({ width: 40, height: 70 });
     const batches = [];
-    for await (const b of d.batches('test', { batchSize: 4, mode: 'eval' })) batches.push(b);
+    for await (const b of d.batches!('test', { batchSize: 4, mode: 'eval' })) batches.push(b);
     expect(batches.map((b) => b.count)).toEqual([4, 4, 1]);
     expect(Array.from(batches.flatMap((b) => Array.from(b.labels)))).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
     // test/dog/dog1 is the 5th test image (the 29th written): compare with the transform of its decode.
@@ -214,7 +214,7 @@ describe('@naslab/dataset-image-folder: decoding, cache and batches', () => {
     const pass = async (dataset: ImageFolderDataset, seed: string) => {
       const out: Buffer[] = [];
       const labels: number[] = [];
-      for await (const b of dataset.batches('train', { batchSize: 5, mode: 'train', rng: new Rng(seed) })) {
+      for await (const b of dataset.batches!('train', { batchSize: 5, mode: 'train', rng: new Rng(seed) })) {
         out.push(Buffer.from(b.pixels));
         labels.push(...b.labels);
       }
@@ -241,7 +241,7 @@ describe('@naslab/dataset-image-folder: decoding, cache and batches', () => {
   it('search-train / search-valid stream the two halves', async () => {
     const d = make();
     let n = 0;
-    for await (const b of d.batches('search-valid', { batchSize: 8, mode: 'eval' })) n += b.count;
+    for await (const b of d.batches!('search-valid', { batchSize: 8, mode: 'eval' })) n += b.count;
     expect(n).toBe(12);
   });
 

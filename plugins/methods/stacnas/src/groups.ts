@@ -20,7 +20,7 @@ export const STACNAS_GROUPS: Readonly<Record<string, readonly DartsOp[]>> = {
   dil_conv_3x3: ['dil_conv_3x3', 'dil_conv_5x5', 'none'],
 };
 
-const index = (op: DartsOp) => DARTS_OPS.indexOf(op);
+const index = (op: DartsOp) => (DARTS_OPS as readonly DartsOp[]).indexOf(op);
 
 /** Candidate flags (8, `DARTS_OPS` order) of a set of ops. */
 export function candidatesOf(ops: readonly DartsOp[]): boolean[] {
