@@ -37,7 +37,9 @@ describe('MBConv network training at toy size', () => {
       expect(batchNorms(net).every((bn) => bn.momentum === momentum && bn.eps === 1e-3)).toBe(true);
       const x = tf.randomNormal([4, 8, 8, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
       const stemOut = tf.tidy(() => tf.mean((net as unknown as { stem: Module }).stem.forward(x, { training: true }), [0, 1, 2]));
-      tf.tidy(() => net.run(x, { training: true }));
+      tf.tidy(() => {
+        net.run(x, { training: true });
+      });
       const expected = stemOut.dataSync();
       const running = stemBn.runningMean.dataSync();
       for (let i = 0; i < expected.length; i++) expect(running[i]).toBeCloseTo(momentum * expected[i]!, 5);
@@ -50,21 +52,25 @@ describe('MBConv network training at toy size', () => {
     const set = await data.load('train');
     const table = normalisationTable(data.info.mean, data.info.std, 1);
     const x = normaliseWithTable(set.pixels, table, 1);
+    const labels = Int32Array.from(set.labels);
     // Momentum 0.5: the running statistics follow the last few batches (training mode ignores them).
     const net = build({ ...TOY, batchNormMomentum: 0.5 });
     const trainable = net.parameters().filter((p) => p.trainable);
     const buffers = trainable.map((p) => tf.variable(tf.zerosLike(p.variable), false));
     const step = createTrainStep({ network: net, trainable, buffers, hooks: [], classes: 2, protocol: { gradClip: 5, weightDecay: 0, momentum: 0.9 }, inputShape: [8, 8, 1] });
     const lossOf = (training: boolean) =>
-      tf.tidy(() => crossEntropy(net.run(tf.tensor4d(x, [16, 8, 8, 1]), { training }).logits, tf.tensor1d(set.labels, 'int32'), 2).dataSync()[0]!);
+      tf.tidy(() => crossEntropy(net.run(tf.tensor4d(x, [16, 8, 8, 1]), { training }).logits, tf.tensor1d(labels, 'int32'), 2).dataSync()[0]!);
     const losses: number[] = [];
-    for (let i = 0; i < 15; i++) losses.push(step(x, set.labels, 16, 0.1).loss);
+    for (let i = 0; i < 15; i++) losses.push(step(x, labels, 16, 0.1).loss);
     expect(losses.every(Number.isFinite)).toBe(true);
     // ln 2 = 0.69 is chance on two classes; the last steps' loss is well below the first's.
     expect(losses.slice(-3).reduce((a, b) => a + b) / 3).toBeLessThan(0.5 * losses[0]!);
     // Evaluation uses the running statistics: after 10 more passes at momentum 0.5 they are the
     // batch's own, and the evaluation-mode loss is the training-mode loss of the same weights.
-    for (let i = 0; i < 10; i++) tf.tidy(() => net.run(tf.tensor4d(x, [16, 8, 8, 1]), { training: true }));
+    for (let i = 0; i < 10; i++)
+      tf.tidy(() => {
+        net.run(tf.tensor4d(x, [16, 8, 8, 1]), { training: true });
+      });
     const trained = lossOf(true);
     const evaluated = lossOf(false);
     expect(trained).toBeLessThan(Math.LN2 - 0.3);
