@@ -5,8 +5,10 @@
  *   loss = CE(label smoothing 0.1) + wd · Σ ½‖v‖² (BatchNorm excluded) + λ · 1e3 · log(R_total)
  *
  * with λ = 0 and the decisions' dropout (keep 0.6) during the warm-up, λ and no dropout after it.
- * The found architecture is the hard decisions of the final thresholds. A checkpoint is written
- * after every epoch; a killed search resumes from it to the same result.
+ * The found architecture is the hard decisions of the final thresholds. The data is streamed
+ * (`datasetBatches`: the dataset's own training preprocessing for `search-train`); `search-valid`
+ * is measured with the moving average of the weights, as the reference evaluates. A checkpoint is
+ * written after every epoch; a killed search resumes from it to the same result.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
