@@ -46,11 +46,20 @@ describe('experiments/single-path-imagenet.yaml', () => {
     expect([count('search', 'random-sampling'), count('train', 'random-sampling'), count('evaluate', 'random-sampling')]).toEqual([1, 8, 8]);
     expect([count('search', 'single-path'), count('train', 'single-path'), count('evaluate', 'single-path')]).toEqual([1, 1, 1]);
     // The search's options spelt out in the manifest are the method's defaults, the reference's settings.
-    const study = parse(readFileSync(manifest, 'utf8')) as { methods: Array<{ id: string; options?: Record<string, unknown> }>; space: { options: Record<string, unknown> } };
+    const study = parse(readFileSync(manifest, 'utf8')) as {
+      methods: Array<{ id: string; options?: Record<string, unknown> }>;
+      space: { options: Record<string, unknown> };
+      datasets: Array<{ id: string; options: Record<string, unknown> }>;
+    };
     const options = study.methods.find((m) => m.id === 'single-path')!.options!;
     expect(singlePathOptions.parse(options)).toEqual(singlePathOptions.parse({}));
     expect(options).toMatchObject({ epochs: 8, warmupEpochs: 5, batchSize: 1024, learningRate: 0.016, runtimeLambda: 0.02 });
     expect(study.space.options).toMatchObject({ widthMultiplier: 1, headChannels: 1280 });
+    // The space's BatchNorm momentum is the reference's (TensorFlow's 0.99) at full size.
+    expect(study.space.options.batchNormMomentum).toBeUndefined();
+    // The search's augmentation is the reference's: crop 224 (test: resize 256), flip, no colour jitter.
+    expect(study.datasets[0]!.options).toMatchObject({ size: 224, resize: 256, colorJitter: { brightness: 0, contrast: 0, saturation: 0, hue: 0 } });
+    expect(study.datasets[0]!.options.flip).not.toBe(false);
   });
 
   it('refuses the manifest when the ImageNet root is not there, at its line, with exit code 2', () => {

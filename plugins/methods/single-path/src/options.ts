@@ -24,6 +24,13 @@ export const singlePathOptions = z
     runtimeLambda: z.number().min(0).default(0.02),
     /** Keep probability of each decision during the warm-up (the reference's dropout, 0.6; 1 turns it off). */
     decisionKeep: z.number().gt(0).max(1).default(0.6),
+    /**
+     * Decay of the moving average of the weights and BatchNorm statistics the per-epoch
+     * `search-valid` accuracy is measured with (the reference's `moving_average_decay`, 0.9999,
+     * with TensorFlow's `num_updates` ramp); 0 evaluates the raw weights. The decisions are always
+     * read from the raw thresholds, as the reference logs them.
+     */
+    movingAverageDecay: z.number().min(0).lt(1).default(0.9999),
     rmspropDecay: z.number().min(0).lt(1).default(0.9),
     rmspropMomentum: z.number().min(0).lt(1).default(0.9),
     rmspropEpsilon: z.number().positive().default(1e-3),

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, Rng, type SearchContext, type SearchResult } from '@naslab/core';
+import { createLogger, datasetBatches, Rng, type BatchOptions, type Dataset, type DatasetSplit, type SearchContext, type SearchResult } from '@naslab/core';
 import { createTestPlugin, syntheticImageDataset } from '@naslab/core/testing';
 import { builtinCpuBackend } from '@naslab/engine';
 import mbconvSpace, { createMbconvSpace, formatArch, loadMbconvNetwork, predictLatency, type LayerChoice } from '@naslab/space-mbconv';
@@ -125,6 +125,48 @@ describe('Single-Path NAS search (tiny, synthetic, cpu backend)', () => {
     expect(strip(resumed.history)).toEqual(strip(full.history));
   });
 
+  it('streams a dataset that has batches (search-train shuffled in train mode, search-valid in eval mode) to the same search as in memory', async () => {
+    const options = { ...tiny, epochs: 1, validSubset: undefined };
+    const method = await createTestPlugin(plugin, { options });
+    const memory = await searchContext(3);
+    const calls: Array<{ split: DatasetSplit; mode: string; rng: boolean }> = [];
+    const inMemory = memory.dataset;
+    const streamed: Dataset = {
+      info: inMemory.info,
+      load: async (split) => {
+        throw new Error(`load('${split}') called on a streamed dataset`);
+      },
+      batches: (split: DatasetSplit, o: BatchOptions) => {
+        calls.push({ split, mode: o.mode, rng: o.rng !== undefined });
+        return datasetBatches(inMemory, split, o);
+      },
+    };
+    const fromMemory = await method.search(memory);
+    const fromStream = await method.search({ ...(await searchContext(3)), dataset: streamed });
+    expect(calls).toEqual([
+      { split: 'search-train', mode: 'train', rng: true },
+      { split: 'search-valid', mode: 'eval', rng: false },
+    ]);
+    expect(strip(fromStream.history)).toEqual(strip(fromMemory.history));
+    expect((fromStream.history as History).thresholds).toEqual((fromMemory.history as History).thresholds);
+    // A subset cuts the stream: 6 of the 16 search-train images at batch 4 are two steps (4 + 2),
+    // and the dataset is asked for no third batch.
+    const cut = await createTestPlugin(plugin, { options: { ...options, batchSize: 4, trainSubset: 6, validSubset: 4 } });
+    const images: Record<string, number[]> = { 'search-train': [], 'search-valid': [] };
+    const counted: Dataset = {
+      ...streamed,
+      batches: async function* (split: DatasetSplit, o: BatchOptions) {
+        for await (const b of datasetBatches(inMemory, split, o)) {
+          images[split]!.push(b.count);
+          yield b;
+        }
+      },
+    };
+    const part = (await cut.search({ ...(await searchContext(3)), dataset: counted })).history as History & { stepsPerEpoch: number };
+    expect(part.stepsPerEpoch).toBe(2);
+    expect(images).toEqual({ 'search-train': [4, 4], 'search-valid': [4] });
+  });
+
   it("refuses another space, and a space without a latency table, with what to set", async () => {
     const method = await createTestPlugin(plugin, { options: tiny });
     const ctx = await searchContext(1);
@@ -139,6 +181,7 @@ describe('Single-Path NAS search (tiny, synthetic, cpu backend)', () => {
       8, 5, 1024, 0.016, 1e-5, 0.1, 0.02, 0.6,
     ]);
     expect([d.rmspropDecay, d.rmspropMomentum, d.rmspropEpsilon]).toEqual([0.9, 0.9, 1e-3]);
+    expect(d.movingAverageDecay).toBe(0.9999);
     // 0.016 · 1024/256 = 0.064, × 0.97 every 2.4 epochs of 1251 steps (staircase).
     expect(learningRateAt(0, 1251, d)).toBeCloseTo(0.064, 12);
     expect(learningRateAt(3002, 1251, d)).toBeCloseTo(0.064, 12);

@@ -5,11 +5,26 @@
  *   loss = CE(label smoothing 0.1) + wd · Σ ½‖v‖² (BatchNorm excluded) + λ · 1e3 · log(R_total)
  *
  * with λ = 0 and the decisions' dropout (keep 0.6) during the warm-up, λ and no dropout after it.
- * The found architecture is the hard decisions of the final thresholds. A checkpoint is written
- * after every epoch; a killed search resumes from it to the same result.
+ * The found architecture is the hard decisions of the final thresholds. The data is streamed
+ * (`datasetBatches`: the dataset's own training preprocessing for `search-train`); `search-valid`
+ * is measured with the moving average of the weights, as the reference evaluates. A checkpoint is
+ * written after every epoch; a killed search resumes from it to the same result.
  */
 import * as tf from '@tensorflow/tfjs';
-import { canonicalJson, Rng, type EpochMetrics, type ImageSet, type Json, type SearchContext, type SearchResult } from '@naslab/core';
+import {
+  canonicalJson,
+  datasetBatches,
+  Rng,
+  type Dataset,
+  type DatasetInfo,
+  type DatasetSplit,
+  type EpochMetrics,
+  type ImageBatch,
+  type ImageSet,
+  type Json,
+  type SearchContext,
+  type SearchResult,
+} from '@naslab/core';
 import {
   BatchNorm,
   loadCheckpoint,
@@ -26,6 +41,7 @@ import { formatArch, predictLatency, type LayerChoice, type MbconvSpace } from '
 import type { SinglePathOptions } from './options.js';
 import { RmsProp } from './rmsprop.js';
 import { buildSupernet, type SinglePathSupernet } from './supernet.js';
+import { WeightAverage } from './weight-average.js';
 
 /** One epoch of the search, as the history stores it. */
 export interface SinglePathEpoch {
@@ -43,9 +59,34 @@ export interface SinglePathEpoch {
   readonly seconds: number;
 }
 
-interface SearchSet {
-  readonly set: ImageSet;
-  readonly table: Float32Array;
+/**
+ * The dataset as the search reads it: a dataset with `batches` is streamed (its own training
+ * preprocessing in `train` mode: random crops and flips of an image folder), cut after `limit`
+ * images of a pass; one without is loaded once, its first `limit` images kept, and sliced into
+ * shuffled batches (`datasetBatches`).
+ */
+export function searchDataset(dataset: Dataset, limits: Partial<Record<DatasetSplit, number>>): Dataset {
+  if (typeof dataset.batches === 'function') {
+    const stream = dataset.batches.bind(dataset);
+    return {
+      info: dataset.info,
+      load: (split) => dataset.load(split),
+      batches: (split, options) => cutAfter(stream(split, options), limits[split]),
+    };
+  }
+  const loaded = new Map<DatasetSplit, Promise<ImageSet>>();
+  return {
+    info: dataset.info,
+    load: (split) => {
+      if (!loaded.has(split)) loaded.set(split, dataset.load(split).then((set) => head(set, limits[split])));
+      return loaded.get(split)!;
+    },
+  };
+}
+
+/** Images a pass over `split` of `searchDataset(dataset, limits)` gives. */
+export function imagesPerPass(info: DatasetInfo, split: DatasetSplit, limit: number | undefined): number {
+  return Math.min(info.sizes[split], limit ?? Number.POSITIVE_INFINITY);
 }
 
 function head(set: ImageSet, n: number | undefined): ImageSet {
@@ -54,19 +95,25 @@ function head(set: ImageSet, n: number | undefined): ImageSet {
   return { pixels: set.pixels.subarray(0, n * per), labels: set.labels.subarray(0, n), count: n, shape: set.shape };
 }
 
-function batchOf(data: SearchSet, indices: ArrayLike<number>): { x: tf.Tensor4D; y: tf.Tensor1D } {
-  const { set, table } = data;
-  const [h, w, c] = set.shape;
-  const per = h * w * c;
-  const n = indices.length;
-  const pixels = new Uint8Array(n * per);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = indices[i]!;
-    labels[i] = set.labels[k]!;
-    pixels.set(set.pixels.subarray(k * per, (k + 1) * per), i * per);
+async function* cutAfter(batches: AsyncIterable<ImageBatch>, limit: number | undefined): AsyncGenerator<ImageBatch> {
+  let seen = 0;
+  if (limit !== undefined && limit <= 0) return;
+  for await (const b of batches) {
+    const n = limit === undefined ? b.count : Math.min(b.count, limit - seen);
+    const per = b.shape[0] * b.shape[1] * b.shape[2];
+    yield n === b.count ? b : { pixels: b.pixels.subarray(0, n * per), labels: b.labels.subarray(0, n), count: n, shape: b.shape };
+    seen += n;
+    // Stop before the stream prepares another batch.
+    if (limit !== undefined && seen >= limit) return;
   }
-  return { x: tf.tensor4d(normaliseWithTable(pixels, table, c), [n, h, w, c]), y: tf.tensor1d(labels, 'int32') };
+}
+
+function tensorsOf(batch: ImageBatch, table: Float32Array, expected: readonly [number, number, number], dataset: string): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const [h, w, c] = batch.shape;
+  if (h !== expected[0] || w !== expected[1] || c !== expected[2]) {
+    throw new Error(`single-path: dataset ${dataset} gave a batch of ${h}×${w}×${c}, its info says ${expected.join('×')}`);
+  }
+  return { x: tf.tensor4d(normaliseWithTable(batch.pixels, table, c), [batch.count, h, w, c]), y: tf.tensor1d(batch.labels, 'int32') };
 }
 
 /** TensorFlow's `softmax_cross_entropy(label_smoothing=ε)`: targets one-hot · (1 − ε) + ε / K. */
@@ -92,6 +139,8 @@ function batchNormVariables(module: Module, out = new Set<string>()): Set<string
 export class SinglePathTrainer {
   readonly trainable: ParameterInfo[];
   readonly optimizer: RmsProp;
+  /** The moving average of every variable (null with `movingAverageDecay` 0). */
+  readonly average: WeightAverage | null;
   private readonly decayed: Set<string>;
 
   constructor(
@@ -103,6 +152,7 @@ export class SinglePathTrainer {
     const bn = batchNormVariables(supernet.net);
     this.decayed = new Set(this.trainable.filter((p) => !bn.has(p.variable.name)).map((p) => p.variable.name));
     this.optimizer = new RmsProp(this.trainable, { decay: settings.rmspropDecay, momentum: settings.rmspropMomentum, epsilon: settings.rmspropEpsilon });
+    this.average = settings.movingAverageDecay > 0 ? new WeightAverage(supernet.net.parameters(), settings.movingAverageDecay) : null;
   }
 
   /** One step on (x, y): warm-up steps have λ = 0 and the decisions' dropout. */
@@ -139,7 +189,7 @@ export class SinglePathTrainer {
   async state(): Promise<NamedTensors> {
     const out: NamedTensors = [];
     for (const p of this.supernet.net.parameters()) out.push({ name: p.path, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array });
-    return [...out, ...(await this.optimizer.state())];
+    return [...out, ...(await this.optimizer.state()), ...(this.average ? await this.average.state() : [])];
   }
 
   restore(tensors: Map<string, { values: Float32Array }>): void {
@@ -152,25 +202,29 @@ export class SinglePathTrainer {
       }
     });
     this.optimizer.restore(get);
+    this.average?.restore(get);
   }
 
   dispose(): void {
     this.optimizer.dispose();
+    this.average?.dispose();
   }
 }
 
-function evaluate(net: SinglePathSupernet['net'], data: SearchSet, batchSize: number): number {
+/** Top-1 accuracy (%) of the supernet (evaluation mode) over one pass of `split`. */
+async function evaluate(net: SinglePathSupernet['net'], dataset: Dataset, split: DatasetSplit, batchSize: number, table: Float32Array, signal: AbortSignal): Promise<number> {
   let correct = 0;
-  for (let start = 0; start < data.set.count; start += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, data.set.count - start) }, (_, i) => start + i);
+  let count = 0;
+  for await (const batch of datasetBatches(dataset, split, { batchSize, mode: 'eval', signal })) {
     const n = tf.tidy(() => {
-      const { x, y } = batchOf(data, idx);
+      const { x, y } = tensorsOf(batch, table, dataset.info.shape, dataset.info.name);
       return topKCorrect(net.run(x, { training: false }).logits, y, 1);
     });
     correct += n.dataSync()[0]!;
+    count += batch.count;
     n.dispose();
   }
-  return data.set.count ? (100 * correct) / data.set.count : 0;
+  return count ? (100 * correct) / count : 0;
 }
 
 /** The whole search: train the supernet with its thresholds, then read the hard decisions. */
@@ -183,20 +237,20 @@ export async function searchSinglePath(ctx: SearchContext<LayerChoice[]>, settin
   tf.enableProdMode();
   const backend = selection.name;
 
-  const [trainSet, validSet] = await Promise.all([ctx.dataset.load('search-train'), ctx.dataset.load('search-valid')]);
   const { info } = ctx.dataset;
-  const norm = normalisationTable(info.mean, info.std, trainSet.shape[2]);
-  const train: SearchSet = { set: head(trainSet, settings.trainSubset), table: norm };
-  const valid: SearchSet = { set: head(validSet, settings.validSubset), table: norm };
+  const data = searchDataset(ctx.dataset, { 'search-train': settings.trainSubset, 'search-valid': settings.validSubset });
+  const norm = normalisationTable(info.mean, info.std, info.shape[2]);
+  const trainCount = imagesPerPass(info, 'search-train', settings.trainSubset);
+  if (trainCount === 0) throw new Error(`single-path: dataset ${info.name} has no search-train images`);
 
   const supernet = await buildSupernet(
-    { classes: info.classes, inputShape: trainSet.shape, rng: ctx.rng.split('supernet-init') },
+    { classes: info.classes, inputShape: info.shape, rng: ctx.rng.split('supernet-init') },
     space.networkOptions,
     { table, constantMs: space.latencyConstantMs },
   );
   const trainer = new SinglePathTrainer(supernet, settings, info.classes);
   try {
-    const stepsPerEpoch = Math.ceil(train.set.count / settings.batchSize);
+    const stepsPerEpoch = Math.ceil(trainCount / settings.batchSize);
     const warmupSteps = Math.round(settings.warmupEpochs * stepsPerEpoch);
     const fingerprint = canonicalJson({
       method: 'single-path',
@@ -228,29 +282,38 @@ export async function searchSinglePath(ctx: SearchContext<LayerChoice[]>, settin
 
     for (let epoch = startEpoch; epoch < settings.epochs; epoch++) {
       const started = performance.now();
-      const order = rng.permutation(train.set.count);
       let lossSum = 0;
       let correct = 0;
+      let seen = 0;
       let lr = learningRateAt(step, stepsPerEpoch, settings);
       let lambda = 0;
       let stepLatencyMs = Number.NaN;
-      for (let start = 0; start < train.set.count; start += settings.batchSize) {
+      // The epoch's order and augmentation draw from their own stream, as the engine's trainer.
+      const stream = datasetBatches(data, 'search-train', { batchSize: settings.batchSize, mode: 'train', rng: rng.split(`data-epoch-${epoch}`), signal: ctx.signal });
+      for await (const batch of stream) {
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('search aborted');
         const warmup = step < warmupSteps;
         lr = learningRateAt(step, stepsPerEpoch, settings);
         lambda = warmup ? 0 : settings.runtimeLambda;
-        const { x, y } = batchOf(train, order.subarray(start, Math.min(train.set.count, start + settings.batchSize)));
+        const { x, y } = tensorsOf(batch, norm, info.shape, info.name);
         try {
           const r = trainer.step(x, y, { lr, lambda, warmup, rng });
-          lossSum += r.loss * y.shape[0];
+          if (!Number.isFinite(r.loss)) throw new Error(`single-path: the loss diverged (${r.loss}) at epoch ${epoch + 1}, step ${step + 1}: lower learningRate or runtimeLambda`);
+          lossSum += r.loss * batch.count;
           correct += r.correct;
+          seen += batch.count;
           stepLatencyMs = r.latencyMs;
         } finally {
           tf.dispose([x, y]);
         }
         step++;
+        trainer.average?.update(step);
       }
-      const validAccuracy = evaluate(supernet.net, valid, settings.evalBatchSize ?? settings.batchSize);
+      if (seen !== trainCount) throw new Error(`single-path: dataset ${info.name} gave ${seen} search-train images in an epoch, its info says ${trainCount}`);
+      const evalBatch = settings.evalBatchSize ?? settings.batchSize;
+      const validOf = () => evaluate(supernet.net, data, 'search-valid', evalBatch, norm, ctx.signal);
+      // The reference evaluates with the moving averages of the weights and BatchNorm statistics.
+      const validAccuracy = trainer.average ? await trainer.average.withAverages(validOf) : await validOf();
       const arch = supernet.derive();
       const seconds = (performance.now() - started) / 1000;
       searchSeconds += seconds;
@@ -258,8 +321,8 @@ export async function searchSinglePath(ctx: SearchContext<LayerChoice[]>, settin
         epoch,
         lr,
         lambda,
-        trainLoss: lossSum / train.set.count,
-        trainAccuracy: (100 * correct) / train.set.count,
+        trainLoss: lossSum / seen,
+        trainAccuracy: (100 * correct) / seen,
         validAccuracy,
         stepLatencyMs,
         arch: formatArch(arch),

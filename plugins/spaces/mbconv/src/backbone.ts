@@ -113,3 +113,9 @@ export function roundFilters(filters: number, multiplier: number, divisor = 8): 
   if (rounded < 0.9 * f) rounded += divisor;
   return rounded;
 }
+
+/**
+ * The reference's BatchNorm momentum, TensorFlow's `batch_norm_momentum=0.99`, in the engine's
+ * (PyTorch's) convention: running = (1 − m)·running + m·batch with m = 0.01.
+ */
+export const MBCONV_BN_MOMENTUM = 0.01;

@@ -6,6 +6,7 @@
  */
 import { definePlugin, InputError, z, type ArchitectureSize, type CostSpace, type Json, type LatencySpace, type Rng } from '@naslab/core';
 import { describeArch, formatArch, parseArch, sampleArch, type MbconvArch } from './arch.js';
+import { MBCONV_BN_MOMENTUM } from './backbone.js';
 import { predictLatency, readLatencyTable, REFERENCE_CONSTANT_MS, type LatencyTable } from './latency.js';
 import type { MbconvNetworkOptions } from './network.js';
 
@@ -24,6 +25,13 @@ export const mbconvSpaceOptions = z
     headChannels: z.number().int().positive().default(1280),
     /** Dropout before the classifier in training (0.2 in the reference). */
     dropout: z.number().min(0).lt(1).default(0.2),
+    /**
+     * BatchNorm momentum in PyTorch's convention, running = (1 − m)·running + m·batch. The
+     * default 0.01 is the reference's TensorFlow `batch_norm_momentum=0.99`; a toy run of a few
+     * hundred steps needs more (0.1, PyTorch's default) or its evaluation, which uses the running
+     * statistics, sits at chance.
+     */
+    batchNormMomentum: z.number().gt(0).max(1).default(MBCONV_BN_MOMENTUM),
     /**
      * A latency look-up table in the reference's format (`pixel1_runtime_model.json`: per block
      * "0"…"21", columns "0"…"3" = k3e3, k3e6, k5e3, k5e6 in ms), relative to the working folder.
@@ -61,7 +69,13 @@ export interface MbconvSpace extends CostSpace<MbconvArch>, LatencySpace<MbconvA
 }
 
 export function networkOptionsOf(o: Partial<MbconvSpaceOptions>): MbconvNetworkOptions {
-  return { widthMultiplier: o.widthMultiplier ?? 1, inputSize: o.inputSize ?? null, headChannels: o.headChannels ?? 1280, dropout: o.dropout ?? 0.2 };
+  return {
+    widthMultiplier: o.widthMultiplier ?? 1,
+    inputSize: o.inputSize ?? null,
+    headChannels: o.headChannels ?? 1280,
+    dropout: o.dropout ?? 0.2,
+    batchNormMomentum: o.batchNormMomentum ?? MBCONV_BN_MOMENTUM,
+  };
 }
 
 /** The space without network assembly (parameters and FLOPs load the network module, and tfjs). */

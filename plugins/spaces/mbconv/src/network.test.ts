@@ -58,7 +58,7 @@ describe('MBConv network', () => {
 
   it('runs forward at toy size (width 0.25, resized to 16 px) with the expected multiply-adds and shapes', () => {
     const space = createMbconvSpace();
-    const o: MbconvNetworkOptions = { widthMultiplier: 0.25, inputSize: 16, headChannels: 64, dropout: 0.2 };
+    const o: MbconvNetworkOptions = { ...DEFAULT_NETWORK_OPTIONS, widthMultiplier: 0.25, inputSize: 16, headChannels: 64 };
     const arch = space.sample(new Rng('toy'));
     const net = buildMbconvNetwork(arch, spec(10, [28, 28, 1]), o);
     const expected = analyticCost(arch, o, 10, [28, 28, 1]);

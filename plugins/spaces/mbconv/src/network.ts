@@ -5,7 +5,8 @@
  * the 22 MBConv blocks (1×1 expansion + BN + ReLU unless the expansion is 1, k×k depthwise + BN +
  * ReLU, 1×1 projection + BN, residual when stride 1 and input = output filters); head 1×1 conv to
  * 1280 + BN + ReLU, global average pooling, dropout 0.2, linear classifier. Skipped layers are
- * left out. BN momentum 0.99 (TensorFlow's convention; 0.01 in PyTorch's), ε 1e-3.
+ * left out. BN momentum 0.99 in TensorFlow's convention (the engine's BatchNorm takes PyTorch's,
+ * running = (1 − m)·running + m·batch, so 0.01), ε 1e-3.
  *
  * Imports TensorFlow.js and the engine: load it lazily (the plugin does, at job time).
  */
@@ -27,11 +28,21 @@ import {
   type TrainableSpace,
 } from '@naslab/engine';
 import { Rng, type ArchitectureCost, type ArchitectureSize, type CostSpace } from '@naslab/core';
-import { BACKBONE_LAYERS, roundFilters, type BackboneLayer } from './backbone.js';
+import { BACKBONE_LAYERS, MBCONV_BN_MOMENTUM, roundFilters, type BackboneLayer } from './backbone.js';
 import { choiceShape, type MbconvArch } from './arch.js';
 
-/** BatchNorm settings of the reference (`batch_norm_momentum=0.99, batch_norm_epsilon=1e-3`). */
-export const MBCONV_BN = { momentum: 0.01, eps: 1e-3 } as const;
+/**
+ * BatchNorm settings of the reference (`batch_norm_momentum=0.99, batch_norm_epsilon=1e-3`), the
+ * momentum in the engine's (PyTorch's) convention. Its running statistics average over ~100 steps:
+ * right for 350 ImageNet epochs, far from the data after a toy run's few dozen steps.
+ */
+export const MBCONV_BN = { momentum: MBCONV_BN_MOMENTUM, eps: 1e-3 } as const;
+
+/** BatchNorm settings of one network. */
+export interface MbconvBatchNorm {
+  readonly momentum: number;
+  readonly eps: number;
+}
 
 /** How the network is built around the architecture. */
 export interface MbconvNetworkOptions {
@@ -43,9 +54,15 @@ export interface MbconvNetworkOptions {
   readonly headChannels: number;
   /** Dropout before the classifier in training (0.2 in the reference). */
   readonly dropout: number;
+  /** Momentum of every BatchNorm, PyTorch's convention (0.01: the reference's TensorFlow 0.99). */
+  readonly batchNormMomentum: number;
 }
 
-export const DEFAULT_NETWORK_OPTIONS: MbconvNetworkOptions = { widthMultiplier: 1, inputSize: null, headChannels: 1280, dropout: 0.2 };
+export const DEFAULT_NETWORK_OPTIONS: MbconvNetworkOptions = { widthMultiplier: 1, inputSize: null, headChannels: 1280, dropout: 0.2, batchNormMomentum: MBCONV_BN.momentum };
+
+function batchNormOf(o: Pick<MbconvNetworkOptions, 'batchNormMomentum'>): MbconvBatchNorm {
+  return { momentum: o.batchNormMomentum, eps: MBCONV_BN.eps };
+}
 
 class ModuleList extends Module {
   private n = 0;
@@ -87,17 +104,17 @@ export class MbconvBlock extends Module {
   private readonly relu = new ReLU();
   readonly residual: boolean;
 
-  constructor(rng: Rng, readonly args: MbconvBlockArgs, depthwise: DepthwiseFactory = plainDepthwise) {
+  constructor(rng: Rng, readonly args: MbconvBlockArgs, depthwise: DepthwiseFactory = plainDepthwise, bn: MbconvBatchNorm = MBCONV_BN) {
     super();
     const filters = args.inputFilters * args.expandRatio;
     if (args.expandRatio !== 1) {
       this.expand = this.child('expand_conv', new Conv2d(rng, { inChannels: args.inputFilters, outChannels: filters, kernel: 1 }));
-      this.bn0 = this.child('bn0', new BatchNorm(filters, MBCONV_BN));
+      this.bn0 = this.child('bn0', new BatchNorm(filters, bn));
     }
     this.depthwise = this.child('depthwise_conv', depthwise(rng, filters, args.kernel, args.stride));
-    this.bn1 = this.child('bn1', new BatchNorm(filters, MBCONV_BN));
+    this.bn1 = this.child('bn1', new BatchNorm(filters, bn));
     this.project = this.child('project_conv', new Conv2d(rng, { inChannels: filters, outChannels: args.outputFilters, kernel: 1 }));
-    this.bn2 = this.child('bn2', new BatchNorm(args.outputFilters, MBCONV_BN));
+    this.bn2 = this.child('bn2', new BatchNorm(args.outputFilters, bn));
     this.residual = args.idSkip && args.stride === 1 && args.inputFilters === args.outputFilters;
   }
 
@@ -171,24 +188,25 @@ export class MbconvNetwork extends Network {
   ) {
     super();
     const rng = spec.rng;
+    const bn = batchNormOf(options);
     const [h0, w0, cin] = spec.inputShape;
     this.inputSize = options.inputSize ? [options.inputSize, options.inputSize] : [h0, w0];
     const stemFilters = roundFilters(32, options.widthMultiplier);
     this.stem = this.child('stem', new Conv2d(rng, { inChannels: cin, outChannels: stemFilters, kernel: 3, stride: 2, padding: 1 }));
-    this.stemBn = this.child('stem_bn', new BatchNorm(stemFilters, MBCONV_BN));
+    this.stemBn = this.child('stem_bn', new BatchNorm(stemFilters, bn));
     let [h, w] = [Math.ceil(this.inputSize[0] / 2), Math.ceil(this.inputSize[1] / 2)];
     const list = this.child('blocks', new ModuleList());
     let prev = stemFilters;
     plan.forEach(({ layer, args }, index) => {
       if (args.inputFilters !== prev) throw new Error(`block ${layer.block}: expects ${args.inputFilters} input filters, gets ${prev}`);
-      const block = list.add(new MbconvBlock(rng, args, depthwise?.(layer)));
+      const block = list.add(new MbconvBlock(rng, args, depthwise?.(layer), bn));
       this.blocks.push(block);
       if (args.stride > 1) [h, w] = [Math.ceil(h / args.stride), Math.ceil(w / args.stride)];
       this.cellInfo.push({ index, reduction: args.stride > 1, outputShape: [h, w, args.outputFilters] });
       prev = args.outputFilters;
     });
     this.head = this.child('head', new Conv2d(rng, { inChannels: prev, outChannels: options.headChannels, kernel: 1 }));
-    this.headBn = this.child('head_bn', new BatchNorm(options.headChannels, MBCONV_BN));
+    this.headBn = this.child('head_bn', new BatchNorm(options.headChannels, bn));
     this.classifier = this.child('classifier', new Linear(rng, options.headChannels, spec.classes));
   }
 
