@@ -33,6 +33,7 @@ export interface CandidateRecord {
   readonly mflops: number;
   readonly params: number;
   readonly seconds: number;
+  readonly backend: string;
 }
 
 export interface NsganetServices {
@@ -116,7 +117,7 @@ export async function searchNsganet(ctx: SearchContext<NsganetGenome>, o: Nsgane
         threads: ctx.threads,
         onEpoch: () => {},
       });
-      record = { id, genome: text, validAccuracy: r.finalAccuracy, mflops: (r.flops ?? Number.NaN) / 1e6, params: r.params, seconds: r.wallSeconds };
+      record = { id, genome: text, validAccuracy: r.finalAccuracy, mflops: (r.flops ?? Number.NaN) / 1e6, params: r.params, seconds: r.wallSeconds, backend: r.backend };
       log.set(id, record);
       await writeJsonAtomic(logFile, [...log.values()]);
       await rm(dir, { recursive: true, force: true });
@@ -154,6 +155,8 @@ export async function searchNsganet(ctx: SearchContext<NsganetGenome>, o: Nsgane
     architectures: [best],
     cost: { wallSeconds: previousSeconds + (performance.now() - started) / 1000, queries: final.evaluated, epochs: final.evaluated * o.epochs },
     history: {
+      backend: trained[0]?.backend ?? null,
+      candidatesTrained: final.evaluated,
       pick: 'lowest validation error on the final non-dominated front',
       front: front.map((p) => ({ genome: ctx.space.format(genomeFromVector(p.x)), validError: p.f[0]!, complexity: p.f[1]! })),
       generations: final.history,
