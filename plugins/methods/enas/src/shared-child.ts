@@ -6,8 +6,7 @@
  * included) pass ReLU and a per-state 1×1 conv whose outputs are summed (the code's gathered
  * `w` of `[num_cells+2, F·F]` on their concat), then BN.
  */
-import type * as tf from '@tensorflow/tfjs';
-import * as tfn from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@naslab/core';
 import { BatchNorm, Conv2d, GlobalAvgPool, Linear, Module, Network, PaddedFactorizedReduce, ReLU, ReLUConvBN, Sequential, type CellInfo, type ForwardContext, type NetworkOutput } from '@naslab/engine';
 import { ENAS_CELL_INPUTS, ENAS_NODES, ENAS_OPS, looseEnds, type EnasArc, type loadEnasNetwork } from '@naslab/space-enas-micro';
@@ -66,10 +65,10 @@ export class SharedEnasLayer extends Module {
       const [xId, xOp, yId, yOp] = cell.slice(4 * node, 4 * node + 4) as [number, number, number, number];
       const a = this.ops[node]![0]![xId]![xOp]!.forward(states[xId]!, ctx);
       const b = this.ops[node]![1]![yId]![yOp]!.forward(states[yId]!, ctx);
-      states.push(tfn.add(a, b));
+      states.push(tf.add(a, b));
     }
     const ends = looseEnds(cell).map((s) => this.finalConv[s]!.forward(this.relu.forward(states[s]!, ctx), ctx));
-    return this.bn.forward(ends.length === 1 ? ends[0]! : tfn.addN(ends), ctx);
+    return this.bn.forward(ends.length === 1 ? ends[0]! : tf.addN(ends), ctx);
   }
 
   forward(): tf.Tensor {
