@@ -51,7 +51,7 @@ export interface ArcSample {
   readonly entropy: number;
 }
 
-const tfn = (values: Float32Array, shape: readonly number[]) => tf.tensor(Float32Array.from(values), [...shape]);
+const tensorOf = (values: Float32Array, shape: readonly number[]) => tf.tensor(Float32Array.from(values), [...shape]);
 
 /** One decision: a number from the logits, or the arc's own value when re-scoring it. */
 type Choose = (logits: tf.Tensor2D) => number;
@@ -231,12 +231,12 @@ export class EnasController {
     for (const [k, v] of Object.entries(this.vars)) {
       const t = tensors.get(`controller/${k}`);
       if (!t || t.values.length !== v.size) throw new Error(`ENAS checkpoint lacks controller/${k} or has another shape`);
-      v.assign(tfn(t.values, v.shape));
+      v.assign(tensorOf(t.values, v.shape));
     }
     const adam: Array<{ name: string; tensor: tf.Tensor }> = [];
     for (let i = 0; tensors.has(`controller/adam/${i}`); i++) {
       const t = tensors.get(`controller/adam/${i}`)!;
-      adam.push({ name: `slot-${i}`, tensor: tfn(t.values, t.shape) });
+      adam.push({ name: `slot-${i}`, tensor: tensorOf(t.values, t.shape) });
     }
     if (adam.length > 0) await this.optimizer.setWeights(adam);
   }
