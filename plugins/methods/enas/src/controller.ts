@@ -194,22 +194,20 @@ export class EnasController {
    * summed loss (−log p)(R − b) over the samples is averaged (`num_aggregate`) and applied by Adam.
    */
   update(samples: ReadonlyArray<{ arc: EnasArc; accuracy: number }>): { loss: number; baseline: number; rewards: number[] } {
-    const advantages: number[] = [];
     const rewards: number[] = [];
-    for (const s of samples) {
-      const reward = s.accuracy + this.settings.entropyWeight * this.score(s.arc).entropy;
-      this.baseline -= (1 - this.settings.baselineDecay) * (this.baseline - reward);
-      rewards.push(reward);
-      advantages.push(reward - this.baseline);
-    }
     const variables = Object.values(this.vars);
     let loss = Number.NaN;
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
         let total: tf.Scalar = tf.scalar(0);
-        samples.forEach((s, i) => {
-          total = tf.add(total, tf.mul(this.walk(this.replay(s.arc)).negLogProb, advantages[i]!));
-        });
+        for (const s of samples) {
+          const out = this.walk(this.replay(s.arc));
+          // the entropy bonus and the baseline are constants of the loss (TF's stop_gradient)
+          const reward = s.accuracy + this.settings.entropyWeight * out.entropy.dataSync()[0]!;
+          this.baseline -= (1 - this.settings.baselineDecay) * (this.baseline - reward);
+          rewards.push(reward);
+          total = tf.add(total, tf.mul(out.negLogProb, reward - this.baseline));
+        }
         return tf.div(total, samples.length) as tf.Scalar;
       }, variables);
       this.optimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
