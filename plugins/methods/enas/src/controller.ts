@@ -47,7 +47,7 @@ export interface ArcSample {
   readonly arc: EnasArc;
   /** Σ −log p of the decisions (ENAS' `sample_log_prob`). */
   readonly negLogProb: number;
-  /** Σ entropy of the decisions. */
+  /** Σ (−log p)·p of the chosen decisions (the code's `sample_entropy`). */
   readonly entropy: number;
 }
 
@@ -104,9 +104,10 @@ export class EnasController {
       let l = logits;
       if (s.temperature !== null) l = tf.div(l, s.temperature);
       const k = choose(l);
-      const logp = tf.logSoftmax(l);
-      negLogProb = tf.sub(negLogProb, logp.gather([k], 1).reshape([])) as tf.Scalar;
-      entropy = tf.sub(entropy, tf.sum(tf.mul(tf.exp(logp), logp))) as tf.Scalar;
+      const nlp = tf.neg(tf.logSoftmax(l).gather([k], 1).reshape([])) as tf.Scalar;
+      negLogProb = tf.add(negLogProb, nlp) as tf.Scalar;
+      // the code's "entropy": (−log p)·p of the chosen value, not the softmax's full entropy
+      entropy = tf.add(entropy, tf.mul(nlp, tf.exp(tf.neg(nlp)))) as tf.Scalar;
       return k;
     };
     const cells: number[][] = [];
