@@ -107,6 +107,17 @@ describe('NSGA-Net ops and networks', () => {
     expect(cost.params).toBe(countNsganetParameters(NSGANET, small));
     expect(cost.flops).toBeGreaterThan(0);
   });
+
+  it("doubleAtReductions (the search's NetworkCIFAR): channels double at the reductions, counted and built alike", () => {
+    const small = { channels: 4, cells: 5, classes: 10, inputShape: [8, 8, 3] as const, rng: new Rng(3) };
+    const o = { se: false, filterIncrement: 0, doubleAtReductions: true };
+    const net = buildNsganetNetwork(NSGANET, { ...small, options: o });
+    const channels = net.cellInfo.map((c) => c.outputShape[2] / 4);
+    expect(countParameters(net)).toBe(countNsganetParameters(NSGANET, small, o));
+    // the published genome concatenates 4 loose ends in both cells: 4·C per cell output
+    expect(channels).toEqual([4, 8, 8, 16, 16]);
+    net.dispose();
+  });
 });
 
 describe('training a small NSGA-Net network', () => {

@@ -43,6 +43,8 @@ export interface NsganetNetworkOptions {
   readonly se: boolean;
   /** `--filter_increment`: channels added after every cell (CIFAR network only; no doubling). */
   readonly filterIncrement: number;
+  /** Double the channels at the reductions on 32-px inputs too: the `NetworkCIFAR` NSGA-Net's search trains (`micro_models.NetworkCIFAR`). */
+  readonly doubleAtReductions?: boolean;
 }
 
 /** The seed paper's setting: 34 channels (the size), +4 per cell, SE. */
@@ -140,7 +142,7 @@ function networkPlan(g: NsganetGenome, size: ArchitectureSize, stem: 'cifar' | '
   for (let i = 0; i < L; i++) {
     const reduction = i === Math.floor(L / 3) || i === Math.floor((2 * L) / 3);
     // NetworkImageNet doubles at the reductions; PyramidNetworkCIFAR does not (`# C_curr *= 2`).
-    if (reduction && stem === 'imagenet') c *= 2;
+    if (reduction && (stem === 'imagenet' || o.doubleAtReductions)) c *= 2;
     if (reduction) {
       h = Math.ceil(h / 2);
       w = Math.ceil(w / 2);

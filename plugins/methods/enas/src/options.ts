@@ -1,0 +1,30 @@
+import { z } from '@naslab/core';
+
+/** Options; defaults are the benchmark's CIFAR-10 run (`ENASTF/README.md`: `main.py` flags of `cifar10_micro_search.sh`). */
+export const enasOptions = z
+  .object({
+    epochs: z.number().int().positive().default(150).describe('Search epochs (`--num_epochs 150`)'),
+    childCells: z.number().int().min(3).default(8).describe('Cells of the shared child (`--child_num_layers 6` + 2)'),
+    childFilters: z.number().int().positive().default(20).describe('F of the shared child (`--child_out_filters 20`)'),
+    batchSize: z.number().int().positive().default(160),
+    lrMax: z.number().positive().default(0.05),
+    lrMin: z.number().nonnegative().default(0.0005),
+    t0: z.number().int().positive().default(10),
+    tMul: z.number().int().positive().default(2),
+    childWeightDecay: z.number().nonnegative().default(2e-4).describe('SGD weight decay; the code adds 1e-4·Σw² to the loss, the same gradient'),
+    childGradClip: z
+      .enum(['clip', 'released-code'])
+      .default('clip')
+      .describe("`clip`: global-norm 5 as the code intends; `released-code`: no clipping (the TF code applies the unclipped gradient)"),
+    controller: z.enum(['code', 'paper']).default('code').describe('`code`: lr 0.0035, entropy weight 1e-4 (the run); `paper`: 0.00035 and 0.1 (seed App. A.1)'),
+    controllerLearningRate: z.number().positive().optional(),
+    entropyWeight: z.number().nonnegative().optional(),
+    controllerSteps: z.number().int().nonnegative().default(30).describe('Controller updates per epoch (`--controller_train_steps 30`)'),
+    aggregate: z.number().int().positive().default(10).describe('Samples averaged per controller update (`--controller_num_aggregate 10`)'),
+    finalSamples: z.number().int().positive().default(10).describe('Arcs sampled at the end; the best on search-valid is the result'),
+    augment: z.enum(['crop-flip', 'none']).default('crop-flip'),
+    trainSubset: z.number().int().positive().optional().describe('Use only the first N images of search-train (tiny searches)'),
+    validSubset: z.number().int().positive().optional().describe('Use only the first N images of search-valid (tiny searches)'),
+  })
+  .strict();
+export type EnasOptions = z.output<typeof enasOptions>;
