@@ -8,6 +8,7 @@ import {
   isDartsFamilyGenotype,
   rankAgreementStudies,
   rankAgreementTable,
+  supernetParametersOf,
   tableToMarkdown,
   writeReport,
   type ArchitectureCells,
@@ -112,6 +113,7 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
     const wallSeconds = rec.seconds ?? result?.cost?.wallSeconds;
     if (typeof wallSeconds !== 'number') continue;
     const backend = rec.provenance?.backend ?? (typeof result?.history?.backend === 'string' ? result.history.backend : undefined);
+    const supernet = supernetParametersOf(result?.history);
     costs.push({
       dataset: job.dataset,
       method: job.method,
@@ -120,6 +122,7 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
       wallSeconds,
       device: backend && GPU_BACKEND.test(backend) ? 'GPU' : 'CPU',
       ...(backend ? { backend } : {}),
+      ...(supernet === undefined ? {} : { supernetParameters: supernet }),
     });
   }
   return costs;
