@@ -10,6 +10,7 @@ import {
   rankAgreementTable,
   spaceComparisonStudies,
   spaceComparisonTable,
+  supernetParametersOf,
   tableToMarkdown,
   writeReport,
   type ArchitectureCells,
@@ -116,6 +117,7 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
     const wallSeconds = rec.seconds ?? result?.cost?.wallSeconds;
     if (typeof wallSeconds !== 'number') continue;
     const backend = rec.provenance?.backend ?? (typeof result?.history?.backend === 'string' ? result.history.backend : undefined);
+    const supernet = supernetParametersOf(result?.history);
     costs.push({
       dataset: job.dataset,
       method: job.method,
@@ -124,6 +126,7 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
       wallSeconds,
       device: backend && GPU_BACKEND.test(backend) ? 'GPU' : 'CPU',
       ...(backend ? { backend } : {}),
+      ...(supernet === undefined ? {} : { supernetParameters: supernet }),
     });
   }
   return costs;

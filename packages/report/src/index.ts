@@ -38,6 +38,7 @@ export { cellDiagramSvg, layoutCell, type CellLayout } from './cell-diagram.js';
 export {
   formatDuration,
   formatSearchCost,
+  supernetParametersOf,
   searchCostSpec,
   summarizeSearchCost,
   type SearchCostRow,

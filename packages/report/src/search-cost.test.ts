@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderSvg } from './charts.js';
-import { formatDuration, formatSearchCost, searchCostSpec, summarizeSearchCost, type SearchJobCost } from './search-cost.js';
+import { formatDuration, formatSearchCost, searchCostSpec, summarizeSearchCost, supernetParametersOf, type SearchJobCost } from './search-cost.js';
 import { buildStudyReport, type StudyRun } from './study-report.js';
-import { reportCsvFiles, reportToMarkdown, riTable } from './tables.js';
+import { reportCsvFiles, reportToMarkdown, riTable, searchCostTable } from './tables.js';
 
 const costs: SearchJobCost[] = [
   { dataset: 'cifar10', method: 'random-sampling', kind: 'random', seed: 0, wallSeconds: 2, device: 'CPU' },
@@ -29,6 +29,23 @@ describe('search cost', () => {
     expect(random!.accuracyStd).toBeCloseTo(Math.sqrt(20 / 3), 12);
     expect(darts).toMatchObject({ searches: 2, meanSeconds: 4500, device: 'GPU', gpuHours: 2.5, backends: ['tfjs-node-gpu'], n: 2, accuracyMean: 89 });
     expect(ls).toMatchObject({ device: 'CPU', gpuHours: null, backends: ['libtorch'], accuracyMean: 86 });
+  });
+
+  it('the supernet size the histories record: the largest per method, a column only where one is known', () => {
+    expect(supernetParametersOf({ supernetParameters: 1200 })).toBe(1200);
+    expect(supernetParametersOf({ supernetParameters: [300, 900] })).toBe(900); // StacNAS: one per stage
+    expect(supernetParametersOf({ stages: [{ supernetParameters: 500 }, { supernetParameters: 700 }] })).toBe(700); // P-DARTS
+    expect(supernetParametersOf({ backend: 'cpu' })).toBeUndefined();
+    expect(supernetParametersOf(null)).toBeUndefined();
+    const sized = summarizeSearchCost(
+      [...costs.slice(0, 2), { ...costs[2]!, supernetParameters: 1_930_000 }, { ...costs[3]!, supernetParameters: 1_940_000 }],
+      runs,
+    );
+    expect(sized.map((r) => r.supernetParameters)).toEqual([undefined, 1_940_000]);
+    const table = searchCostTable(sized);
+    const col = table.header.indexOf('supernet params');
+    expect(table.rows.map((r) => r[col])).toEqual(['–', '1,940,000']);
+    expect(searchCostTable(rows).header).not.toContain('supernet params');
   });
 
   it('with a random baseline per space, pairs each baseline’s cost with its own samples', () => {

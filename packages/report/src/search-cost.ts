@@ -19,6 +19,8 @@ export interface SearchJobCost {
   device: SearchDevice;
   /** Compute backend of the search, where it used one (e.g. libtorch, tfjs-node-gpu). */
   backend?: string;
+  /** Weights of the largest supernet the search trained, where its history records it. */
+  supernetParameters?: number;
 }
 
 /** Search cost and final accuracy of one dataset × method. */
@@ -34,6 +36,8 @@ export interface SearchCostRow {
   /** Total GPU-hours of the searches that ran on a GPU; null when none did. */
   gpuHours: number | null;
   backends: string[];
+  /** Largest supernet over the group's searches (weights), where a history records one. */
+  supernetParameters?: number;
   /** Runs trained from the method's architectures, and their accuracy (mean ± std). */
   n: number;
   accuracyMean: number | null;
@@ -84,12 +88,30 @@ export function summarizeSearchCost(costs: readonly SearchJobCost[], runs: reado
       device: devices.size > 1 ? 'CPU+GPU' : (group[0]!.device),
       gpuHours: gpu.length ? gpu.reduce((a, c) => a + c.wallSeconds, 0) / 3600 : null,
       backends: [...new Set(group.map((c) => c.backend).filter((b): b is string => !!b))].sort(),
+      ...supernetSize(group),
       n: accuracies.length,
       accuracyMean: accuracies.length ? mean(accuracies) : null,
       accuracyStd: accuracies.length > ddof ? std(accuracies, ddof) : null,
     });
   }
   return rows;
+}
+
+function supernetSize(group: readonly SearchJobCost[]): { supernetParameters?: number } {
+  const sizes = group.map((c) => c.supernetParameters).filter((n): n is number => typeof n === 'number');
+  return sizes.length ? { supernetParameters: Math.max(...sizes) } : {};
+}
+
+/**
+ * The supernet size a search's history records: `supernetParameters` as a number or one per
+ * stage (StacNAS), or per stage under `stages[].supernetParameters` (P-DARTS); the largest.
+ */
+export function supernetParametersOf(history: unknown): number | undefined {
+  if (!history || typeof history !== 'object') return undefined;
+  const h = history as { supernetParameters?: unknown; stages?: unknown };
+  const values = [h.supernetParameters, ...(Array.isArray(h.stages) ? h.stages.map((s) => (s as { supernetParameters?: unknown } | null)?.supernetParameters) : [])].flat();
+  const sizes = values.filter((n): n is number => typeof n === 'number' && Number.isFinite(n));
+  return sizes.length ? Math.max(...sizes) : undefined;
 }
 
 /** "4.2 s", "3 min 05 s", "2 h 07 min". */

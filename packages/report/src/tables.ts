@@ -47,11 +47,13 @@ export function riTable(ri: RiAnalysis, searchCost?: readonly SearchCostRow[], s
 
 /** Search cost beside accuracy per dataset × method (the paper's Figure 2 as a table). */
 export function searchCostTable(rows: readonly SearchCostRow[], source?: string): Table {
+  // The supernet column only where a search's history recorded one.
+  const supernet = rows.some((r) => r.supernetParameters != null);
   return {
     caption: source
       ? `Search cost beside accuracy. Cost: ${source}. Accuracy: the searched architectures, trained from scratch (mean ± std).`
-      : 'Search cost beside accuracy. Wall time of each search job as measured by naslab (the random baseline\'s "search" is sampling); GPU-hours only for searches that ran on a GPU backend, otherwise "CPU". Accuracy: the architectures the searches produced, trained from scratch (mean ± std).',
-    header: ['dataset', 'method', 'searches', 'wall time per search', 'total wall time', 'device', 'GPU-hours', 'backend', 'n', 'accuracy mean ± std'],
+      : `Search cost beside accuracy. Wall time of each search job as measured by naslab (the random baseline's "search" is sampling); GPU-hours only for searches that ran on a GPU backend, otherwise "CPU".${supernet ? ' Supernet: weights of the largest supernet a search trained.' : ''} Accuracy: the architectures the searches produced, trained from scratch (mean ± std).`,
+    header: ['dataset', 'method', 'searches', 'wall time per search', 'total wall time', 'device', 'GPU-hours', 'backend', ...(supernet ? ['supernet params'] : []), 'n', 'accuracy mean ± std'],
     rows: rows.map((r) => [
       r.dataset,
       r.method,
@@ -61,6 +63,7 @@ export function searchCostTable(rows: readonly SearchCostRow[], source?: string)
       r.device,
       r.gpuHours === null ? 'CPU' : r.gpuHours.toFixed(3),
       r.backends.join(', ') || '–',
+      ...(supernet ? [r.supernetParameters == null ? '–' : r.supernetParameters.toLocaleString('en-US')] : []),
       String(r.n),
       r.accuracyMean === null ? '–' : `${f(r.accuracyMean)} ± ${f(r.accuracyStd)}`,
     ]),

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { cpSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,12 +61,18 @@ async function searchContext(seed: number, extra: Partial<SearchContext<CnasGeno
   };
 }
 
+/** The context with a recordMetric that copies its checkpoint folder into `to` after `epochs` epochs. */
+function snapshotAfter<G>(ctx: SearchContext<G>, epochs: number, to: string): SearchContext<G> {
+  let seen = 0;
+  return { ...ctx, recordMetric: () => void (++seen === epochs && cpSync(ctx.checkpointDir, to, { recursive: true })) };
+}
+
 // 1 cell (a reduction cell), 2 channels, 1 step per epoch.
 const tiny = cnasOptions.parse({ epochs: 2, batchSize: 4, channels: 2, cells: 1 });
 
 describe('CNAS search network (CNAS/darts/model_search.py, operations.py)', () => {
   it('27 edges per cell, each mixing the 8 CNAS ops; an edge holds the weights of the code ops (no BN affine but in cweight/shuffle)', async () => {
-    const C = 16;
+    const C = 8;
     const net = new CnasSupernet({ channels: C, cells: 1, classes: 3, inputShape: [8, 8, 3], rng: new Rng('cnas-ops'), ops: await loadCnasNetwork(), shuffleGroups: 1 });
     try {
       expect(CNAS_SUPERNET_EDGES).toBe(27);
@@ -110,7 +117,9 @@ describe('CNAS search network (CNAS/darts/model_search.py, operations.py)', () =
 describe('CNAS search (tiny, synthetic, cpu backend)', () => {
   it('returns the genotype of the α at the start of the last epoch, with cost and history; a killed search resumes to the same genotype', async () => {
     const method = await createTestPlugin(plugin, { options: tiny });
-    const full = await method.search(await searchContext(1));
+    // One uninterrupted search; its checkpoint after epoch 1 is what a kill there leaves behind.
+    const killedAt = await searchContext(1);
+    const full = await method.search(snapshotAfter(await searchContext(1), 1, killedAt.checkpointDir));
     const g = full.architectures[0]! as CnasGenotype;
     validateCnasGenotype(g);
     const h = full.history as unknown as { epochs: Array<{ genotypeAtStart: string; seconds?: number }>; genotype: string; finalGenotype: string; supernetParameters: number };
@@ -121,10 +130,12 @@ describe('CNAS search (tiny, synthetic, cpu backend)', () => {
     expect(full.cost).toMatchObject({ epochs: 2 });
 
     const abort = new AbortController();
-    const ctx = await searchContext(1, { signal: abort.signal, recordMetric: () => abort.abort(new Error('killed')) });
-    await expect(method.search(ctx)).rejects.toThrow('killed');
-    const resumed = await method.search({ ...ctx, signal: new AbortController().signal, recordMetric: () => {} });
+    abort.abort(new Error('killed'));
+    await expect(method.search({ ...killedAt, signal: abort.signal })).rejects.toThrow('killed');
+    const resumed = await method.search(killedAt);
     expect(formatCnasGenotype(resumed.architectures[0]!)).toBe(formatCnasGenotype(g));
+    // epoch 1 came from the checkpoint (its measured time too), not from a new start
+    expect((resumed.history as typeof h).epochs[0]!.seconds).toBe(h.epochs[0]!.seconds);
     const strip = (x: unknown) => (x as typeof h).epochs.map(({ seconds: _s, ...r }) => r);
     expect(strip(resumed.history)).toEqual(strip(full.history));
     expect((resumed.history as typeof h).finalGenotype).toBe(h.finalGenotype);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { cpSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,10 +72,18 @@ interface History {
   genotype: string;
 }
 
+/** The context with a recordMetric that copies its checkpoint folder into `to` after `epochs` epochs. */
+function snapshotAfter<G>(ctx: SearchContext<G>, epochs: number, to: string): SearchContext<G> {
+  let seen = 0;
+  return { ...ctx, recordMetric: () => void (++seen === epochs && cpSync(ctx.checkpointDir, to, { recursive: true })) };
+}
+
 describe('MANAS search (tiny, synthetic, cpu backend)', () => {
   it('MANAS-LS: agents move away from uniform, the genotype is the DARTS rule on their policies; a killed search resumes to the same genotype', async () => {
     const method = await createTestPlugin(plugin, { options: tiny });
-    const full = await method.search(await searchContext(1, { dataset: syntheticDataset(8) }));
+    // One uninterrupted search; its checkpoint after epoch 1 is what a kill there leaves behind.
+    const killedAt = await searchContext(1, { dataset: syntheticDataset(8) });
+    const full = await method.search(snapshotAfter(await searchContext(1, { dataset: syntheticDataset(8) }), 1, killedAt.checkpointDir));
     const g = full.architectures[0]! as Genotype;
     validateGenotype(g);
     const h = full.history as unknown as History;
@@ -89,9 +98,11 @@ describe('MANAS search (tiny, synthetic, cpu backend)', () => {
     expect(full.cost).toMatchObject({ epochs: 2 });
 
     const abort = new AbortController();
-    const ctx = await searchContext(1, { dataset: syntheticDataset(8), signal: abort.signal, recordMetric: () => abort.abort(new Error('killed')) });
-    await expect(method.search(ctx)).rejects.toThrow('killed');
-    const resumed = await method.search({ ...ctx, signal: new AbortController().signal, recordMetric: () => {} });
+    abort.abort(new Error('killed'));
+    await expect(method.search({ ...killedAt, signal: abort.signal })).rejects.toThrow('killed');
+    const resumed = await method.search(killedAt);
+    // the finished epochs came from the checkpoint (their measured times too), not from a new start
+    expect((resumed.history as unknown as History).epochs[0]!.seconds).toBe((full.history as unknown as History).epochs[0]!.seconds);
     expect(formatGenotype(resumed.architectures[0]!)).toBe(formatGenotype(g));
     const strip = (x: unknown) => (x as History).epochs.map(({ seconds: _s, ...r }) => r);
     expect(strip(resumed.history)).toEqual(strip(full.history));

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { cpSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,10 +70,18 @@ interface History {
   genotype: string;
 }
 
+/** The context with a recordMetric that copies its checkpoint folder into `to` after `epochs` epochs. */
+function snapshotAfter<G>(ctx: SearchContext<G>, epochs: number, to: string): SearchContext<G> {
+  let seen = 0;
+  return { ...ctx, recordMetric: () => void (++seen === epochs && cpSync(ctx.checkpointDir, to, { recursive: true })) };
+}
+
 describe('P-DARTS search (tiny, synthetic, cpu backend)', () => {
   it('three stages of the given depths shrink every edge to 5, 3, then 1 op; the final cell has no skip over the cap; a killed search resumes to the same genotype', async () => {
     const method = await createTestPlugin(plugin, { options: { ...tiny, skipDropout: [0, 0.4, 0.7] } });
-    const full = await method.search(await searchContext(1));
+    // One uninterrupted search; its checkpoint after epoch 3 is what a kill there leaves behind.
+    const killedAt = await searchContext(1);
+    const full = await method.search(snapshotAfter(await searchContext(1), 3, killedAt.checkpointDir));
     const g = full.architectures[0]! as Genotype;
     validateGenotype(g);
     expect(g.normal.filter(([op]) => op === 'skip_connect')).toHaveLength(0);
@@ -91,10 +100,11 @@ describe('P-DARTS search (tiny, synthetic, cpu backend)', () => {
     expect(h.genotype).toBe(formatGenotype(g));
 
     const abort = new AbortController();
-    let seen = 0;
-    const ctx = await searchContext(1, { signal: abort.signal, recordMetric: () => ++seen === 3 && abort.abort(new Error('killed')) });
-    await expect(method.search(ctx)).rejects.toThrow('killed');
-    const resumed = await method.search({ ...ctx, signal: new AbortController().signal, recordMetric: () => {} });
+    abort.abort(new Error('killed'));
+    await expect(method.search({ ...killedAt, signal: abort.signal })).rejects.toThrow('killed');
+    const resumed = await method.search(killedAt);
+    // the finished epochs came from the checkpoint (their measured times too), not from a new start
+    expect((resumed.history as unknown as History).epochs[0]!.seconds).toBe((full.history as unknown as History).epochs[0]!.seconds);
     expect(formatGenotype(resumed.architectures[0]!)).toBe(formatGenotype(g));
     const strip = (x: unknown) => (x as History).epochs.map(({ seconds: _s, ...r }) => r);
     expect(strip(resumed.history)).toEqual(strip(full.history));
