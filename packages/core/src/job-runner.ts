@@ -117,8 +117,10 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
     // Claimed before it starts: two runners on one store never run a job twice.
     const claim = store.claimJob(job.id, owner, leaseMs, runnerGone);
     if (!claim.claimed) {
-      if (claim.status === 'running') return { id: job.id, status: 'running', error: 'running elsewhere', elsewhere: claim.lease?.owner ?? 'another runner' };
-      return { id: job.id, status: claim.status, error: store.getJob(job.id)?.error };
+      // Held by a live runner, or finished by one since this runner looked: nothing to do here.
+      const by = claim.lease?.owner ?? 'another runner';
+      if (claim.status === 'running') return { id: job.id, status: 'running', error: 'running elsewhere', elsewhere: by };
+      return { id: job.id, status: claim.status, error: store.getJob(job.id)?.error, elsewhere: by };
     }
     const maxInterrupted = env.maxInterrupted ?? DEFAULT_MAX_INTERRUPTED;
     if (claim.interrupted >= maxInterrupted) {
