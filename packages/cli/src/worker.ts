@@ -30,7 +30,7 @@ export interface WorkerOptions {
   readonly threads?: number;
 }
 
-/** Exit code of a worker: 0 done, 1 the job failed, 2 bad input, 75 held by another runner, 128+signal interrupted. */
+/** Exit code of a worker: 0 done or diverged, 1 the job failed, 2 bad input, 75 held by another runner, 128+signal interrupted. */
 export async function runWorker(options: WorkerOptions): Promise<number> {
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
@@ -71,7 +71,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       if (outcome.status === 'done') folderStore.finishJob(job.id, folderStore.getJob(job.id)?.result ?? null, seconds);
       else folderStore.interruptJob(job.id, signalled ? `interrupted by ${signalled}` : (outcome.error ?? 'interrupted'), seconds);
     }
-    if (outcome.status === 'done') return 0;
+    // A diverged training is a final result, not a failure: its dependents' tasks run (and record it).
+    if (outcome.status === 'done' || outcome.status === 'diverged') return 0;
     // Another live runner holds the job (the local executor's code for "running elsewhere").
     if (outcome.elsewhere) return 75;
     if (signalled) return 128 + (signalled === 'SIGINT' ? 2 : 15);
