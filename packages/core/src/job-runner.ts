@@ -67,7 +67,7 @@ export interface JobEnvironment {
   readonly maxAttempts?: number;
   /**
    * Stores that claim jobs: after this many attempts cut short by the death of the process
-   * running them (kill -9, out of memory, a native crash), the job is marked failed (default 5).
+   * running them (kill -9, out of memory, a native crash), the job is marked failed (default 10).
    */
   readonly maxInterrupted?: number;
   /** The claim's lease (default 60 s), renewed every quarter of it while the job runs. */

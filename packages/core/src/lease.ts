@@ -10,8 +10,12 @@ import { hostname } from 'node:os';
 /** How long a claim holds without renewal; the holder renews it every quarter of it. */
 export const DEFAULT_LEASE_MS = 60_000;
 
-/** After this many attempts cut short by the death of their process, a job is given up as failed. */
-export const DEFAULT_MAX_INTERRUPTED = 5;
+/**
+ * After this many attempts cut short by the death of their process, a job is given up as failed
+ * (a job that kills its own process, out of memory say, is caught; 20 random kills of a study
+ * cut one WeakNAS search, which has no checkpoint, 5 times in `bench/kill-resume`).
+ */
+export const DEFAULT_MAX_INTERRUPTED = 10;
 
 let ownId: string | undefined;
 
