@@ -64,7 +64,18 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     const threads = options.threads ?? Number(process.env.NASLAB_THREADS ?? 1);
     const logger = createLogger({ level: options.jobFolder ? 'info' : 'warn' });
     if (options.jobFolder) logger.info(`job ${job.id}: ${job.kind} ${job.dataset}/${job.method}/seed${job.seed}${job.index !== undefined ? `#${job.index}` : ''}, ${threads} thread(s)`);
-    const outcome: JobOutcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
+    let outcome: JobOutcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
+    // A cluster task whose job another task holds (a requeue while a killed one's lease still
+    // runs, a straggler): wait for that lease to end or the job to finish, instead of ending
+    // without an outcome (which the submitter would record as a lost task).
+    while (options.jobFolder && outcome.elsewhere && outcome.status === 'running' && !controller.signal.aborted) {
+      logger.info(`job ${job.id} is held by ${outcome.elsewhere}; waiting for it`);
+      await new Promise<void>((done) => {
+        const t = setTimeout(done, 15_000);
+        controller.signal.addEventListener('abort', () => (clearTimeout(t), done()), { once: true });
+      });
+      outcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
+    }
     const seconds = (performance.now() - started) / 1000;
     if (folderStore && !folderStore.outcomes.has(job.id) && !outcome.elsewhere) {
       // runJob wrote nothing: the job was interrupted, or it was done before this attempt.
