@@ -30,7 +30,7 @@ export interface WorkerOptions {
   readonly threads?: number;
 }
 
-/** Exit code of a worker: 0 done, 1 the job failed, 2 bad input, 128+signal interrupted. */
+/** Exit code of a worker: 0 done or diverged, 1 the job failed, 2 bad input, 75 held by another runner, 128+signal interrupted. */
 export async function runWorker(options: WorkerOptions): Promise<number> {
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
@@ -64,14 +64,28 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     const threads = options.threads ?? Number(process.env.NASLAB_THREADS ?? 1);
     const logger = createLogger({ level: options.jobFolder ? 'info' : 'warn' });
     if (options.jobFolder) logger.info(`job ${job.id}: ${job.kind} ${job.dataset}/${job.method}/seed${job.seed}${job.index !== undefined ? `#${job.index}` : ''}, ${threads} thread(s)`);
-    const outcome: JobOutcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
+    let outcome: JobOutcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
+    // A cluster task whose job another task holds (a requeue while a killed one's lease still
+    // runs, a straggler): wait for that lease to end or the job to finish, instead of ending
+    // without an outcome (which the submitter would record as a lost task).
+    while (options.jobFolder && outcome.elsewhere && outcome.status === 'running' && !controller.signal.aborted) {
+      logger.info(`job ${job.id} is held by ${outcome.elsewhere}; waiting for it`);
+      await new Promise<void>((done) => {
+        const t = setTimeout(done, 15_000);
+        controller.signal.addEventListener('abort', () => (clearTimeout(t), done()), { once: true });
+      });
+      outcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
+    }
     const seconds = (performance.now() - started) / 1000;
-    if (folderStore && !folderStore.outcomes.has(job.id)) {
+    if (folderStore && !folderStore.outcomes.has(job.id) && !outcome.elsewhere) {
       // runJob wrote nothing: the job was interrupted, or it was done before this attempt.
       if (outcome.status === 'done') folderStore.finishJob(job.id, folderStore.getJob(job.id)?.result ?? null, seconds);
       else folderStore.interruptJob(job.id, signalled ? `interrupted by ${signalled}` : (outcome.error ?? 'interrupted'), seconds);
     }
-    if (outcome.status === 'done') return 0;
+    // A diverged training is a final result, not a failure: its dependents' tasks run (and record it).
+    if (outcome.status === 'done' || outcome.status === 'diverged') return 0;
+    // Another live runner holds the job (the local executor's code for "running elsewhere").
+    if (outcome.elsewhere) return 75;
     if (signalled) return 128 + (signalled === 'SIGINT' ? 2 : 15);
     return 1;
   } catch (e) {

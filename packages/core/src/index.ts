@@ -10,6 +10,7 @@ export * from './executor.js';
 export * from './hash.js';
 export * from './job-runner.js';
 export * from './jobs.js';
+export * from './lease.js';
 export * from './logger.js';
 export * from './manifest.js';
 export * from './memory-store.js';

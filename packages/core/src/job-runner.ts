@@ -12,6 +12,7 @@ import { DivergedError, InputError } from './errors.js';
 import { methodSpace } from './manifest.js';
 import type { StudyEvents } from './events.js';
 import type { JobOutcome, Json, PlannedJob } from './jobs.js';
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_INTERRUPTED, runnerGone, runnerId } from './lease.js';
 import type { Logger } from './logger.js';
 import { CORE_VERSION } from './plugin.js';
 import { protocolForDataset } from './protocols.js';
@@ -59,8 +60,20 @@ export interface JobEnvironment {
   readonly signal?: AbortSignal;
   /** CPU threads this job may use. */
   readonly threads?: number;
-  /** A job started this many times without finishing is marked failed (crash loops). */
+  /**
+   * Stores that cannot claim jobs: a job started this many times without finishing is marked
+   * failed (crash loops).
+   */
   readonly maxAttempts?: number;
+  /**
+   * Stores that claim jobs: after this many attempts cut short by the death of the process
+   * running them (kill -9, out of memory, a native crash), the job is marked failed (default 10).
+   */
+  readonly maxInterrupted?: number;
+  /** The claim's lease (default 60 s), renewed every quarter of it while the job runs. */
+  readonly leaseMs?: number;
+  /** Owner id of the claims this runner takes (default: this process's `runnerId()`). */
+  readonly owner?: string;
 }
 
 /** Stored result of a search job. */
@@ -98,20 +111,51 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
     env.events?.emit('job-end', { job, status: 'diverged', seconds: 0, error: detail });
     return { id: job.id, status: 'diverged', error: detail };
   }
-  const maxAttempts = env.maxAttempts ?? 3;
-  if (existing && existing.attempts >= maxAttempts) {
-    const error = `gave up after ${existing.attempts} attempts that never finished (the process died each time)`;
-    store.failJob(job.id, error, 0);
-    return { id: job.id, status: 'failed', error };
+  const owner = env.owner ?? runnerId();
+  const leaseMs = env.leaseMs ?? DEFAULT_LEASE_MS;
+  if (store.claimJob) {
+    // Claimed before it starts: two runners on one store never run a job twice.
+    const claim = store.claimJob(job.id, owner, leaseMs, runnerGone);
+    if (!claim.claimed) {
+      // Held by a live runner, or finished by one since this runner looked: nothing to do here.
+      const by = claim.lease?.owner ?? 'another runner';
+      if (claim.status === 'running') return { id: job.id, status: 'running', error: 'running elsewhere', elsewhere: by };
+      return { id: job.id, status: claim.status, error: store.getJob(job.id)?.error, elsewhere: by };
+    }
+    const maxInterrupted = env.maxInterrupted ?? DEFAULT_MAX_INTERRUPTED;
+    if (claim.interrupted >= maxInterrupted) {
+      const error = `gave up after ${claim.interrupted} attempts cut short by the death of the process running them (out of memory? a native crash?); \`naslab run --retry-failed\` tries again`;
+      store.failJob(job.id, error, 0);
+      env.events?.emit('job-end', { job, status: 'failed', seconds: 0, error });
+      return { id: job.id, status: 'failed', error };
+    }
+  } else {
+    const maxAttempts = env.maxAttempts ?? 3;
+    if (existing && existing.attempts >= maxAttempts) {
+      const error = `gave up after ${existing.attempts} attempts that never finished (the process died each time)`;
+      store.failJob(job.id, error, 0);
+      return { id: job.id, status: 'failed', error };
+    }
   }
   const threads = env.threads ?? 1;
-  const attempt = store.startJob(job.id, provenanceOf(study, job, undefined, threads));
+  const attempt = store.startJob(job.id, provenanceOf(study, job, undefined, threads), owner);
   env.events?.emit('job-start', { job, attempt });
   const started = performance.now();
   const logger = env.logger.child(`${job.kind} ${job.dataset}/${job.method}/seed${job.seed}${job.index !== undefined ? `#${job.index}` : ''}`);
   const controller = new AbortController();
   const forwardAbort = () => controller.abort(env.signal?.reason);
   env.signal?.addEventListener('abort', forwardAbort, { once: true });
+  // The lease is renewed while the job runs; a lost lease (this process stalled past it and
+  // another runner took the job) stops the job here without recording anything.
+  let leaseLost = false;
+  const heartbeat = store.renewLease
+    ? setInterval(() => {
+        if (store.renewLease!(job.id, owner, leaseMs)) return;
+        leaseLost = true;
+        controller.abort(new Error(`lost the claim on job ${job.id}: another runner took it`));
+      }, Math.max(50, leaseMs / 4))
+    : undefined;
+  heartbeat?.unref();
   const jobContext: JobContext = {
     job,
     studyName: study.manifest.name,
@@ -145,8 +189,15 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
     return { id: job.id, status: 'done' };
   } catch (e) {
     const seconds = (performance.now() - started) / 1000;
+    if (leaseLost) {
+      logger.warn('lost its claim to another runner; stopped');
+      return { id: job.id, status: 'running', error: 'running elsewhere', elsewhere: store.getJob(job.id)?.lease?.owner ?? 'another runner' };
+    }
     if (controller.signal.aborted) {
-      // Interrupted, not failed: the job stays 'running' in the store and a rerun resumes it.
+      // Interrupted, not failed: the attempt is recorded as interrupted, the job is claimable at
+      // once and a rerun resumes it from its checkpoints (stores without claims keep it 'running').
+      const reason = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'interrupted';
+      store.releaseJob?.(job.id, owner, reason);
       logger.warn('interrupted');
       return { id: job.id, status: 'running', error: 'interrupted' };
     }
@@ -163,6 +214,7 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
     env.events?.emit('job-end', { job, status: 'failed', seconds, error });
     return { id: job.id, status: 'failed', error };
   } finally {
+    if (heartbeat) clearInterval(heartbeat);
     env.signal?.removeEventListener('abort', forwardAbort);
   }
 }

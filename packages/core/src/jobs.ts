@@ -42,4 +42,6 @@ export interface JobOutcome {
   readonly id: string;
   readonly status: JobStatus;
   readonly error?: string;
+  /** Not run here: another live runner holds the job's claim (its owner id). Wait, then look again. */
+  readonly elsewhere?: string;
 }

@@ -3,6 +3,8 @@ import { rmSync } from 'node:fs';
 import type { ExecutorContext } from './executor.js';
 import type { JobStatus, PlannedJob } from './jobs.js';
 import { runJob, type JobEnvironment } from './job-runner.js';
+import { runnerGone, runnerId } from './lease.js';
+import type { JobRecord } from './store.js';
 import type { Study } from './study.js';
 
 export interface RunOptions extends Omit<JobEnvironment, 'study'> {
@@ -16,6 +18,8 @@ export interface RunOptions extends Omit<JobEnvironment, 'study'> {
   readonly rerun?: (job: PlannedJob) => boolean;
   /** Submit and return (executors with `ingest`); `naslab status` brings the results in later. */
   readonly detach?: boolean;
+  /** How often to look again at jobs another runner holds (default 1000 ms). */
+  readonly pollMs?: number;
 }
 
 export interface StudySummary {
@@ -56,8 +60,9 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
     jobs,
     statusOf: status,
     runInProcess: async (job) => {
-      ranNow++;
-      return runJob(job, env);
+      const outcome = await runJob(job, env);
+      if (!outcome.elsewhere) ranNow++;
+      return outcome;
     },
     worker: { entry: options.worker.entry, args: options.worker.args },
     outcomeOf: (id) => {
@@ -80,11 +85,39 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
     detach: options.detach,
     logger: options.logger,
   };
-  await executor.execute(ctx);
+  // Jobs another live runner holds are left to it: wait, then run what became runnable (their
+  // dependents, or jobs whose runner died), until none is held elsewhere.
+  const own = options.owner ?? runnerId();
+  let saidHeld = '';
+  for (;;) {
+    await executor.execute(ctx);
+    if (ctx.signal.aborted || options.detach) break;
+    const held = jobs.filter((j) => heldElsewhere(store.getJob(j.id), own));
+    if (!held.length) break;
+    const note = `${held.length} job${held.length === 1 ? '' : 's'} running elsewhere (another naslab run on this store: ${[...new Set(held.map((j) => store.getJob(j.id)?.lease?.owner))].join(', ')}); waiting for them`;
+    if (note !== saidHeld) options.logger.info(note);
+    saidHeld = note;
+    await sleep(options.pollMs ?? 1000, ctx.signal);
+  }
   const count = (s: JobStatus) => jobs.filter((j) => status(j.id) === s).length;
   const summary = { total: jobs.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), diverged: count('diverged'), ranNow };
   options.events?.emit('study-end', { studyName: manifest.name, done: summary.done, failed: summary.failed, skipped: summary.skipped });
   return summary;
+}
+
+/** A running job claimed by another runner that is still alive (its lease holds). */
+function heldElsewhere(rec: JobRecord | undefined, own: string): boolean {
+  const lease = rec?.lease;
+  return rec?.status === 'running' && !!lease && lease.owner !== own && lease.expiresAt >= Date.now() && !runnerGone(lease.owner);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal.aborted) return done();
+    const onAbort = () => (clearTimeout(t), done());
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), done()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The jobs `select` picks and every job downstream of them (parents come first in a plan). */

@@ -60,7 +60,7 @@ describe('prepareStudy and runJob', () => {
     expect(store.getJob(study.jobs[0]!.id)!.attempts).toBe(1);
   });
 
-  it('gives a job that keeps dying up after the attempt limit', async () => {
+  it('gives a job whose process keeps dying up after the limit on interrupted attempts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'naslab-core-'));
     const manifest = parseManifestText(manifestText, join(process.cwd(), 'di.yaml'));
     const study = await prepareStudy(manifest, { container: container.createChildContainer() });
@@ -68,10 +68,38 @@ describe('prepareStudy and runJob', () => {
     store.saveStudy({ name: 'di', manifestFile: '', manifestHash: '', createdAt: '', jobIds: [] }, study.jobs);
     const job = study.jobs[0]!;
     const p = { plugins: {}, core: '', manifestHash: '', node: '', host: { platform: '', arch: '', cpus: 1 } };
-    for (let i = 0; i < 3; i++) store.startJob(job.id, p); // three starts that never finished
-    const outcome = await runJob(job, { study, store, logger: createLogger({ level: 'error' }), maxAttempts: 3 });
+    // Four runners that claimed the job, started it and died (their leases expired at once).
+    for (let i = 0; i < 4; i++) {
+      expect(store.claimJob(job.id, `elsewhere:${i}:dead`, -1, () => false).claimed).toBe(true);
+      store.startJob(job.id, p, `elsewhere:${i}:dead`);
+    }
+    const logger = createLogger({ level: 'error' });
+    // Four deaths are under the limit: the job runs (interrupted is not failed).
+    const ran = await runJob(job, { study, store, logger, maxInterrupted: 5 });
+    expect(ran.status).toBe('done');
+    expect(store.attemptHistory(job.id).map((a) => a.outcome)).toEqual(['interrupted', 'interrupted', 'interrupted', 'interrupted', 'done']);
+
+    const other = study.jobs[1]!;
+    for (let i = 0; i < 5; i++) {
+      store.claimJob(other.id, `elsewhere:${i}:dead`, -1, () => false);
+      store.startJob(other.id, p, `elsewhere:${i}:dead`);
+    }
+    const outcome = await runJob(other, { study, store, logger, maxInterrupted: 5 });
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatch(/gave up after 3 attempts/);
+    expect(outcome.error).toMatch(/gave up after 5 attempts cut short by the death of the process running them/);
+  });
+
+  it('leaves a job another live runner holds to it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'naslab-core-'));
+    const manifest = parseManifestText(manifestText, join(process.cwd(), 'di.yaml'));
+    const study = await prepareStudy(manifest, { container: container.createChildContainer() });
+    const store = new InMemoryResultStore(dir);
+    store.saveStudy({ name: 'di', manifestFile: '', manifestHash: '', createdAt: '', jobIds: [] }, study.jobs);
+    const job = study.jobs[0]!;
+    store.claimJob(job.id, 'another-host:1:live', 60_000, () => false);
+    const outcome = await runJob(job, { study, store, logger: createLogger({ level: 'error' }) });
+    expect(outcome).toMatchObject({ status: 'running', elsewhere: 'another-host:1:live' });
+    expect(store.getJob(job.id)).toMatchObject({ attempts: 0, lease: { owner: 'another-host:1:live' } });
   });
 });
 

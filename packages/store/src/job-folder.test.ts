@@ -102,3 +102,41 @@ describe('job folders (one writer: tasks write folders, the submitter ingests)',
     db.close();
   });
 });
+
+describe('job folders: diverged trainings and claims', () => {
+  it('a diverged training is recorded as diverged, and its evaluation task sees it', () => {
+    const { dir, db, folders } = setUp();
+    const task = new JobFolderStore(dir, [search, train], '8_0.0');
+    task.startJob('t-1', provenance);
+    task.divergeJob('t-1', 'loss became NaN at epoch 2, step 17', 3);
+    expect(folders.outcome('t-1')).toMatchObject({ status: 'diverged', error: 'loss became NaN at epoch 2, step 17' });
+    // A later task (the evaluation's) reads the parent as diverged, not pending.
+    expect(new JobFolderStore(dir, [search, train]).getJob('t-1')).toMatchObject({ status: 'diverged', error: 'loss became NaN at epoch 2, step 17' });
+    expect(ingestOutcome(db, folders, 't-1')).toBe('diverged');
+    expect(db.getJob('t-1')).toMatchObject({ status: 'diverged', error: 'loss became NaN at epoch 2, step 17', attempts: 1 });
+    expect(db.attemptHistory('t-1').map((a) => a.outcome)).toEqual(['diverged']);
+  });
+
+  it('two tasks of one job: one holds the claim until it ends or its lease expires', () => {
+    const { dir } = setUp();
+    const a = new JobFolderStore(dir, [search, train], 'a');
+    const b = new JobFolderStore(dir, [search, train], 'b');
+    const never = () => false;
+    expect(a.claimJob('s-1', 'n1:1:a', 60_000, never)).toMatchObject({ claimed: true });
+    expect(b.claimJob('s-1', 'n2:2:b', 60_000, never)).toMatchObject({ claimed: false, status: 'running', lease: { owner: 'n1:1:a' } });
+    expect(a.renewLease('s-1', 'n1:1:a', 60_000)).toBe(true);
+    expect(b.renewLease('s-1', 'n2:2:b', 60_000)).toBe(false);
+    // Its owner is gone: the next task takes the job at once, and the old holder has lost it.
+    expect(b.claimJob('s-1', 'n2:2:b', 60_000, (o) => o === 'n1:1:a')).toMatchObject({ claimed: true });
+    expect(a.renewLease('s-1', 'n1:1:a', 60_000)).toBe(false);
+    // The outcome ends the claim: the job can be claimed again (a resubmission).
+    b.failJob('s-1', 'boom', 1);
+    expect(readdirSync(join(dir, 'artefacts', 's-1', 'record')).filter((n) => n.startsWith('claim-'))).toEqual([]);
+    expect(a.claimJob('s-1', 'n1:3:c', 60_000, never)).toMatchObject({ claimed: true });
+    // An expired lease is taken over too.
+    const c = new JobFolderStore(dir, [search, train], 'c');
+    expect(c.claimJob('t-1', 'n3:1:c', -1, never)).toMatchObject({ claimed: true });
+    expect(a.claimJob('t-1', 'n1:1:a', 60_000, never)).toMatchObject({ claimed: true });
+    expect(c.renewLease('t-1', 'n3:1:c', 60_000)).toBe(false);
+  });
+});

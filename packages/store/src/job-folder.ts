@@ -1,7 +1,7 @@
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { EpochMetrics, Json, JobRecord, PlannedJob, Provenance, ResultStore, StudyRecord } from '@naslab/core';
+import type { Claim, EpochMetrics, Json, JobRecord, Lease, PlannedJob, Provenance, ResultStore, StudyRecord } from '@naslab/core';
 
 /**
  * The one-writer protocol for jobs that run on other machines (a cluster's compute nodes).
@@ -14,7 +14,10 @@ import type { EpochMetrics, Json, JobRecord, PlannedJob, Provenance, ResultStore
  * - `metrics.jsonl` one line per recorded epoch or search step, appended by the task alone;
  *   a reader takes complete lines only;
  * - `result.json`   a finished job's result: permanent, read by the tasks of its dependents;
- * - `outcome.json`  how the attempt ended (`done`, `failed` or `interrupted`), written last.
+ * - `diverged.json` a training that diverged (its detail): permanent, read by its evaluation's task;
+ * - `claim-<n>.json` the task that holds the job (owner id, lease expiry); generation n + 1 is
+ *   taken by an exclusive hard link, so two tasks never both hold it;
+ * - `outcome.json`  how the attempt ended (`done`, `failed`, `diverged` or `interrupted`), written last.
  *
  * Every file but the metrics is written to a temporary name, flushed and renamed, so a reader
  * sees a whole file or none. The submitting process alone writes the database: it ingests an
@@ -24,7 +27,7 @@ export const RECORD_DIR = 'record';
 
 /** How one attempt of a task ended, as the task wrote it. */
 export interface TaskOutcome {
-  readonly status: 'done' | 'failed' | 'interrupted';
+  readonly status: 'done' | 'failed' | 'diverged' | 'interrupted';
   /** Which attempt wrote it (e.g. the Slurm task and its restart count). */
   readonly attempt: string;
   readonly seconds: number;
@@ -115,6 +118,71 @@ export class JobFolders {
     return readJson<FolderResult>(this.file(id, 'result.json'));
   }
 
+  /** A diverged training's detail (`diverged.json`), if it diverged. */
+  diverged(id: string): { readonly detail: string; readonly seconds: number } | undefined {
+    return readJson(this.file(id, 'diverged.json'));
+  }
+
+  /** The claim generations present, highest (the holder, if its lease holds) last. */
+  private claims(id: string): number[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.file(id, ''));
+    } catch {
+      return [];
+    }
+    return names
+      .map((n) => /^claim-(\d+)\.json$/.exec(n)?.[1])
+      .filter((g): g is string => g !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  /**
+   * Claim the job for `owner`: generation n + 1 of the claim file is created by a hard link of a
+   * whole temporary file (atomic, and it fails if the name exists), when there is no claim or
+   * the highest one's lease expired or its owner is gone. Returns the generation, or the lease
+   * that holds.
+   */
+  claim(id: string, owner: string, leaseMs: number, gone: (owner: string) => boolean): { generation: number } | { held: Lease } {
+    const gens = this.claims(id);
+    const top = gens.at(-1) ?? 0;
+    if (top > 0) {
+      const held = readJson<Lease>(this.file(id, `claim-${top}.json`));
+      if (held && held.expiresAt >= Date.now() && !gone(held.owner)) return { held };
+    }
+    const name = this.file(id, `claim-${top + 1}.json`);
+    const tmp = `${name}.tmp-${hostname()}-${process.pid}`;
+    mkdirSync(dirname(name), { recursive: true });
+    writeFileAtomic(tmp, JSON.stringify({ owner, expiresAt: Date.now() + leaseMs }));
+    try {
+      linkSync(tmp, name);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      return { held: readJson<Lease>(name) ?? { owner: 'another task', expiresAt: Date.now() + leaseMs } };
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    for (const g of gens) rmSync(this.file(id, `claim-${g}.json`), { force: true }); // stale ones
+    return { generation: top + 1 };
+  }
+
+  /** Extend a claim; false if a later generation took the job. */
+  renewClaim(id: string, generation: number, owner: string, leaseMs: number): boolean {
+    if ((this.claims(id).at(-1) ?? 0) !== generation) return false;
+    writeFileAtomic(this.file(id, `claim-${generation}.json`), JSON.stringify({ owner, expiresAt: Date.now() + leaseMs }));
+    return true;
+  }
+
+  /** Drop a claim (the attempt ended). */
+  dropClaim(id: string, generation: number): void {
+    try {
+      unlinkSync(this.file(id, `claim-${generation}.json`));
+    } catch {
+      // Taken over already: nothing of ours is left.
+    }
+  }
+
   /** Every complete line of `metrics.jsonl` (a line still being appended is left for later). */
   metrics(id: string): EpochMetrics[] {
     const file = this.file(id, 'metrics.jsonl');
@@ -151,6 +219,10 @@ export class JobFolders {
     writeFileAtomic(this.file(id, 'outcome.json'), JSON.stringify(outcome));
   }
 
+  writeDiverged(id: string, detail: string, seconds: number): void {
+    writeFileAtomic(this.file(id, 'diverged.json'), JSON.stringify({ detail, seconds }));
+  }
+
   // -- submitter side ---------------------------------------------------------------------
 
   /**
@@ -173,6 +245,7 @@ export class JobFolders {
 
   /** A job done in the store gets its `result.json`, so the tasks of its dependents can read it. */
   exportResult(record: JobRecord): void {
+    if (record.status === 'diverged' && !existsSync(this.file(record.id, 'diverged.json'))) this.writeDiverged(record.id, record.error ?? 'training diverged', record.seconds ?? 0);
     if (record.status !== 'done' || existsSync(this.file(record.id, 'result.json'))) return;
     this.writeResult(record.id, {
       result: record.result ?? null,
@@ -199,7 +272,7 @@ function inTransaction<T>(store: ResultStore, fn: () => T): T {
 }
 
 /** What ingesting one job's folder did. */
-export type Ingested = 'done' | 'failed' | 'interrupted';
+export type Ingested = 'done' | 'failed' | 'diverged' | 'interrupted';
 
 /**
  * Bring a task's outcome into the study's store, once: the attempt, its metrics, then its result
@@ -230,6 +303,10 @@ export function ingestOutcome(
         store.finishJob(id, stored.result, outcome.seconds, stored.provenance ?? provenance);
       } else if (as === 'failed') {
         store.failJob(id, options.error ?? outcome.error ?? 'failed', outcome.seconds);
+      } else if (as === 'diverged') {
+        const detail = outcome.error ?? 'training diverged';
+        if (store.divergeJob) store.divergeJob(id, detail, outcome.seconds);
+        else store.failJob(id, detail, outcome.seconds);
       }
     });
     ingested = as;
@@ -267,6 +344,8 @@ export class JobFolderStore implements ResultStore {
   private readonly provenance = new Map<string, Provenance>();
   /** Whether this process wrote the job's outcome (the worker writes one if not). */
   readonly outcomes = new Set<string>();
+  /** The claim generation this process holds, per job. */
+  private readonly held = new Map<string, number>();
 
   constructor(
     readonly location: string,
@@ -294,6 +373,8 @@ export class JobFolderStore implements ResultStore {
     const stored = this.folders.result(id);
     if (!job && !stored) return undefined;
     const base = { id, kind: job?.kind ?? 'search', attempts: 0, spec: job?.spec ?? null } as const;
+    const diverged = stored ? undefined : this.folders.diverged(id);
+    if (diverged) return { ...base, status: 'diverged', error: diverged.detail, seconds: diverged.seconds };
     if (!stored) return { ...base, status: 'pending' };
     return { ...base, status: 'done', result: stored.result, seconds: stored.seconds, finishedAt: stored.finishedAt, provenance: stored.provenance };
   }
@@ -317,6 +398,37 @@ export class JobFolderStore implements ResultStore {
     this.writeOutcome(id, { status: 'failed', error, seconds });
   }
 
+  /** A training that diverged: final, as in the database; its evaluation's task reads it. */
+  divergeJob(id: string, detail: string, seconds: number): void {
+    this.folders.writeDiverged(id, detail, seconds);
+    this.writeOutcome(id, { status: 'diverged', error: detail, seconds });
+  }
+
+  /** Two tasks of one job (a requeue beside a straggler, two submitters) never both run it. */
+  claimJob(id: string, owner: string, leaseMs: number, gone: (owner: string) => boolean): Claim {
+    const got = this.folders.claim(id, owner, leaseMs, gone);
+    if ('held' in got) return { claimed: false, status: 'running', lease: got.held };
+    this.held.set(id, got.generation);
+    return { claimed: true, attempts: 0, interrupted: 0 };
+  }
+
+  renewLease(id: string, owner: string, leaseMs: number): boolean {
+    const generation = this.held.get(id);
+    return generation !== undefined && this.folders.renewClaim(id, generation, owner, leaseMs);
+  }
+
+  /** Stopped by a signal: the claim goes; the worker writes the interrupted outcome. */
+  releaseJob(id: string): void {
+    this.dropClaim(id);
+  }
+
+  private dropClaim(id: string): void {
+    const generation = this.held.get(id);
+    if (generation === undefined) return;
+    this.folders.dropClaim(id, generation);
+    this.held.delete(id);
+  }
+
   /** The attempt was cut short (SIGTERM): its checkpoints stay, a resubmission resumes. */
   interruptJob(id: string, reason: string, seconds: number): void {
     this.writeOutcome(id, { status: 'interrupted', error: reason, seconds });
@@ -332,6 +444,7 @@ export class JobFolderStore implements ResultStore {
       ...(provenance ? { provenance } : {}),
     });
     this.outcomes.add(id);
+    this.dropClaim(id);
   }
 
   skipJob(_id: string, _reason: string): void {

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fileKind, InputError, writableFolderProblem } from '@naslab/core';
-import type { EpochMetrics, Json, JobRecord, PlannedJob, Provenance, ResultStore, StudyRecord } from '@naslab/core';
+import type { AttemptOutcome, AttemptRecord, Claim, EpochMetrics, Json, JobRecord, PlannedJob, Provenance, ResultStore, StudyRecord } from '@naslab/core';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS studies (
@@ -23,7 +23,20 @@ CREATE TABLE IF NOT EXISTS jobs (
   error TEXT,
   result TEXT,
   provenance TEXT,
-  spec TEXT NOT NULL
+  spec TEXT NOT NULL,
+  interrupted INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_expires INTEGER
+);
+CREATE TABLE IF NOT EXISTS attempts (
+  job_id TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  owner TEXT,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  outcome TEXT NOT NULL,
+  error TEXT,
+  PRIMARY KEY (job_id, n)
 );
 CREATE TABLE IF NOT EXISTS epochs (
   job_id TEXT NOT NULL,
@@ -34,7 +47,16 @@ CREATE TABLE IF NOT EXISTS epochs (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
-const SCHEMA_VERSION = '1';
+/** 2: claims (lease columns), interrupted counts and the attempt history; 1 is upgraded in place. */
+const SCHEMA_VERSION = '2';
+
+/** Schema 1 → 2: the columns and table that claims and the attempt history need. */
+const UPGRADE_FROM_1 = `
+ALTER TABLE jobs ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+ALTER TABLE jobs ADD COLUMN lease_expires INTEGER;
+UPDATE meta SET value = '2' WHERE key = 'schema';
+`;
 
 interface JobRow {
   id: string;
@@ -48,6 +70,18 @@ interface JobRow {
   result: string | null;
   provenance: string | null;
   spec: string;
+  interrupted: number;
+  lease_owner: string | null;
+  lease_expires: number | null;
+}
+
+interface AttemptRow {
+  n: number;
+  owner: string | null;
+  started_at: string;
+  ended_at: string | null;
+  outcome: AttemptOutcome;
+  error: string | null;
 }
 
 /** Open `file` with SQLite, refusing a database that holds another program's tables. */
@@ -57,7 +91,7 @@ function openNaslabDatabase(file: string, refuse: (message: string) => never): D
     db = new Database(file);
     db.pragma('busy_timeout = 30000');
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((t) => t.name);
-    const ours = ['studies', 'jobs', 'epochs', 'meta'];
+    const ours = ['studies', 'jobs', 'epochs', 'meta', 'attempts'];
     if (tables.length && (tables.some((t) => !ours.includes(t)) || !tables.includes('meta'))) {
       db.close();
       refuse(`not a naslab results database (it holds the tables ${tables.slice(0, 8).join(', ')}); point \`store\` at another folder`);
@@ -130,6 +164,7 @@ export class SqliteResultStore implements ResultStore {
     this.db = openNaslabDatabase(dbFile, refuse);
     const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined;
     if (!version) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
+    else if (version.value === '1') this.db.transaction(() => this.db.exec(UPGRADE_FROM_1)).immediate();
     else if (version.value !== SCHEMA_VERSION) {
       this.db.close();
       refuse(`the store has schema version ${version.value}; this naslab reads schema version ${SCHEMA_VERSION}`);
@@ -146,15 +181,30 @@ export class SqliteResultStore implements ResultStore {
       start: this.db.prepare(
         `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?, provenance = ?, error = NULL WHERE id = ? RETURNING attempts`,
       ),
+      openAttempt: this.db.prepare(
+        `INSERT INTO attempts (job_id, n, owner, started_at, outcome) VALUES (?, (SELECT COALESCE(MAX(n), 0) + 1 FROM attempts WHERE job_id = ?), ?, ?, 'running')`,
+      ),
+      endAttempt: this.db.prepare(`UPDATE attempts SET outcome = ?, error = ?, ended_at = ? WHERE job_id = ? AND outcome = 'running'`),
+      history: this.db.prepare(`SELECT n, owner, started_at, ended_at, outcome, error FROM attempts WHERE job_id = ? ORDER BY n`),
+      claim: this.db.prepare(
+        `UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires = ?, interrupted = interrupted + ? WHERE id = ? AND status = ? AND lease_owner IS ? RETURNING attempts, interrupted`,
+      ),
+      renew: this.db.prepare(`UPDATE jobs SET lease_expires = ? WHERE id = ? AND status = 'running' AND lease_owner = ?`),
+      release: this.db.prepare(`UPDATE jobs SET status = 'pending', lease_owner = NULL, lease_expires = NULL WHERE id = ? AND status = 'running' AND lease_owner = ?`),
       clearEpochs: this.db.prepare(`DELETE FROM epochs WHERE job_id = ?`),
       finish: this.db.prepare(
-        `UPDATE jobs SET status = 'done', result = ?, seconds = ?, finished_at = ?, provenance = COALESCE(?, provenance), error = NULL WHERE id = ?`,
+        `UPDATE jobs SET status = 'done', result = ?, seconds = ?, finished_at = ?, provenance = COALESCE(?, provenance), error = NULL, lease_owner = NULL, lease_expires = NULL WHERE id = ?`,
       ),
-      fail: this.db.prepare(`UPDATE jobs SET status = 'failed', error = ?, seconds = ?, finished_at = ? WHERE id = ?`),
-      diverge: this.db.prepare(`UPDATE jobs SET status = 'diverged', error = ?, seconds = ?, finished_at = ? WHERE id = ?`),
-      skip: this.db.prepare(`UPDATE jobs SET status = 'skipped', error = ? WHERE id = ? AND status NOT IN ('done', 'diverged')`),
-      reset: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL WHERE id = ? AND status NOT IN ('done', 'diverged')`),
-      resetDone: this.db.prepare(`UPDATE jobs SET status = 'pending', attempts = 0, error = NULL, result = NULL WHERE id = ?`),
+      fail: this.db.prepare(`UPDATE jobs SET status = 'failed', error = ?, seconds = ?, finished_at = ?, lease_owner = NULL, lease_expires = NULL WHERE id = ?`),
+      diverge: this.db.prepare(`UPDATE jobs SET status = 'diverged', error = ?, seconds = ?, finished_at = ?, lease_owner = NULL, lease_expires = NULL WHERE id = ?`),
+      skip: this.db.prepare(`UPDATE jobs SET status = 'skipped', error = ?, lease_owner = NULL, lease_expires = NULL WHERE id = ? AND status NOT IN ('done', 'diverged')`),
+      // The history stays: only the counters of the crash-loop limits start again.
+      reset: this.db.prepare(
+        `UPDATE jobs SET status = 'pending', attempts = 0, interrupted = 0, error = NULL, lease_owner = NULL, lease_expires = NULL WHERE id = ? AND status NOT IN ('done', 'diverged')`,
+      ),
+      resetDone: this.db.prepare(
+        `UPDATE jobs SET status = 'pending', attempts = 0, interrupted = 0, error = NULL, result = NULL, lease_owner = NULL, lease_expires = NULL WHERE id = ?`,
+      ),
       epoch: this.db.prepare(`INSERT OR REPLACE INTO epochs (job_id, epoch, metrics) VALUES (?, ?, ?)`),
       epochs: this.db.prepare(`SELECT metrics FROM epochs WHERE job_id = ? ORDER BY epoch`),
     };
@@ -191,23 +241,79 @@ export class SqliteResultStore implements ResultStore {
       result: row.result === null ? undefined : (JSON.parse(row.result) as Json),
       provenance: row.provenance === null ? undefined : (JSON.parse(row.provenance) as Provenance),
       spec: JSON.parse(row.spec) as Json,
+      interrupted: row.interrupted,
+      ...(row.lease_owner !== null ? { lease: { owner: row.lease_owner, expiresAt: row.lease_expires ?? 0 } } : {}),
     };
   }
 
-  startJob(id: string, provenance: Provenance): number {
+  startJob(id: string, provenance: Provenance, owner?: string): number {
     return this.db.transaction(() => {
-      const row = this.stmt.start!.get(new Date().toISOString(), JSON.stringify(provenance), id) as { attempts: number } | undefined;
+      const now = new Date().toISOString();
+      const row = this.stmt.start!.get(now, JSON.stringify(provenance), id) as { attempts: number } | undefined;
       if (!row) throw new Error(`job ${id} is not in the store (save the study first)`);
+      this.stmt.endAttempt!.run('interrupted', 'started again before this attempt ended', now, id);
+      this.stmt.openAttempt!.run(id, id, owner ?? null, now);
       return row.attempts;
+    }).immediate();
+  }
+
+  /**
+   * One immediate transaction (the database's write lock is taken first, so two processes never
+   * both read "pending"): read the job, decide, then a compare-and-set UPDATE on the status and
+   * lease owner read. A stale claim's open attempt is recorded as interrupted.
+   */
+  claimJob(id: string, owner: string, leaseMs: number, gone: (owner: string) => boolean): Claim {
+    return this.db.transaction((): Claim => {
+      const row = this.stmt.getJob!.get(id) as JobRow | undefined;
+      if (!row) throw new Error(`job ${id} is not in the store (save the study first)`);
+      const now = Date.now();
+      const lease = row.lease_owner !== null ? { owner: row.lease_owner, expiresAt: row.lease_expires ?? 0 } : undefined;
+      const stale = row.status === 'running' && (!lease || lease.expiresAt < now || gone(lease.owner));
+      if (row.status !== 'pending' && !stale) return { claimed: false, status: row.status, ...(lease ? { lease } : {}) };
+      const cut = stale
+        ? this.stmt.endAttempt!.run('interrupted', `its runner (${lease?.owner ?? 'unknown'}) stopped without recording an outcome`, new Date(now).toISOString(), id).changes
+        : 0;
+      const claimed = this.stmt.claim!.get(owner, now + leaseMs, cut > 0 ? 1 : 0, id, row.status, row.lease_owner) as { attempts: number; interrupted: number } | undefined;
+      if (!claimed) throw new Error(`job ${id} changed while it was being claimed`);
+      return { claimed: true, attempts: claimed.attempts, interrupted: claimed.interrupted };
+    }).immediate();
+  }
+
+  renewLease(id: string, owner: string, leaseMs: number): boolean {
+    return this.stmt.renew!.run(Date.now() + leaseMs, id, owner).changes === 1;
+  }
+
+  releaseJob(id: string, owner: string, reason: string): void {
+    this.db.transaction(() => {
+      if (this.stmt.release!.run(id, owner).changes === 1) this.stmt.endAttempt!.run('interrupted', reason, new Date().toISOString(), id);
+    }).immediate();
+  }
+
+  attemptHistory(id: string): AttemptRecord[] {
+    return (this.stmt.history!.all(id) as AttemptRow[]).map((r) => ({
+      n: r.n,
+      ...(r.owner !== null ? { owner: r.owner } : {}),
+      startedAt: r.started_at,
+      ...(r.ended_at !== null ? { endedAt: r.ended_at } : {}),
+      outcome: r.outcome,
+      ...(r.error !== null ? { error: r.error } : {}),
+    }));
+  }
+
+  /** Write the job's final state and close its open attempt with `outcome`, together. */
+  private end(outcome: AttemptOutcome, id: string, error: string | null, write: () => void): void {
+    this.db.transaction(() => {
+      write();
+      this.stmt.endAttempt!.run(outcome, error, new Date().toISOString(), id);
     })();
   }
 
   finishJob(id: string, result: Json, seconds: number, provenance?: Provenance): void {
-    this.stmt.finish!.run(JSON.stringify(result), seconds, new Date().toISOString(), provenance ? JSON.stringify(provenance) : null, id);
+    this.end('done', id, null, () => this.stmt.finish!.run(JSON.stringify(result), seconds, new Date().toISOString(), provenance ? JSON.stringify(provenance) : null, id));
   }
 
   failJob(id: string, error: string, seconds: number): void {
-    this.stmt.fail!.run(error, seconds, new Date().toISOString(), id);
+    this.end('failed', id, error, () => this.stmt.fail!.run(error, seconds, new Date().toISOString(), id));
   }
 
   skipJob(id: string, reason: string): void {
@@ -215,7 +321,7 @@ export class SqliteResultStore implements ResultStore {
   }
 
   divergeJob(id: string, detail: string, seconds: number): void {
-    this.stmt.diverge!.run(detail, seconds, new Date().toISOString(), id);
+    this.end('diverged', id, detail, () => this.stmt.diverge!.run(detail, seconds, new Date().toISOString(), id));
   }
 
   resetJob(id: string, options: { readonly evenIfDone?: boolean } = {}): void {

@@ -43,10 +43,13 @@ const command: CommandModule<object, StatusArgs> = {
       const report = studies.map((s) => {
         const counts = { done: 0, running: 0, pending: 0, failed: 0, skipped: 0, diverged: 0 };
         const failures: { id: string; error: string }[] = [];
+        // Attempts cut short by the death of their runner (kill -9, out of memory), since the last reset.
+        let interrupted = 0;
         for (const id of s.jobIds) {
           const rec = store.getJob(id);
           const st = rec?.status ?? 'pending';
           counts[st]++;
+          interrupted += rec?.interrupted ?? 0;
           if (st === 'failed') failures.push({ id, error: rec?.error?.split('\n')[0] ?? '' });
         }
         const ingest = ingested.get(s.name);
@@ -56,6 +59,7 @@ const command: CommandModule<object, StatusArgs> = {
           manifestHash: s.manifestHash,
           total: s.jobIds.length,
           ...counts,
+          interrupted,
           failures,
           ...(ingest ? { ingested: ingest.ingested } : {}),
         };
@@ -68,7 +72,7 @@ const command: CommandModule<object, StatusArgs> = {
       for (const r of report) {
         for (const note of ingested.get(r.name)?.notes ?? []) process.stdout.write(`${note}\n`);
         process.stdout.write(
-          `${r.name}: ${r.done}/${r.total} done, ${r.running} running/interrupted, ${r.pending} pending, ${r.failed} failed, ${r.skipped} skipped${r.diverged ? `, ${r.diverged} diverged` : ''}  (${r.manifest})\n`,
+          `${r.name}: ${r.done}/${r.total} done, ${r.running} running/interrupted, ${r.pending} pending, ${r.failed} failed, ${r.skipped} skipped${r.diverged ? `, ${r.diverged} diverged` : ''}${r.interrupted ? `; ${r.interrupted} attempt${r.interrupted === 1 ? '' : 's'} interrupted (runner killed), not counted as failures` : ''}  (${r.manifest})\n`,
         );
         for (const f of r.failures) process.stdout.write(`  failed ${f.id}: ${f.error}\n`);
       }

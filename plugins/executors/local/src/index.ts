@@ -37,6 +37,8 @@ export class LocalExecutor implements Executor {
     const workers = ctx.workers ?? this.opts.workers;
     const threads = this.opts.threadsPerWorker ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
     const running = new Map<string, Promise<JobOutcome>>();
+    // Jobs another runner holds: not tried again in this pass (the study runner waits and calls again).
+    const elsewhere = new Set<string>();
     const failedOrSkipped = (id: string) => ['failed', 'skipped'].includes(ctx.statusOf(id));
     const run = (job: PlannedJob): Promise<JobOutcome> =>
       workers === 1 ? ctx.runInProcess(job) : runInWorker(ctx, job, threads);
@@ -49,9 +51,17 @@ export class LocalExecutor implements Executor {
           ctx.skip(job, `parent ${job.parents.find(failedOrSkipped)} did not finish`);
         }
       }
-      const ready = readyJobs(ctx.jobs, ctx.statusOf, new Set(running.keys()));
+      const ready = readyJobs(ctx.jobs, ctx.statusOf, new Set([...running.keys(), ...elsewhere]));
       for (const job of ready.slice(0, Math.max(0, workers - running.size))) {
-        running.set(job.id, run(job).finally(() => running.delete(job.id)));
+        running.set(
+          job.id,
+          run(job)
+            .then((outcome) => {
+              if (outcome.elsewhere) elsewhere.add(job.id);
+              return outcome;
+            })
+            .finally(() => running.delete(job.id)),
+        );
       }
       if (running.size === 0) break;
       await Promise.race(running.values());
@@ -59,6 +69,9 @@ export class LocalExecutor implements Executor {
     await Promise.allSettled(running.values());
   }
 }
+
+/** Exit code of a worker that found its job held by another runner (EX_TEMPFAIL). */
+export const WORKER_ELSEWHERE_EXIT = 75;
 
 /** `node <entry> ...args <jobId>`; the worker writes the outcome to the store itself. */
 function runInWorker(ctx: ExecutorContext, job: PlannedJob, threads: number): Promise<JobOutcome> {
@@ -71,6 +84,8 @@ function runInWorker(ctx: ExecutorContext, job: PlannedJob, threads: number): Pr
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     child.on('exit', (code, signal) => {
       ctx.signal.removeEventListener('abort', onAbort);
+      // The worker found the job claimed by another live runner and did nothing.
+      if (code === WORKER_ELSEWHERE_EXIT) return resolve({ id: job.id, status: 'running', error: 'running elsewhere', elsewhere: 'another runner' });
       const outcome = ctx.outcomeOf(job.id);
       if (outcome.status === 'done' || outcome.status === 'failed' || outcome.status === 'diverged') return resolve(outcome);
       // The process died without recording an outcome (crash, OOM kill).

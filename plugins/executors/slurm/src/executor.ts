@@ -23,6 +23,7 @@ export interface RefreshReport {
   done: number;
   failed: number;
   skipped: number;
+  diverged: number;
   interrupted: number;
   queued: number;
   running: number;
@@ -110,8 +111,8 @@ export class SlurmExecutor implements Executor {
 
   async ingest(ctx: IngestContext): Promise<IngestReport> {
     const r = await withSubmissionLock(ctx.store.location, () => this.refresh(new Submissions(ctx.store.location), ctx.store, {}, ctx.logger ?? silentLogger));
-    const ingested = r.done + r.failed + r.skipped + r.interrupted;
-    const parts = [`${r.done} done`, `${r.failed} failed`, `${r.skipped} skipped`, ...(r.interrupted ? [`${r.interrupted} interrupted`] : [])];
+    const ingested = r.done + r.failed + r.skipped + r.diverged + r.interrupted;
+    const parts = [`${r.done} done`, `${r.failed} failed`, `${r.skipped} skipped`, ...(r.diverged ? [`${r.diverged} diverged`] : []), ...(r.interrupted ? [`${r.interrupted} interrupted`] : [])];
     return {
       ingested,
       notes: [`slurm: ingested ${ingested} result${ingested === 1 ? '' : 's'} (${parts.join(', ')}); ${r.queued} queued, ${r.running} running`],
@@ -125,12 +126,12 @@ export class SlurmExecutor implements Executor {
    */
   private async refresh(subs: Submissions, store: ResultStore, hooks: RefreshHooks, logger: Logger): Promise<RefreshReport> {
     const folders = new JobFolders(store.location);
-    const report: RefreshReport = { done: 0, failed: 0, skipped: 0, interrupted: 0, queued: 0, running: 0 };
+    const report: RefreshReport = { done: 0, failed: 0, skipped: 0, diverged: 0, interrupted: 0, queued: 0, running: 0 };
     const tracked = [...subs.jobs.entries()];
     const states = await this.slurm.states(tracked.map(([, s]) => s.task));
     const end = (id: string, status: JobStatus | 'interrupted', error?: string) => {
       subs.jobs.delete(id);
-      if (status === 'done' || status === 'failed' || status === 'skipped' || status === 'interrupted') report[status]++;
+      if (status === 'done' || status === 'failed' || status === 'skipped' || status === 'diverged' || status === 'interrupted') report[status]++;
       hooks.ended?.(id, status, error);
     };
     const toCancel: string[] = [];
@@ -249,7 +250,7 @@ export class SlurmExecutor implements Executor {
       folders.clearAttempt(job.id);
       for (const p of job.parents) {
         const rec = ctx.store.getJob(p);
-        if (rec?.status === 'done') folders.exportResult(rec);
+        if (rec?.status === 'done' || rec?.status === 'diverged') folders.exportResult(rec);
       }
     }
     const manifest = resolve(ctx.worker.args[0] ?? '');
