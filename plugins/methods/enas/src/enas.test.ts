@@ -37,14 +37,14 @@ function searchOnlyDataset(): Dataset {
   };
 }
 
-function context(dir: string, onEpoch: (epoch: number) => void = () => {}): SearchContext<EnasArc> {
+function context(dir: string, onEpoch: (epoch: number) => void = () => {}, signal = new AbortController().signal): SearchContext<EnasArc> {
   return {
     space: { id: 'enas-micro', sample: () => ({ normal: [], reduce: [] }), format: () => '', parse: () => ({ normal: [], reduce: [] }) },
     dataset: searchOnlyDataset(),
     rng: new Rng('enas-e2e'),
     seed: 1,
     logger: createLogger({ level: 'error' }),
-    signal: new AbortController().signal,
+    signal,
     checkpointDir: dir,
     threads: 1,
     backends: [builtinCpuBackend],
@@ -115,7 +115,8 @@ describe('enas search, end to end at toy size', () => {
     const o = enasOptions.parse({ epochs: 2, childCells: 3, childFilters: 2, batchSize: 4, controllerSteps: 1, aggregate: 1, finalSamples: 2, augment: 'none' });
     const whole = await mkdtemp(join(tmpdir(), 'enas-'));
     const killed = await mkdtemp(join(tmpdir(), 'enas-'));
-    dirs.push(whole, killed);
+    const aborted = await mkdtemp(join(tmpdir(), 'enas-'));
+    dirs.push(whole, killed, aborted);
     // epoch 1's metrics come before its checkpoint: the folder then is what a kill during epoch 1 leaves
     const ref = await searchEnas(
       context(whole, (epoch) => epoch === 1 && cpSync(whole, killed, { recursive: true })),
@@ -127,6 +128,8 @@ describe('enas search, end to end at toy size', () => {
     expect(h.epochs.length).toBe(2);
     expect(h.epochs[1]!.baseline).not.toBe(0);
     expect(h.derived[0]!.validAccuracy).toBeGreaterThanOrEqual(h.derived[1]!.validAccuracy);
+    // a kill stops the search at its next minibatch with the signal's reason
+    await expect(searchEnas(context(aborted, undefined, AbortSignal.abort(new Error('killed'))), o, { augment: async () => undefined })).rejects.toThrow('killed');
     const trained: number[] = [];
     const resumed = await searchEnas(context(killed, (epoch) => trained.push(epoch)), o, { augment: async () => undefined });
     expect(trained).toEqual([1]);
