@@ -62,6 +62,7 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
   const controller = new EnasController(ctx.rng.split('controller-init'), {
     ...(o.controller === 'code' ? ENAS_CODE_CONTROLLER : ENAS_PAPER_CONTROLLER),
     ...(o.controllerLearningRate !== undefined ? { learningRate: o.controllerLearningRate } : {}),
+    ...(o.controllerLstmSize !== undefined ? { lstmSize: o.controllerLstmSize } : {}),
     ...(o.entropyWeight !== undefined ? { entropyWeight: o.entropyWeight } : {}),
   });
   const params: ParameterInfo[] = child.parameters();
