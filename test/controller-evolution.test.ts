@@ -1,7 +1,7 @@
 /**
  * The full-size manifests of the controller and evolutionary searches (NSGA-Net, ENAS) validate and
  * plan as committed, with their CIFAR-10 folder pointed at stand-in binary files of the official
- * sizes: what a user changes is the `path`.
+ * sizes: what a user changes is the `path`. The CLI runs in this process (one start-up for all).
  */
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import { enasOptions } from '@naslab/method-enas';
 import { nsganetOptions } from '@naslab/method-nsganet';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { naslab, repoRoot, tempDir, writeManifest } from './helpers/cli.js';
+import { repoRoot, tempDir, writeManifest } from './helpers/cli.js';
+import { naslabInProcess } from './hostile/in-process.js';
 
 interface PlannedJob {
   kind: 'search' | 'train' | 'evaluate';
@@ -38,15 +39,15 @@ describe('experiments/nsganet-cifar10.yaml', () => {
     manifest = writeManifest(dir, 'nsganet-cifar10.yaml', text.replace('path: data/cifar-10', `path: ${cifarStandIn(dir)}`));
   });
 
-  it('validates', () => {
-    const r = naslab(['validate', manifest]);
+  it('validates', async () => {
+    const r = await naslabInProcess(['validate', manifest]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     for (const plugin of ['@naslab/method-nsganet@', '@naslab/space-nsganet-micro@', '@naslab/dataset-cifar@']) expect(r.stdout).toContain(plugin);
   });
 
-  it('plans 8 NSGA-Net searches and 8 random genomes, all trained with the nsganet-paper recipe', () => {
-    const r = naslab(['plan', manifest, '--json']);
+  it('plans 8 NSGA-Net searches and 8 random genomes, all trained with the nsganet-paper recipe', async () => {
+    const r = await naslabInProcess(['plan', manifest, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const jobs = JSON.parse(r.stdout) as PlannedJob[];
@@ -74,8 +75,8 @@ describe('experiments/enas-cifar10.yaml', () => {
     manifest = writeManifest(dir, 'enas-cifar10.yaml', text.replace('path: data/cifar-10', `path: ${cifarStandIn(dir)}`));
   });
 
-  it('validates and plans 8 ENAS searches and 8 random arcs, trained with the enas-paper recipe', () => {
-    const r = naslab(['plan', manifest, '--json']);
+  it('validates and plans 8 ENAS searches and 8 random arcs, trained with the enas-paper recipe', async () => {
+    const r = await naslabInProcess(['plan', manifest, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const jobs = JSON.parse(r.stdout) as PlannedJob[];

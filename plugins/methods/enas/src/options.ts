@@ -18,6 +18,7 @@ export const enasOptions = z
       .describe("`clip`: global-norm 5 as the code intends; `released-code`: no clipping (the TF code applies the unclipped gradient)"),
     controller: z.enum(['code', 'paper']).default('code').describe('`code`: lr 0.0035, entropy weight 1e-4 (the run); `paper`: 0.00035 and 0.1 (seed App. A.1)'),
     controllerLearningRate: z.number().positive().optional(),
+    controllerLstmSize: z.number().int().positive().optional().describe('LSTM units of the controller (the code: 64); smaller for tiny searches'),
     entropyWeight: z.number().nonnegative().optional(),
     controllerSteps: z.number().int().nonnegative().default(30).describe('Controller updates per epoch (`--controller_train_steps 30`)'),
     aggregate: z.number().int().positive().default(10).describe('Samples averaged per controller update (`--controller_num_aggregate 10`)'),

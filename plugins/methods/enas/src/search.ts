@@ -8,10 +8,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { canonicalJson, Rng, type ImageSet, type Json, type SearchContext, type SearchResult, type TrickHooks } from '@naslab/core';
-import { createTrainStep, loadCheckpoint, normalisationTable, normaliseWithTable, saveCheckpoint, selectBackend, topKCorrect, uniqueVariable, type ParameterInfo } from '@naslab/engine';
+import { loadCheckpoint, normalisationTable, normaliseWithTable, saveCheckpoint, selectBackend, topKCorrect, uniqueVariable, type ParameterInfo } from '@naslab/engine';
 import { formatEnasArc, loadEnasNetwork, type EnasArc } from '@naslab/space-enas-micro';
 import { ENAS_CODE_CONTROLLER, ENAS_PAPER_CONTROLLER, EnasController } from './controller.js';
 import type { EnasOptions } from './options.js';
+import { createNesterovStep } from './child-optimiser.js';
 import { SharedEnasChild } from './shared-child.js';
 
 /** SGDR (Loshchilov & Hutter) per epoch, as the TF child: cycles of T0, T0·Tmul, …; constant within an epoch. */
@@ -61,19 +62,21 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
   const controller = new EnasController(ctx.rng.split('controller-init'), {
     ...(o.controller === 'code' ? ENAS_CODE_CONTROLLER : ENAS_PAPER_CONTROLLER),
     ...(o.controllerLearningRate !== undefined ? { learningRate: o.controllerLearningRate } : {}),
+    ...(o.controllerLstmSize !== undefined ? { lstmSize: o.controllerLstmSize } : {}),
     ...(o.entropyWeight !== undefined ? { entropyWeight: o.entropyWeight } : {}),
   });
   const params: ParameterInfo[] = child.parameters();
   const trainable = params.filter((p) => p.trainable);
   const buffers = trainable.map((p) => uniqueVariable(tf.zerosLike(p.variable), false, 'momentum'));
-  const step = createTrainStep({
+  const step = createNesterovStep({
     network: child,
     trainable,
     buffers,
-    hooks: [],
     classes: info.classes,
+    momentum: 0.9,
+    weightDecay: o.childWeightDecay,
     // the released TF child computes clipped gradients and applies the unclipped ones
-    protocol: { gradClip: o.childGradClip === 'released-code' ? null : 5, weightDecay: o.childWeightDecay, momentum: 0.9 },
+    gradClip: o.childGradClip === 'released-code' ? null : 5,
     inputShape: [h, w, c],
   });
   const fingerprint = canonicalJson({ options: o as unknown as Json, seed: ctx.seed, dataset: info.name, train: train.count, valid: valid.count });

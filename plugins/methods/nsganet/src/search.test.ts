@@ -21,11 +21,11 @@ afterAll(async () => {
 /** Search splits only: reading `train` or `test` fails the test (a search never sees test). */
 function searchOnlyDataset(): Dataset {
   const sets: Partial<Record<DatasetSplit, ReturnType<typeof syntheticImages>>> = {
-    'search-train': syntheticImages(16, 'st'),
-    'search-valid': syntheticImages(16, 'sv'),
+    'search-train': syntheticImages(4, 'st', 4),
+    'search-valid': syntheticImages(4, 'sv', 4),
   };
   return {
-    info: { name: 'synthetic', classes: 4, shape: [8, 8, 3], mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2], sizes: { train: 48, test: 50, 'search-train': 16, 'search-valid': 16 } },
+    info: { name: 'synthetic', classes: 4, shape: [4, 4, 3], mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2], sizes: { train: 8, test: 50, 'search-train': 4, 'search-valid': 4 } },
     load: async (split) => {
       const s = sets[split];
       if (!s) throw new Error(`the search read the ${split} split`);
@@ -34,7 +34,8 @@ function searchOnlyDataset(): Dataset {
   };
 }
 
-const options = nsganetOptions.parse({ populationSize: 4, generations: 2, offspring: 2, blocks: 2, epochs: 1, channels: 4, cells: 3, batchSize: 16, augment: 'none' });
+// the smallest search with an offspring generation: 2 parents, 1 child, 3 one-epoch trainings
+const options = nsganetOptions.parse({ populationSize: 2, generations: 2, offspring: 1, blocks: 2, epochs: 1, channels: 2, cells: 3, batchSize: 4, augment: 'none' });
 
 function context(dir: string, abortAfterGeneration?: number): SearchContext<NsganetGenome> {
   const controller = new AbortController();
@@ -85,13 +86,13 @@ describe('nsganet search', () => {
     dirs.push(dir);
     const t1 = countingTrainer();
     const ref = await searchNsganet(context(dir), options, { trainer: async () => t1, augment: async () => [] });
-    expect(t1.calls).toBe(6);
-    expect(ref.cost?.queries).toBe(6);
-    expect(ref.cost?.epochs).toBe(6);
+    expect(t1.calls).toBe(3);
+    expect(ref.cost?.queries).toBe(3);
+    expect(ref.cost?.epochs).toBe(3);
     const best = ref.architectures[0]!;
     expect(() => validateNsganetGenome(best)).not.toThrow();
     const h = ref.history as { front: Array<{ genome: string; validError: number }>; candidates: Array<{ validAccuracy: number; mflops: number }> };
-    expect(h.candidates.length).toBe(6);
+    expect(h.candidates.length).toBe(3);
     expect(h.front[0]!.genome).toBe(createNsganetSpace().format(best));
     expect(h.front[0]!.validError).toBe(Math.min(...h.front.map((p) => p.validError)));
     for (const c of h.candidates) {
@@ -101,19 +102,19 @@ describe('nsganet search', () => {
   });
 
   it('a search killed after a generation resumes with identical results, retraining nothing it logged', async () => {
-    const o = nsganetOptions.parse({ populationSize: 6, generations: 4, offspring: 3, augment: 'none' });
+    const o = nsganetOptions.parse({ populationSize: 4, generations: 3, offspring: 2, augment: 'none' });
     const whole = await mkdtemp(join(tmpdir(), 'nsganet-'));
     const killed = await mkdtemp(join(tmpdir(), 'nsganet-'));
     dirs.push(whole, killed);
     const t1 = fakeTrainer();
     const ref = await searchNsganet(context(whole), o, { trainer: async () => t1, augment: async () => [] });
-    expect(t1.calls).toBe(6 + 3 * 3);
+    expect(t1.calls).toBe(4 + 2 * 2);
     const t2 = fakeTrainer();
     await expect(searchNsganet(context(killed, 2), o, { trainer: async () => t2, augment: async () => [] })).rejects.toThrow('killed');
-    expect(t2.calls).toBe(9);
+    expect(t2.calls).toBe(4 + 2);
     const t3 = fakeTrainer();
     const resumed = await searchNsganet(context(killed), o, { trainer: async () => t3, augment: async () => [] });
-    expect(t3.calls).toBe(6);
+    expect(t3.calls).toBe(2);
     expect(resumed.architectures).toEqual(ref.architectures);
     const { front, candidates, generations } = ref.history as Record<string, unknown>;
     expect(resumed.history).toMatchObject({ front, candidates, generations });

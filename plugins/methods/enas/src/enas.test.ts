@@ -1,0 +1,140 @@
+/**
+ * The ENAS method's tests in one file (one worker start-up in the suite): SGDR, the child's
+ * Nesterov step, the controller, and one toy search that is also the reference of the resume check.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { cpSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, Rng, type Dataset, type DatasetSplit, type SearchContext } from '@naslab/core';
+import { builtinCpuBackend } from '@naslab/engine';
+import { syntheticImages } from '@naslab/engine/testing';
+import { validateEnasArc, type EnasArc } from '@naslab/space-enas-micro';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nesterovUpdate } from './child-optimiser.js';
+import { ENAS_CODE_CONTROLLER, EnasController } from './controller.js';
+import { enasOptions } from './options.js';
+import { searchEnas, sgdrLearningRate } from './search.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+function searchOnlyDataset(): Dataset {
+  const sets: Partial<Record<DatasetSplit, ReturnType<typeof syntheticImages>>> = { 'search-train': syntheticImages(4, 'st', 4), 'search-valid': syntheticImages(4, 'sv', 4) };
+  return {
+    info: { name: 'synthetic', classes: 4, shape: [4, 4, 3], mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2], sizes: { train: 8, test: 50, 'search-train': 4, 'search-valid': 4 } },
+    load: async (split) => {
+      const s = sets[split];
+      if (!s) throw new Error(`the search read the ${split} split`);
+      return s;
+    },
+  };
+}
+
+function context(dir: string, onEpoch: (epoch: number) => void = () => {}, signal = new AbortController().signal): SearchContext<EnasArc> {
+  return {
+    space: { id: 'enas-micro', sample: () => ({ normal: [], reduce: [] }), format: () => '', parse: () => ({ normal: [], reduce: [] }) },
+    dataset: searchOnlyDataset(),
+    rng: new Rng('enas-e2e'),
+    seed: 1,
+    logger: createLogger({ level: 'error' }),
+    signal,
+    checkpointDir: dir,
+    threads: 1,
+    backends: [builtinCpuBackend],
+    recordMetric: (step) => onEpoch(step),
+  };
+}
+
+describe('SGDR', () => {
+  it('restarts at epochs 10, 30, 70 with T0 = 10, Tmul = 2', () => {
+    for (const e of [0, 10, 30, 70]) expect(sgdrLearningRate(e, 0.05, 0.0005, 10, 2)).toBeCloseTo(0.05, 12);
+    expect(sgdrLearningRate(20, 0.05, 0.0005, 10, 2)).toBeCloseTo(0.02525, 12);
+  });
+});
+
+describe('Nesterov SGD of the shared child', () => {
+  it('two steps match the hand arithmetic of TF use_nesterov (and differ from heavy ball)', () => {
+    const w = tf.variable(tf.tensor1d([1, -2]));
+    const buf = tf.variable(tf.zeros([2]));
+    const o = { lr: 0.1, momentum: 0.9, weightDecay: 0.5 };
+    // step 1, g = [2, 4]: g' = g + 0.5·w = [2.5, 3]; buf = [2.5, 3]; w −= 0.1·(g' + 0.9·buf) = 0.1·[4.75, 5.7]
+    tf.tidy(() => nesterovUpdate(w, buf, tf.tensor1d([2, 4]), o));
+    expect(Array.from(buf.dataSync())).toEqual([2.5, 3].map(Math.fround));
+    const w1 = w.dataSync();
+    expect(w1[0]).toBeCloseTo(0.525, 6);
+    expect(w1[1]).toBeCloseTo(-2.57, 6);
+    // step 2, g = [1, 0]: g' = [1 + 0.2625, −1.285] = [1.2625, −1.285]; buf = 0.9·[2.5, 3] + g' = [3.5125, 1.415]
+    // w −= 0.1·(g' + 0.9·buf) = 0.1·[4.42375, −0.0115] (heavy ball would subtract 0.1·buf = [0.35125, 0.1415])
+    tf.tidy(() => nesterovUpdate(w, buf, tf.tensor1d([1, 0]), o));
+    const b2 = buf.dataSync();
+    expect(b2[0]).toBeCloseTo(3.5125, 5);
+    expect(b2[1]).toBeCloseTo(1.415, 5);
+    const w2 = w.dataSync();
+    expect(w2[0]).toBeCloseTo(0.525 - 0.442375, 5);
+    expect(w2[1]).toBeCloseTo(-2.57 + 0.00115, 5);
+    w.dispose();
+    buf.dispose();
+  });
+});
+
+describe('ENAS controller', () => {
+  it('samples valid arcs, deterministically, and scores them with the log-probability it sampled them with', () => {
+    const c = new EnasController(new Rng('ctrl'));
+    const a = c.sample(new Rng('s'));
+    const b = c.sample(new Rng('s'));
+    expect(b.arc).toEqual(a.arc);
+    expect(() => validateEnasArc(a.arc)).not.toThrow();
+    expect(c.score(a.arc).negLogProb).toBeCloseTo(a.negLogProb, 4);
+    expect(a.entropy).toBeGreaterThan(0);
+    c.dispose();
+  });
+
+  it('a REINFORCE update raises the probability of a rewarded arc and lowers that of a punished one', () => {
+    const c = new EnasController(new Rng('ctrl'), ENAS_CODE_CONTROLLER);
+    const good = c.sample(new Rng('good')).arc;
+    const bad = c.sample(new Rng('bad')).arc;
+    const before = [c.score(good).negLogProb, c.score(bad).negLogProb];
+    c.baseline = 0.5;
+    c.update([{ arc: good, accuracy: 1 }]);
+    c.update([{ arc: bad, accuracy: 0 }]);
+    expect(c.score(good).negLogProb).toBeLessThan(before[0]!);
+    expect(c.score(bad).negLogProb).toBeGreaterThan(before[1]!);
+    c.dispose();
+  });
+});
+
+describe('enas search, end to end at toy size', () => {
+  it('trains the shared child and the controller on the search splits, and a search killed in epoch 1 resumes identically', async () => {
+    // the controller's backward pass costs most: 8 LSTM units instead of the code's 64
+    const o = enasOptions.parse({ epochs: 2, childCells: 3, childFilters: 2, batchSize: 4, controllerSteps: 1, aggregate: 1, controllerLstmSize: 8, finalSamples: 2, augment: 'none' });
+    const whole = await mkdtemp(join(tmpdir(), 'enas-'));
+    const killed = await mkdtemp(join(tmpdir(), 'enas-'));
+    const aborted = await mkdtemp(join(tmpdir(), 'enas-'));
+    dirs.push(whole, killed, aborted);
+    // epoch 1's metrics come before its checkpoint: the folder then is what a kill during epoch 1 leaves
+    const ref = await searchEnas(
+      context(whole, (epoch) => epoch === 1 && cpSync(whole, killed, { recursive: true })),
+      o,
+      { augment: async () => undefined },
+    );
+    expect(() => validateEnasArc(ref.architectures[0]!)).not.toThrow();
+    const h = ref.history as { epochs: Array<{ baseline: number }>; derived: Array<{ validAccuracy: number }> };
+    expect(h.epochs.length).toBe(2);
+    expect(h.epochs[1]!.baseline).not.toBe(0);
+    expect(h.derived[0]!.validAccuracy).toBeGreaterThanOrEqual(h.derived[1]!.validAccuracy);
+    // a kill stops the search at its next minibatch with the signal's reason
+    await expect(searchEnas(context(aborted, undefined, AbortSignal.abort(new Error('killed'))), o, { augment: async () => undefined })).rejects.toThrow('killed');
+    const trained: number[] = [];
+    const resumed = await searchEnas(context(killed, (epoch) => trained.push(epoch)), o, { augment: async () => undefined });
+    expect(trained).toEqual([1]);
+    expect(resumed.architectures).toEqual(ref.architectures);
+    expect(resumed.history).toEqual(ref.history);
+  });
+});
