@@ -104,7 +104,11 @@ export async function runWeakNas<A>(
     }
     onIteration?.({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
     if (picks.length === 0) return 'space-exhausted';
-    for (const i of picks) await query(space.atIndex(i));
+    for (const i of picks) {
+      // A time budget can run out inside an iteration.
+      if (budget.exhausted) break;
+      await query(space.atIndex(i));
+    }
   }
   return 'budget';
 }
