@@ -109,17 +109,23 @@ export function loadNniSqlite(file: string, epochs: number): Nb201Table {
     const indexList: number[] = [];
     const keyed: { row: number; dataset: string; stats: StatRow }[] = [];
     const configOf = new Map<number, { row: number; dataset: string }>();
+    const indexOfJson = new Map<string, number>();
     const datasets = new Set<string>();
     for (const r of rows) {
       const dataset = NNI_DATASETS[r.dataset];
       if (!dataset) throw new TableFormatError(file, undefined, `nb201trialconfig id ${r.id}: unknown dataset "${r.dataset}" (known: ${Object.keys(NNI_DATASETS).join(', ')})`);
-      let arch: Nb201Arch;
-      try {
-        arch = archFromNniJson(r.arch, () => `nb201trialconfig id ${r.id}`);
-      } catch (e) {
-        throw new TableFormatError(file, undefined, (e as Error).message);
+      // Each architecture's JSON recurs once per dataset: decode it once.
+      let idx = indexOfJson.get(r.arch);
+      if (idx === undefined) {
+        let arch: Nb201Arch;
+        try {
+          arch = archFromNniJson(r.arch, () => `nb201trialconfig id ${r.id}`);
+        } catch (e) {
+          throw new TableFormatError(file, undefined, (e as Error).message);
+        }
+        idx = officialIndexOfCode(archCode(arch));
+        indexOfJson.set(r.arch, idx);
       }
-      const idx = officialIndexOfCode(archCode(arch));
       if (rowOfIndex[idx] === -1) {
         rowOfIndex[idx] = indexList.length;
         indexList.push(idx);
@@ -148,17 +154,23 @@ export function loadNniSqlite(file: string, epochs: number): Nb201Table {
          FROM nb201trialstats s JOIN nb201trialconfig c ON s.config_id = c.id WHERE c.num_epochs = ? ORDER BY s.seed, s.config_id`,
       )
       .all(epochs) as { id: number; seed: number; [stat: string]: number }[];
+    // The columns of one (dataset, seed), in `perSeed` order, made on first use.
+    const seedCols = new Map<string, Float64Array[]>();
     for (const t of trials) {
       const at = configOf.get(t.id)!;
-      for (const [sql, suffix] of perSeed) {
-        const name = `${at.dataset}_${suffix}@${t.seed}`;
-        let col = columns.get(name);
-        if (!col) {
-          col = new Float64Array(n).fill(Number.NaN);
-          columns.set(name, col);
-        }
-        const v = t[sql];
-        col[at.row] = typeof v === 'number' ? v : Number.NaN;
+      const key = `${at.dataset}@${t.seed}`;
+      let cols = seedCols.get(key);
+      if (!cols) {
+        cols = perSeed.map(([, suffix]) => {
+          const col = new Float64Array(n).fill(Number.NaN);
+          columns.set(`${at.dataset}_${suffix}@${t.seed}`, col);
+          return col;
+        });
+        seedCols.set(key, cols);
+      }
+      for (let k = 0; k < perSeed.length; k++) {
+        const v = t[perSeed[k]![0]];
+        cols[k]![at.row] = typeof v === 'number' ? v : Number.NaN;
       }
     }
     // The CSV's `params_m` is the CIFAR-10 network's size.

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InMemoryResultStore, manifestFromObject, prepareStudy, runJob, silentLogger, type EvaluateJobResult, type SearchJobResult } from '@naslab/core';
+import { createRequire } from 'node:module';
+import { InMemoryResultStore, loadManifest, manifestFromObject, prepareStudy, runJob, silentLogger, type EvaluateJobResult, type SearchJobResult } from '@naslab/core';
+import { NasBench201Space, NB201_SIZE } from '@naslab/space-nas-bench-201';
 import { describe, expect, it } from 'vitest';
 
 const data = (name: string) => fileURLToPath(new URL(`../../../../../shared/data/nb201/${name}`, import.meta.url));
@@ -104,5 +106,48 @@ describe('NB201\'s own search protocol through core: 12-epoch search, drawn seed
     expect(trajectories[2]).toEqual(trajectories[0]);
     expect(trajectories[3]).toEqual(trajectories[1]);
     expect(trajectories[1]).not.toEqual(trajectories[0]);
+  }, 60_000);
+});
+
+/** An NNI-schema database over all 15,625 architectures (12 epochs: two seeds, 200 epochs: one), values synthetic. */
+function nniDatabase(): string {
+  const require = createRequire(import.meta.url);
+  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const file = join(tmp, 'nasbench201.db');
+  const db = new Database(file);
+  db.exec(`
+    CREATE TABLE nb201trialconfig (id INTEGER NOT NULL PRIMARY KEY, arch JSON NOT NULL, num_epochs INTEGER NOT NULL, num_channels INTEGER NOT NULL, num_cells INTEGER NOT NULL, dataset VARCHAR(20) NOT NULL);
+    CREATE TABLE nb201trialstats (id INTEGER NOT NULL PRIMARY KEY, config_id INTEGER NOT NULL, seed INTEGER NOT NULL, train_acc REAL NOT NULL, valid_acc REAL NOT NULL, test_acc REAL NOT NULL, ori_test_acc REAL NOT NULL, parameters REAL NOT NULL, latency REAL NOT NULL, flops REAL NOT NULL, training_time REAL NOT NULL, valid_evaluation_time REAL NOT NULL);
+    CREATE INDEX nb201trialstats_config_id ON nb201trialstats (config_id);
+  `);
+  const space = new NasBench201Space();
+  const nniName: Record<string, string> = { nor_conv_1x1: 'conv_1x1', nor_conv_3x3: 'conv_3x3' };
+  const config = db.prepare('INSERT INTO nb201trialconfig (arch, num_epochs, num_channels, num_cells, dataset) VALUES (?, ?, 16, 5, ?)');
+  const trial = db.prepare('INSERT INTO nb201trialstats (config_id, seed, train_acc, valid_acc, test_acc, ori_test_acc, parameters, latency, flops, training_time, valid_evaluation_time) VALUES (?, ?, 50, ?, ?, 50, 0.5, 0.01, 10, ?, 2)');
+  db.transaction(() => {
+    for (let i = 0; i < NB201_SIZE; i++) {
+      const a = space.atIndex(i);
+      const arch = JSON.stringify(Object.fromEntries(['0_1', '0_2', '1_2', '0_3', '1_3', '2_3'].map((k, e) => [k, nniName[space.ops[a[e]!]!] ?? space.ops[a[e]!]!])));
+      for (const [epochs, dataset] of [[12, 'cifar10-valid'], [12, 'cifar100'], [12, 'imagenet16-120'], [200, 'cifar10'], [200, 'cifar100'], [200, 'imagenet16-120']] as const) {
+        const id = Number(config.run(arch, epochs, dataset).lastInsertRowid);
+        const acc = 10 + (i % 80);
+        for (const seed of epochs === 12 ? [777, 888] : [777]) trial.run(id, seed, acc + (seed === 888 ? 0.5 : 0), acc, epochs === 12 ? 150 : 2500);
+      }
+    }
+  })();
+  db.close();
+  return file;
+}
+
+describe('experiments/nb201-search-autodl.yaml', () => {
+  it('validates against an NNI database and plans 500 seeds of RS and REA on three datasets', async () => {
+    process.env.NB201_DB = nniDatabase();
+    const file = fileURLToPath(new URL('../../../../experiments/nb201-search-autodl.yaml', import.meta.url));
+    const study = await prepareStudy(await loadManifest(file));
+    const searches = study.jobs.filter((j) => j.kind === 'search');
+    expect(searches).toHaveLength(500 * 2 * 3);
+    expect(study.jobs.filter((j) => j.kind === 'evaluate')).toHaveLength(500 * 2 * 3);
+    expect(new Set(searches.map((j) => j.dataset))).toEqual(new Set(['cifar10', 'cifar100', 'imagenet16']));
+    delete process.env.NB201_DB;
   }, 60_000);
 });
