@@ -117,7 +117,10 @@ if (weakSeeds > 0) {
   for (let s = 0; s < weakSeeds; s++) {
     const b = newBudget();
     const t0 = performance.now();
-    const out = await runWeakNas(space, b, new Rng(`weaknas/${s}`), o, undefined, activate);
+    const progress = process.env.NB201_STUDY_PROGRESS
+      ? (it) => console.log(`    seed ${s} iteration ${it.iteration}: ${it.trainingSize} samples, epochs ${it.epochs.join('/')}, ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+      : undefined;
+    const out = await runWeakNas(space, b, new Rng(`weaknas/${s}`), o, progress, activate);
     backend = out.backend;
     perSeed.push((performance.now() - t0) / 1000);
     budgets.push(b);
