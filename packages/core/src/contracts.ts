@@ -251,6 +251,11 @@ export interface Benchmark<A = unknown> {
    * benchmark that gives neither cannot serve searches (there is no falling back to test).
    */
   observe?(arch: A, archText: string, context: BenchmarkQueryContext): SearchObservation | Promise<SearchObservation>;
+  /**
+   * Simulated seconds a search on this dataset may spend (the sum of its observations'
+   * `seconds`), where the benchmark sets a time budget: core refuses queries once it is spent.
+   */
+  searchTimeBudget?(context: BenchmarkQueryContext): number | undefined;
 }
 
 /**
@@ -267,6 +272,11 @@ export interface SearchObservation {
 export interface BenchmarkQueryContext {
   /** Dataset label from the manifest. */
   readonly dataset: string;
+  /**
+   * A search job's stream for stochastic observations (e.g. drawing one training seed per
+   * query), split from the job's stream; absent for evaluation.
+   */
+  readonly rng?: Rng;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,6 +297,11 @@ export interface SearchContext<A = unknown> {
    * the search metric only (a search never sees test accuracy).
    */
   readonly query?: (arch: A) => Promise<SearchObservation>;
+  /**
+   * Simulated seconds the queries may cost in all (the benchmark's time budget for this
+   * dataset); `query` refuses once their `seconds` reach it. Absent: no time budget.
+   */
+  readonly timeBudget?: number;
   /** Backends the manifest allows, for methods that train (weight sharing). */
   readonly backends: readonly Backend[];
   recordMetric(step: number, values: Record<string, number>): void;
@@ -296,6 +311,8 @@ export interface SearchCost {
   readonly wallSeconds: number;
   readonly epochs?: number;
   readonly queries?: number;
+  /** Simulated training seconds of the queries, under a benchmark's time budget. */
+  readonly simulatedSeconds?: number;
 }
 
 export interface SearchResult<A = unknown> {

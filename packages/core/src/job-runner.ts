@@ -264,6 +264,11 @@ async function runSearch(job: PlannedJob, env: JobEnvironment, c: DependencyCont
   const benchmark = bound.loaded.definition.needsBenchmark ? await benchmarkFor(study, c) : undefined;
   const benchmarkName = manifest.benchmark?.id ?? '';
   let queries = 0;
+  // Benchmarks with a simulated wall-clock budget (NB201's own protocol): queries cost the
+  // seconds their observations report, and none is answered once the budget is spent.
+  const queryContext = { dataset: job.dataset, rng: ctx.rng.split('benchmark-observations') };
+  const timeBudget = benchmark?.searchTimeBudget?.(queryContext);
+  let seconds = 0;
   const started = performance.now();
   const result: SearchResult<unknown> = await method.search({
     space,
@@ -277,10 +282,19 @@ async function runSearch(job: PlannedJob, env: JobEnvironment, c: DependencyCont
     backends: await c.resolve(Tokens.Backends),
     query: benchmark
       ? async (arch) => {
+          if (timeBudget !== undefined && seconds >= timeBudget) {
+            throw new Error(`${bound.loaded.packageName}: the time budget of ${timeBudget} simulated seconds is spent (${seconds.toFixed(1)} s in ${queries} queries); a search stops when it is`);
+          }
           queries++;
-          return observationOf(benchmark, arch, space.format(arch), { dataset: job.dataset }, benchmarkName);
+          const o = await observationOf(benchmark, arch, space.format(arch), queryContext, benchmarkName);
+          if (timeBudget !== undefined) {
+            if (o.seconds === undefined) throw new Error(`benchmark ${benchmarkName} sets a time budget but gives no seconds for ${space.format(arch)}`);
+            seconds += o.seconds;
+          }
+          return o;
         }
       : undefined,
+    ...(timeBudget !== undefined ? { timeBudget } : {}),
     recordMetric: (step, values) => store.recordEpoch(job.id, { epoch: step, lr: 0, trainLoss: Number.NaN, trainAccuracy: Number.NaN, seconds: 0, ...values }),
   });
   const expected = bound.loaded.definition.outputs?.(bound.options) ?? 1;
@@ -289,7 +303,7 @@ async function runSearch(job: PlannedJob, env: JobEnvironment, c: DependencyCont
   }
   return {
     architectures: result.architectures.map((a) => space.format(a)),
-    cost: { wallSeconds: (performance.now() - started) / 1000, ...(benchmark ? { queries } : {}), ...(result.cost ?? {}) } as Json,
+    cost: { wallSeconds: (performance.now() - started) / 1000, ...(benchmark ? { queries } : {}), ...(timeBudget !== undefined ? { simulatedSeconds: seconds } : {}), ...(result.cost ?? {}) } as Json,
     history: result.history ?? null,
   };
 }

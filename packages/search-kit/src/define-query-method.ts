@@ -1,4 +1,4 @@
-import { definePlugin, type Json, type Logger, type MethodDefinition, type Rng, type SearchSpace, type SpaceCapabilities, type SpaceCapability, type z } from '@naslab/core';
+import { definePlugin, type Backend, type Json, type Logger, type MethodDefinition, type Rng, type SearchSpace, type SpaceCapabilities, type SpaceCapability, type z } from '@naslab/core';
 import { budgetFor, type QueryBudget, type StopReason } from './query-budget.js';
 
 /** What a query-based search gets: its space (with the capabilities it requires), budget, stream, options. */
@@ -9,6 +9,9 @@ export interface QuerySearch<A, O, C extends SpaceCapability> {
   readonly rng: Rng;
   readonly options: O;
   readonly logger: Logger;
+  /** Backends the manifest allows and the job's threads, for methods that compute with tfjs (WeakNAS' predictor). */
+  readonly backends: readonly Backend[];
+  readonly threads: number;
 }
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
@@ -45,7 +48,7 @@ export function defineQueryMethod<S extends z.ZodType<QueryMethodOptions>, C ext
     create: ({ options }) => ({
       async search(ctx) {
         const budget = budgetFor(ctx, options.queries, options.allowRepeats ?? false, id);
-        const out = await search({ space: ctx.space as never, budget, rng: ctx.rng.split(id), options, logger: ctx.logger });
+        const out = await search({ space: ctx.space as never, budget, rng: ctx.rng.split(id), options, logger: ctx.logger, backends: ctx.backends ?? [], threads: ctx.threads ?? 1 });
         const { stopReason, history } = typeof out === 'string' ? { stopReason: out, history: undefined } : out;
         const best = budget.best;
         if (!best) throw new Error(`${id} queried nothing (empty space?)`);

@@ -10,6 +10,8 @@ export type Evaluate<A> = (arch: A) => number | Scored | Promise<number | Scored
 export interface Scored {
   readonly accuracy: number;
   readonly test?: number;
+  /** Simulated seconds this query cost (benchmarks with a time budget). */
+  readonly seconds?: number;
 }
 
 export interface QueryRecord {
@@ -21,6 +23,8 @@ export interface QueryRecord {
   readonly best: number;
   /** Test accuracy of the best architecture after this query (anytime curves), when known. */
   readonly bestTest?: number;
+  /** Simulated seconds of all queries up to this one, under a time budget. */
+  readonly seconds?: number;
 }
 
 export type StopReason = 'budget' | 'space-exhausted';
@@ -44,9 +48,27 @@ export class QueryBudget<A> {
     readonly budget: number,
     private readonly evaluate: Evaluate<A>,
     readonly keyOf: (arch: A) => string,
-    readonly options: { readonly allowRepeats?: boolean; readonly signal?: AbortSignal } = {},
+    readonly options: {
+      readonly allowRepeats?: boolean;
+      readonly signal?: AbortSignal;
+      /** Simulated seconds the queries may cost in all: spent once their sum reaches it (NATS-Bench's rule: the query that crosses it counts). */
+      readonly timeBudget?: number;
+    } = {},
   ) {
     if (!Number.isInteger(budget) || budget < 1) throw new RangeError(`query budget must be a positive integer, got ${budget}`);
+    const t = options.timeBudget;
+    if (t !== undefined && !(t > 0 && Number.isFinite(t))) throw new RangeError(`time budget must be a positive number of seconds, got ${t}`);
+  }
+
+  private secondsSpent = 0;
+
+  /** Simulated seconds the queries cost so far (0 without a time budget's accounting). */
+  get seconds(): number {
+    return this.secondsSpent;
+  }
+
+  get timeBudget(): number | undefined {
+    return this.options.timeBudget;
   }
 
   get used(): number {
@@ -58,7 +80,7 @@ export class QueryBudget<A> {
   }
 
   get exhausted(): boolean {
-    return this.trajectory.length >= this.budget;
+    return this.trajectory.length >= this.budget || (this.options.timeBudget !== undefined && this.secondsSpent >= this.options.timeBudget);
   }
 
   get allowRepeats(): boolean {
@@ -81,7 +103,9 @@ export class QueryBudget<A> {
   }
 
   async query(arch: A): Promise<number> {
-    if (this.exhausted) throw new QueryBudgetError(`query budget of ${this.budget} is spent`);
+    if (this.exhausted) {
+      throw new QueryBudgetError(this.used >= this.budget ? `query budget of ${this.budget} is spent` : `time budget of ${this.options.timeBudget} simulated seconds is spent`);
+    }
     this.options.signal?.throwIfAborted();
     const key = this.keyOf(arch);
     if (!this.allowRepeats && this.seen.has(key)) throw new QueryBudgetError(`architecture ${key} was already queried`);
@@ -89,6 +113,11 @@ export class QueryBudget<A> {
     const accuracy = typeof scored === 'number' ? scored : scored.accuracy;
     const test = typeof scored === 'number' ? undefined : scored.test;
     if (!Number.isFinite(accuracy)) throw new Error(`the benchmark gave no accuracy for ${key} (${accuracy})`);
+    if (this.options.timeBudget !== undefined) {
+      const seconds = typeof scored === 'number' ? undefined : scored.seconds;
+      if (seconds === undefined || !(seconds >= 0)) throw new Error(`the benchmark gave no training time for ${key}, which a time budget needs`);
+      this.secondsSpent += seconds;
+    }
     this.seen.set(key, accuracy);
     if (accuracy > this.bestAccuracy) {
       this.bestAccuracy = accuracy;
@@ -101,6 +130,7 @@ export class QueryBudget<A> {
       accuracy,
       best: this.bestAccuracy,
       ...(this.bestTest !== undefined ? { bestTest: this.bestTest } : {}),
+      ...(this.options.timeBudget !== undefined ? { seconds: this.secondsSpent } : {}),
     });
     return accuracy;
   }
@@ -116,6 +146,7 @@ export class QueryBudget<A> {
       budget: this.budget,
       queries: this.used,
       stopReason,
+      ...(this.options.timeBudget !== undefined ? { timeBudget: this.options.timeBudget, seconds: this.secondsSpent } : {}),
       metric: 'search accuracy from the benchmark (its search metric; never test accuracy)',
       trajectory: this.trajectory.map((r) => ({ ...r })),
       ...extra,
@@ -129,8 +160,13 @@ export function budgetFor<A>(ctx: SearchContext<A>, queries: number, allowRepeat
   if (!query) {
     throw new Error(`${method} queries a tabular benchmark, but this study has none: add a \`benchmark:\` to the manifest`);
   }
-  return new QueryBudget<A>(queries, async (arch: A) => (await query(arch)).accuracy, (arch) => ctx.space.format(arch), {
-    allowRepeats,
-    signal: ctx.signal,
-  });
+  return new QueryBudget<A>(
+    queries,
+    async (arch: A) => {
+      const o = await query(arch);
+      return o.seconds === undefined ? o.accuracy : { accuracy: o.accuracy, seconds: o.seconds };
+    },
+    (arch) => ctx.space.format(arch),
+    { allowRepeats, signal: ctx.signal, ...(ctx.timeBudget !== undefined ? { timeBudget: ctx.timeBudget } : {}) },
+  );
 }

@@ -23,6 +23,29 @@ export interface Nb201BenchmarkOptions {
   readonly searchColumn?: string;
   /** NNI SQLite only: training length of the trials (12 or 200). */
   readonly epochs: number;
+  /**
+   * The table searches see, where it is not the reported one (NB201's own protocol: the 12-epoch
+   * results); `metric` / `searchColumn` name its column. Default: `path`.
+   */
+  readonly searchPath?: string;
+  /** Format of `searchPath` (default: `format`). */
+  readonly searchFormat?: TableFormat;
+  /** NNI SQLite only: training length of the trials searches see (default: `epochs`). */
+  readonly searchEpochs?: number;
+  /**
+   * `mean`: searches see the seed mean (NASLib). `random`: each query sees one training seed,
+   * drawn from the job's stream among the seeds the architecture has (NB201 API `is_random=True`);
+   * needs per-seed columns `<column>@<seed>` (NNI's database has them).
+   */
+  readonly searchSeed?: 'mean' | 'random';
+  /**
+   * Simulated seconds a search may spend (one number, or one per dataset): each query costs the
+   * sum of `timeColumns` of its row (of the drawn seed), and the search stops once the sum of its
+   * queries reaches the budget, the query that crosses it included (NATS-Bench's rule).
+   */
+  readonly timeBudget?: number | Readonly<Record<string, number>>;
+  /** Columns whose sum is a query's cost (default: `<dataset>_train_time`, `<dataset>_valid_time` of the search column's dataset). */
+  readonly timeColumns?: readonly string[];
 }
 
 export function expandEnv(path: string): string {
@@ -85,11 +108,35 @@ export function checkNb201Data(options: Nb201BenchmarkOptions, datasets: readonl
     if (actual !== options.format) throw new TableFormatError(file, undefined, `format "${options.format}" is named, but the file is ${actual === 'csv' ? 'not a SQLite database (CSV text?)' : 'a SQLite database'}`);
   }
   const table = loadNb201Table(options.path, options.format, options.epochs);
-  if (table.rows !== NB201_SIZE) {
-    throw new TableFormatError(file, undefined, `the table has ${table.rows.toLocaleString('en-US')} rows; NAS-Bench-201 has ${NB201_SIZE.toLocaleString('en-US')} architectures, one row each`);
+  const searchTable = searchTableOf(options);
+  for (const t of [table, searchTable ?? table]) {
+    if (t.rows !== NB201_SIZE) {
+      throw new TableFormatError(t.source, undefined, `the table has ${t.rows.toLocaleString('en-US')} rows; NAS-Bench-201 has ${NB201_SIZE.toLocaleString('en-US')} architectures, one row each`);
+    }
   }
-  const benchmark = new Nb201Benchmark(table, options);
+  const benchmark = new Nb201Benchmark(table, options, searchTable);
   for (const d of datasets) benchmark.columns(d);
+}
+
+/** The search table options name apart from the reported one (another file, or other NNI epochs), if any. */
+export function searchTableOf(options: Nb201BenchmarkOptions): Nb201Table | undefined {
+  const path = options.searchPath ?? options.path;
+  const format = options.searchFormat ?? (options.searchPath ? 'auto' : options.format);
+  const epochs = options.searchEpochs ?? options.epochs;
+  if (path === options.path && epochs === options.epochs) return undefined;
+  if (options.searchPath && options.searchFormat && options.searchFormat !== 'auto') {
+    const actual = sniffFormat(tableFile(path));
+    if (actual !== options.searchFormat) throw new TableFormatError(tableFile(path), undefined, `searchFormat "${options.searchFormat}" is named, but the file is ${actual === 'csv' ? 'not a SQLite database (CSV text?)' : 'a SQLite database'}`);
+  }
+  return loadNb201Table(path, format, epochs);
+}
+
+/** The time budget of a dataset: one number for all, or the dataset's entry (by any NB201 spelling). */
+function timeBudgetOf(budget: Nb201BenchmarkOptions['timeBudget'], label: string): number | undefined {
+  if (budget === undefined || typeof budget === 'number') return budget;
+  const dataset = nb201DatasetOf(label);
+  for (const [key, seconds] of Object.entries(budget)) if (nb201DatasetOf(key) === dataset) return seconds;
+  throw new Error(`timeBudget names no budget for dataset "${label}" (it has: ${Object.keys(budget).join(', ')})`);
 }
 
 /** NB201 dataset names, and the spellings NB201/NNI/NATS use for them. */
@@ -123,13 +170,37 @@ interface DatasetColumns {
   readonly testColumn: string;
   readonly searchColumn: string;
   readonly test: Float64Array;
+  /** Seed mean of the search column (of the search table). */
   readonly search: Float64Array;
+  /** Per-seed search columns (`searchSeed: random`). */
+  readonly searchSeeds: readonly { seed: number; values: Float64Array }[];
+  /** Cost columns of a query, each with its per-seed twins (empty where the table has none). */
+  readonly time: readonly { column: string; mean: Float64Array; bySeed: ReadonlyMap<number, Float64Array> }[];
+  readonly timeBudget: number | undefined;
   readonly params: Float64Array | undefined;
 }
 
-export interface Nb201BenchmarkSettings extends Pick<Nb201BenchmarkOptions, 'metric' | 'searchColumn'> {
+export interface Nb201BenchmarkSettings extends Pick<Nb201BenchmarkOptions, 'metric' | 'searchColumn' | 'timeBudget' | 'timeColumns'> {
   /** Dataset used when a query names none (direct use; studies always name one). */
   readonly dataset?: string;
+  readonly searchSeed?: 'mean' | 'random';
+}
+
+/** A column's per-seed twins `<name>@<seed>`, by ascending seed. */
+export function seedColumnsOf(table: Nb201Table, name: string): { seed: number; values: Float64Array }[] {
+  const out: { seed: number; values: Float64Array }[] = [];
+  const prefix = `${name}@`;
+  for (const [key, values] of table.columns) {
+    if (!key.startsWith(prefix)) continue;
+    const seed = Number(key.slice(prefix.length));
+    if (Number.isInteger(seed)) out.push({ seed, values });
+  }
+  return out.sort((a, b) => a.seed - b.seed);
+}
+
+/** The dataset prefix of an accuracy column (`cifar10valid_valid_acc` → `cifar10valid`). */
+function datasetPrefixOf(column: string): string | undefined {
+  return /^(.+)_(train|valid|test|oritest)_acc$/.exec(column)?.[1];
 }
 
 /**
@@ -140,12 +211,16 @@ export class Nb201Benchmark implements Benchmark<Nb201Arch> {
   private readonly byDataset = new Map<string, DatasetColumns>();
   private readonly space = new NasBench201Space();
   private readonly defaultDataset: string;
+  /** The table searches see (the reported `table` unless a search fidelity of its own is named). */
+  readonly searchTable: Nb201Table;
 
   constructor(
     readonly table: Nb201Table,
     private readonly settings: Nb201BenchmarkSettings,
+    searchTable?: Nb201Table,
   ) {
     this.defaultDataset = settings.dataset ?? 'cifar10';
+    this.searchTable = searchTable ?? table;
   }
 
   /** The columns a dataset label reads (checked once per label). */
@@ -155,11 +230,30 @@ export class Nb201Benchmark implements Benchmark<Nb201Arch> {
       const dataset = nb201DatasetOf(label);
       const testColumn = `${dataset}_test_acc`;
       const searchColumn = searchColumnOf(dataset, this.settings);
+      const st = this.searchTable;
+      const searchSeeds = this.settings.searchSeed === 'random' ? seedColumnsOf(st, searchColumn) : [];
+      if (this.settings.searchSeed === 'random' && searchSeeds.length === 0) {
+        throw new TableFormatError(st.source, undefined, `searchSeed "random" needs the search column per training seed ("${searchColumn}@<seed>" columns; NNI's database has them), but the table has only its seed mean`);
+      }
+      const timeBudget = timeBudgetOf(this.settings.timeBudget, label);
+      const time: DatasetColumns['time'][number][] = [];
+      if (timeBudget !== undefined) {
+        const prefix = datasetPrefixOf(searchColumn);
+        const names = this.settings.timeColumns ?? (prefix ? [`${prefix}_train_time`, `${prefix}_valid_time`] : undefined);
+        if (!names) throw new TableFormatError(st.source, undefined, `timeBudget: name the cost columns of search column "${searchColumn}" with timeColumns`);
+        for (const column of names) {
+          const mean = requireColumn(st, column, `the simulated training time a query costs under timeBudget`);
+          time.push({ column, mean, bySeed: new Map(seedColumnsOf(st, column).map((s) => [s.seed, s.values])) });
+        }
+      }
       c = {
         testColumn,
         searchColumn,
         test: requireColumn(this.table, testColumn, `the reported test accuracy of dataset "${label}"`),
-        search: requireColumn(this.table, searchColumn, `the accuracy searches on "${label}" see (metric "${this.settings.metric}")`),
+        search: requireColumn(st, searchColumn, `the accuracy searches on "${label}" see (metric "${this.settings.metric}")`),
+        searchSeeds,
+        time,
+        timeBudget,
         params: this.table.columns.get(`${dataset}_params_m`) ?? this.table.columns.get('params_m'),
       };
       this.byDataset.set(label, c);
@@ -175,15 +269,52 @@ export class Nb201Benchmark implements Benchmark<Nb201Arch> {
     return row;
   }
 
-  /** The accuracy a search uses, without building a result (fast path for in-process studies). */
-  searchAccuracy(arch: Nb201Arch, dataset?: string): number {
-    return this.columns(dataset).search[this.rowOf(arch)]!;
+  /** Search-table row of an architecture; throws when that table lacks it. */
+  private searchRowOf(arch: Nb201Arch): number {
+    if (this.searchTable === this.table) return this.rowOf(arch);
+    const idx = this.space.index(arch);
+    const row = this.searchTable.rowOfIndex[idx]!;
+    if (row < 0) throw new Error(`${this.searchTable.source}: no row for architecture ${this.space.format(arch)} (index ${idx})`);
+    return row;
   }
 
-  /** What a search sees: the search column's accuracy only (core hands it to the search). */
+  /** The accuracy a search uses (seed mean), without building a result (fast path for in-process studies). */
+  searchAccuracy(arch: Nb201Arch, dataset?: string): number {
+    return this.columns(dataset).search[this.searchRowOf(arch)]!;
+  }
+
+  /** The time budget of searches on this dataset, in simulated seconds (undefined: none). */
+  searchTimeBudget(context?: Pick<BenchmarkQueryContext, 'dataset'>): number | undefined {
+    return this.columns(context?.dataset).timeBudget;
+  }
+
+  /**
+   * What a search sees: the search column's accuracy (seed mean, or of one seed drawn from the
+   * job's stream) and, under a time budget, what the query cost; nothing of the row else.
+   */
   observe(arch: Nb201Arch, archText?: string, context?: BenchmarkQueryContext): SearchObservation {
     void archText;
-    return { accuracy: this.searchAccuracy(arch, context?.dataset) };
+    const c = this.columns(context?.dataset);
+    const row = this.searchRowOf(arch);
+    let seed: number | undefined;
+    let accuracy = c.search[row]!;
+    if (c.searchSeeds.length) {
+      const rng = context?.rng;
+      if (!rng) throw new Error('searchSeed "random" draws a training seed per query from the search job\'s stream, and this query came without one');
+      const have = c.searchSeeds.filter((s) => !Number.isNaN(s.values[row]!));
+      if (!have.length) throw new Error(`${this.searchTable.source}: architecture ${this.space.format(arch)} has no seed of "${c.searchColumn}"`);
+      const drawn = have[rng.int(have.length)]!;
+      seed = drawn.seed;
+      accuracy = drawn.values[row]!;
+    }
+    if (!c.time.length) return { accuracy };
+    let seconds = 0;
+    for (const t of c.time) {
+      const v = (seed !== undefined ? t.bySeed.get(seed)?.[row] : undefined) ?? t.mean[row]!;
+      if (!Number.isFinite(v)) throw new Error(`${this.searchTable.source}: architecture ${this.space.format(arch)} has no "${t.column}"${seed !== undefined ? ` for seed ${seed}` : ''}`);
+      seconds += v;
+    }
+    return { accuracy, seconds };
   }
 
   query(arch: Nb201Arch, archText?: string, context?: BenchmarkQueryContext): EvaluationResult {
@@ -192,7 +323,7 @@ export class Nb201Benchmark implements Benchmark<Nb201Arch> {
     const row = this.rowOf(arch);
     const extra: Record<string, Json> = {
       index: this.table.index[row]!,
-      searchAccuracy: c.search[row]!,
+      searchAccuracy: c.search[this.searchRowOf(arch)]!,
       searchColumn: c.searchColumn,
     };
     for (const [name, col] of this.table.columns) {

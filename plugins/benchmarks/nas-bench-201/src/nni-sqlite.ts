@@ -15,7 +15,10 @@ import { emptyRowOfIndex, TableFormatError, type Nb201Table } from './table.js';
  *
  * We average each architecture's seeds (NNI's `reduction='mean'`) and lay the result out with
  * the CSV's column names: `<dataset>_<split>_acc` (split = train, valid, test, oritest),
- * `<dataset>_params_m`, `<dataset>_flops_m`, `<dataset>_latency`, `<dataset>_seeds`.
+ * `<dataset>_params_m`, `<dataset>_flops_m`, `<dataset>_latency`, `<dataset>_seeds`, and the
+ * seed means of `training_time` / `valid_evaluation_time` as `<dataset>_train_time` /
+ * `<dataset>_valid_time`. Each seed's accuracies and times are kept too, as `<column>@<seed>`
+ * (NaN where an architecture lacks that seed), so a search can see one drawn seed per query.
  */
 const NNI_DATASETS: Record<string, string> = {
   'cifar10-valid': 'cifar10valid',
@@ -35,6 +38,15 @@ const STAT_COLUMNS: [sql: string, suffix: string][] = [
   ['flops', 'flops_m'],
   ['latency', 'latency'],
 ];
+
+/** Per-trial costs, where the database has them (NNI's schema does): seconds of the whole run. */
+const TIME_COLUMNS: [sql: string, suffix: string][] = [
+  ['training_time', 'train_time'],
+  ['valid_evaluation_time', 'valid_time'],
+];
+
+/** Columns also kept per training seed (`<column>@<seed>`), for searches that draw one seed per query. */
+const PER_SEED_SUFFIXES = new Set(['train_acc', 'valid_acc', 'test_acc', 'oritest_acc', 'train_time', 'valid_time']);
 
 export function archFromNniJson(json: string, where: () => string): Nb201Arch {
   let dict: Record<string, unknown>;
@@ -80,9 +92,10 @@ export function loadNniSqlite(file: string, epochs: number): Nb201Table {
     for (const [sql] of STAT_COLUMNS) {
       if (!statCols.has(sql)) throw new TableFormatError(file, undefined, `table nb201trialstats lacks column "${sql}"`);
     }
+    const stats = [...STAT_COLUMNS, ...TIME_COLUMNS.filter(([sql]) => statCols.has(sql))];
     const rows = db
       .prepare(
-        `SELECT c.id AS id, c.arch AS arch, c.dataset AS dataset, COUNT(*) AS seeds, ${STAT_COLUMNS.map(([sql]) => `AVG(s.${sql}) AS ${sql}`).join(', ')}
+        `SELECT c.id AS id, c.arch AS arch, c.dataset AS dataset, COUNT(*) AS seeds, ${stats.map(([sql]) => `AVG(s.${sql}) AS ${sql}`).join(', ')}
          FROM nb201trialstats s JOIN nb201trialconfig c ON s.config_id = c.id
          WHERE c.num_epochs = ? GROUP BY c.id ORDER BY c.id`,
       )
@@ -95,36 +108,70 @@ export function loadNniSqlite(file: string, epochs: number): Nb201Table {
     const rowOfIndex = emptyRowOfIndex();
     const indexList: number[] = [];
     const keyed: { row: number; dataset: string; stats: StatRow }[] = [];
+    const configOf = new Map<number, { row: number; dataset: string }>();
+    const indexOfJson = new Map<string, number>();
     const datasets = new Set<string>();
     for (const r of rows) {
       const dataset = NNI_DATASETS[r.dataset];
       if (!dataset) throw new TableFormatError(file, undefined, `nb201trialconfig id ${r.id}: unknown dataset "${r.dataset}" (known: ${Object.keys(NNI_DATASETS).join(', ')})`);
-      let arch: Nb201Arch;
-      try {
-        arch = archFromNniJson(r.arch, () => `nb201trialconfig id ${r.id}`);
-      } catch (e) {
-        throw new TableFormatError(file, undefined, (e as Error).message);
+      // Each architecture's JSON recurs once per dataset: decode it once.
+      let idx = indexOfJson.get(r.arch);
+      if (idx === undefined) {
+        let arch: Nb201Arch;
+        try {
+          arch = archFromNniJson(r.arch, () => `nb201trialconfig id ${r.id}`);
+        } catch (e) {
+          throw new TableFormatError(file, undefined, (e as Error).message);
+        }
+        idx = officialIndexOfCode(archCode(arch));
+        indexOfJson.set(r.arch, idx);
       }
-      const idx = officialIndexOfCode(archCode(arch));
       if (rowOfIndex[idx] === -1) {
         rowOfIndex[idx] = indexList.length;
         indexList.push(idx);
       }
       datasets.add(dataset);
       keyed.push({ row: rowOfIndex[idx]!, dataset, stats: r });
+      configOf.set(r.id, { row: rowOfIndex[idx]!, dataset });
     }
     const n = indexList.length;
     const columns = new Map<string, Float64Array>();
     for (const ds of datasets) {
-      for (const [, suffix] of STAT_COLUMNS) columns.set(`${ds}_${suffix}`, new Float64Array(n).fill(Number.NaN));
+      for (const [, suffix] of stats) columns.set(`${ds}_${suffix}`, new Float64Array(n).fill(Number.NaN));
       columns.set(`${ds}_seeds`, new Float64Array(n).fill(0));
     }
-    for (const { row, dataset, stats } of keyed) {
-      for (const [sql, suffix] of STAT_COLUMNS) {
-        const v = stats[sql];
+    for (const { row, dataset, stats: stats_ } of keyed) {
+      for (const [sql, suffix] of stats) {
+        const v = stats_[sql];
         columns.get(`${dataset}_${suffix}`)![row] = typeof v === 'number' ? v : Number.NaN;
       }
-      columns.get(`${dataset}_seeds`)![row] = stats.seeds;
+      columns.get(`${dataset}_seeds`)![row] = stats_.seeds;
+    }
+    const perSeed = stats.filter(([, suffix]) => PER_SEED_SUFFIXES.has(suffix));
+    const trials = db
+      .prepare(
+        `SELECT s.config_id AS id, s.seed AS seed, ${perSeed.map(([sql]) => `s.${sql} AS ${sql}`).join(', ')}
+         FROM nb201trialstats s JOIN nb201trialconfig c ON s.config_id = c.id WHERE c.num_epochs = ? ORDER BY s.seed, s.config_id`,
+      )
+      .all(epochs) as { id: number; seed: number; [stat: string]: number }[];
+    // The columns of one (dataset, seed), in `perSeed` order, made on first use.
+    const seedCols = new Map<string, Float64Array[]>();
+    for (const t of trials) {
+      const at = configOf.get(t.id)!;
+      const key = `${at.dataset}@${t.seed}`;
+      let cols = seedCols.get(key);
+      if (!cols) {
+        cols = perSeed.map(([, suffix]) => {
+          const col = new Float64Array(n).fill(Number.NaN);
+          columns.set(`${at.dataset}_${suffix}@${t.seed}`, col);
+          return col;
+        });
+        seedCols.set(key, cols);
+      }
+      for (let k = 0; k < perSeed.length; k++) {
+        const v = t[perSeed[k]![0]];
+        cols[k]![at.row] = typeof v === 'number' ? v : Number.NaN;
+      }
     }
     // The CSV's `params_m` is the CIFAR-10 network's size.
     const params = columns.get('cifar10_params_m') ?? columns.get('cifar10valid_params_m');

@@ -26,6 +26,12 @@ export const dartsPtOptions = dartsSearchOptions
      * `pt_project` builds a cosine scheduler but never steps it), or `cosine` to `learningRateMin`.
      */
     tuneSchedule: z.enum(['constant', 'cosine']).default('constant'),
+    /**
+     * Ops of the supernet's softmax: `without-none`, the reference's DARTS space (`spaces.py`
+     * `s5`: the 7 ops, `none` removed, as every released DARTS-space script searches), or `all`
+     * 8 of DARTS' `PRIMITIVES` (`none` takes softmax mass, so every perturbation score moves).
+     */
+    supernetOps: z.enum(['without-none', 'all']).default('without-none'),
     /** Evaluate each perturbation on the first N images of `search-valid` only (default: all). */
     projectionSubset: z.number().int().positive().optional(),
   })

@@ -124,14 +124,23 @@ function project(net: Net, state: ProjectionState, epoch: number, rng: Rng, judg
   }
 }
 
+/** The reference's supernet ops (`s5`): every `PRIMITIVES` op but `none` inside the softmax. */
+export const OPS_WITHOUT_NONE: readonly boolean[] = DARTS_OPS.map((_, k) => k !== NONE_INDEX);
+
+/** What `trainSupernet` is asked for: α frozen from the first step for fix α, and the op set of the softmax. */
+export function supernetOptions(o: Pick<DartsPtOptions, 'fixAlpha' | 'supernetOps'>): { freezeAlphas: boolean; candidates?: readonly boolean[] } {
+  return { freezeAlphas: o.fixAlpha, ...(o.supernetOps === 'without-none' ? { candidates: OPS_WITHOUT_NONE } : {}) };
+}
+
 /** The weight learning rate of tuning epoch `epoch` (see the `tuneSchedule` option). */
 export function tuningLearningRate(epoch: number, tuneEpochs: number, tuneLr: number, o: Pick<DartsPtOptions, 'tuneSchedule' | 'learningRateMin'>): number {
   return o.tuneSchedule === 'cosine' ? cosineLearningRate(epoch, tuneEpochs, tuneLr, o.learningRateMin) : tuneLr;
 }
 
 export async function searchDartsPt(ctx: SearchContext<Genotype>, o: DartsPtOptions, search: SupernetTraining, augment?: PixelAugment): Promise<SearchResult<Genotype>> {
-  // fix α: α is never updated, neither while the supernet trains nor while it is tuned.
-  const run = await search.trainSupernet(ctx as SearchContext<unknown>, o, join(ctx.checkpointDir, 'supernet'), augment, { freezeAlphas: o.fixAlpha });
+  // fix α: α is never updated, neither while the supernet trains nor while it is tuned (nor is a
+  // supernet trained with α resumed: trainSupernet's checkpoint fingerprint holds freezeAlphas).
+  const run = await search.trainSupernet(ctx as SearchContext<unknown>, o, join(ctx.checkpointDir, 'supernet'), augment, supernetOptions(o));
   const { net, trainer, data } = run;
   const started = performance.now();
   try {

@@ -119,6 +119,19 @@ export class MlpRegressor {
     return values;
   }
 
+  /** Predictions for the rows of a (n × d) tensor, `chunk` rows per forward pass (bounds the activations' memory). */
+  predictInChunks(x: import('@tensorflow/tfjs').Tensor2D, chunk = 4096): Float32Array {
+    const [n, d] = x.shape;
+    const out = new Float32Array(n);
+    for (let start = 0; start < n; start += chunk) {
+      const rows = Math.min(chunk, n - start);
+      const part = this.tf.tidy(() => this.forward(this.tf.slice(x, [start, 0], [rows, d])));
+      out.set(part.dataSync() as Float32Array, start);
+      part.dispose();
+    }
+    return out;
+  }
+
   /**
    * Predictions for the rows of `x` (n × d, row-major), computed in plain JS from the trained
    * weights, skipping zero inputs. Ranking a whole space is one large product per layer, which

@@ -3,6 +3,8 @@ import { Rng, type SearchContext, type SearchObservation } from '@naslab/core';
 import { loadNb201Table, Nb201Benchmark } from '@naslab/benchmark-nas-bench-201';
 import { QueryBudget, runRandomSearch } from '@naslab/search-kit';
 import { NasBench201Space, type Nb201Arch } from '@naslab/space-nas-bench-201';
+import { builtinCpuBackend } from '@naslab/engine';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import plugin, { runWeakNas, weakNasOptions, type EncodableSpace } from './index.js';
 
@@ -30,7 +32,7 @@ const tinySpace: EncodableSpace<number> = {
 describe('budget and repeats', () => {
   it.each([1, 10, 15, 40])('stops exactly at a budget of %i queries, all distinct', async (queries) => {
     const budget = new QueryBudget(queries, fakeAccuracy, (a) => space.format(a));
-    expect(await runWeakNas(space, budget, new Rng(queries), cheap)).toBe('budget');
+    expect((await runWeakNas(space, budget, new Rng(queries), cheap)).stopReason).toBe('budget');
     expect(budget.used).toBe(queries);
     expect(budget.distinct).toBe(queries);
   });
@@ -38,7 +40,7 @@ describe('budget and repeats', () => {
   it('stops when the space is exhausted', async () => {
     const budget = new QueryBudget(20, (a: number) => a, String);
     const o = { ...cheap, initialSamples: 3, samplesPerIteration: 5, topK: 4 };
-    expect(await runWeakNas(tinySpace, budget, new Rng(1), o)).toBe('space-exhausted');
+    expect((await runWeakNas(tinySpace, budget, new Rng(1), o)).stopReason).toBe('space-exhausted');
     expect(budget.used).toBe(12);
     expect(budget.distinct).toBe(12);
   });
@@ -56,15 +58,44 @@ describe('budget and repeats', () => {
     const budget = new QueryBudget(30, fakeAccuracy, (a) => space.format(a));
     const iterations: { freshInTopK: number; trainingSize: number }[] = [];
     await runWeakNas(space, budget, new Rng(2), cheap, (it) => iterations.push(it));
-    expect(iterations.map((it) => it.trainingSize)).toEqual([10, 20]);
+    // Two iterations pick 10 each; the last predictor is fitted on all 30 (the reference's top-1).
+    expect(iterations.map((it) => it.trainingSize)).toEqual([10, 20, 30]);
     for (const it of iterations) expect(it.freshInTopK).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('the predictor', () => {
+  it('ranks the space with tensors (large predictors) as the sparse JS loop does (small ones)', async () => {
+    const { MlpRegressor } = await import('./mlp.js');
+    await tf.setBackend('cpu');
+    const d = space.encodingLength('one-hot');
+    const n = 300;
+    const x = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) space.encodeInto(space.atIndex(i * 41), x, i * d, 'one-hot');
+    const y = Float32Array.from({ length: n }, (_, i) => fakeAccuracy(space.atIndex(i * 41)) / 50 - 1);
+    const mlp = new MlpRegressor(tf, d, { ...cheap, hiddenLayers: [12, 9], epochs: 3 }, new Rng('p'));
+    mlp.fit(x, y);
+    const t = tf.tensor2d(x, [n, d]);
+    const viaTensors = mlp.predictInChunks(t, 128);
+    const viaLoop = mlp.predictRows(x, n);
+    t.dispose();
+    mlp.dispose();
+    for (let i = 0; i < n; i++) expect(viaTensors[i]).toBeCloseTo(viaLoop[i]!, 4);
+    expect(new Set(viaLoop).size).toBeGreaterThan(10);
+  });
+
+  it('averages an ensemble of independently initialised predictors', async () => {
+    const iterations: { epochs: number[] }[] = [];
+    const budget = new QueryBudget(20, fakeAccuracy, (a) => space.format(a));
+    await runWeakNas(space, budget, new Rng(5), { ...cheap, ensemble: 3 }, (it) => iterations.push(it));
+    for (const it of iterations) expect(it.epochs).toHaveLength(3);
   });
 });
 
 describe('plugin', () => {
   it('declares a benchmark need, one output and the reference defaults; spends its budget through the study query', async () => {
     const defaults = weakNasOptions.parse({});
-    expect(defaults).toMatchObject({ initialSamples: 10, topK: 100, samplesPerIteration: 10, ensemble: 1, encoding: 'one-hot', epochs: 100 });
+    expect(defaults).toMatchObject({ initialSamples: 10, topK: 100, samplesPerIteration: 10, ensemble: 1, encoding: 'one-hot', epochs: 100, hiddenLayers: [1000, 1000, 1000, 1000] });
     expect(plugin).toMatchObject({ kind: 'method', id: 'weaknas', needsBenchmark: true });
     const options = plugin.options!.parse({ queries: 20, hiddenLayers: [8], epochs: 5 });
     expect(plugin.outputs!(options)).toBe(1);
@@ -74,9 +105,12 @@ describe('plugin', () => {
       return { accuracy: fakeAccuracy(a) };
     };
     const method = await plugin.create({ options, label: 'weaknas', resolve: () => { throw new Error('unused'); } });
-    const r = await method.search({ space, rng: new Rng('wn'), signal: new AbortController().signal, query } as unknown as SearchContext<Nb201Arch>);
+    const r = await method.search({ space, rng: new Rng('wn'), signal: new AbortController().signal, query, backends: [builtinCpuBackend], threads: 1 } as unknown as SearchContext<Nb201Arch>);
     expect(calls).toBe(20);
-    expect((r.history as { iterations: unknown[] }).iterations).toHaveLength(1);
+    const history = r.history as { iterations: unknown[]; backend: string; predictorTop1: string };
+    expect(history.iterations).toHaveLength(2);
+    expect(history.backend).toBe('cpu');
+    expect(() => space.parse(history.predictorTop1)).not.toThrow();
   });
 });
 
@@ -85,7 +119,8 @@ describe('on the NB201 CIFAR-10 table', () => {
     const bench = new Nb201Benchmark(loadNb201Table(csvFile), { dataset: 'cifar10', metric: 'valid' });
     const test = bench.table.columns.get('cifar10_test_acc')!;
     const seeds = 5;
-    const o = weakNasOptions.parse({});
+    // The small predictor: the reference's 4 × 1000 takes minutes per seed on the pure-JS backend.
+    const o = weakNasOptions.parse({ hiddenLayers: [16, 16], finalPredictor: false });
     const mean = { rs: 0, wn: 0 };
     for (let s = 0; s < seeds; s++) {
       const rs = new QueryBudget(100, (a: Nb201Arch) => bench.searchAccuracy(a), (a) => space.format(a));

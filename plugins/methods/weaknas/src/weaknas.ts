@@ -18,6 +18,8 @@ export interface WeakNasOptions extends MlpOptions {
   /** Predictors averaged per iteration (the reference code uses 1 with uniform sampling). */
   readonly ensemble: number;
   readonly encoding: string;
+  /** Fit a last predictor on every queried architecture once the budget is spent, and name its top-1 (the reference reports it). */
+  readonly finalPredictor?: boolean;
 }
 
 export interface WeakNasIteration {
@@ -42,9 +44,11 @@ export async function runWeakNas<A>(
   rng: Rng,
   o: WeakNasOptions,
   onIteration?: (it: WeakNasIteration) => void,
-): Promise<StopReason> {
+  /** Makes the tfjs backend the predictor trains on active and names it (default: the pure-JS `cpu` backend). */
+  activate?: () => Promise<string>,
+): Promise<WeakNasOutcome> {
   const tf = await import('@tensorflow/tfjs');
-  if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+  const backend = activate ? await activate() : await defaultBackend(tf);
   tf.enableProdMode();
 
   // Every queried architecture (by index) with its accuracy: the predictor's training set.
@@ -64,7 +68,7 @@ export async function runWeakNas<A>(
   const sampler = new UnseenSampler(space, budget, rng.split('initial'));
   for (let i = 0; i < o.initialSamples && !budget.exhausted; i++) {
     const arch = sampler.draw();
-    if (arch === undefined) return 'space-exhausted';
+    if (arch === undefined) return { stopReason: 'space-exhausted', backend };
     await query(arch);
   }
 
@@ -72,39 +76,89 @@ export async function runWeakNas<A>(
   const d = space.encodingLength(o.encoding);
   const features = new Float32Array(n * d);
   for (let i = 0; i < n; i++) space.encodeInto(space.atIndex(i), features, i * d, o.encoding);
-  for (let iteration = 1; !budget.exhausted; iteration++) {
-    const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
-    const sd = Math.sqrt(targets.reduce((a, b) => a + (b - mean) ** 2, 0) / targets.length) || 1;
-    const x = new Float32Array(rows.length * d);
-    rows.forEach((row, k) => x.set(features.subarray(row * d, row * d + d), k * d));
-    const y = Float32Array.from(targets, (t) => (t - mean) / sd);
-
-    const predicted = new Float64Array(n);
-    const epochs: number[] = [];
-    for (let e = 0; e < o.ensemble; e++) {
-      const mlp = new MlpRegressor(tf, d, o, rng.split(`mlp/${iteration}/${e}`));
-      try {
-        epochs.push(mlp.fit(x, y));
-        const p = mlp.predictRows(features, n);
-        for (let i = 0; i < n; i++) predicted[i]! += p[i]! / o.ensemble;
-      } finally {
-        mlp.dispose();
+  const allFeatures = useTensorForward(o) ? tf.tensor2d(features, [n, d]) : undefined;
+  try {
+    for (let iteration = 1; ; iteration++) {
+      if (budget.exhausted && o.finalPredictor === false) return { stopReason: 'budget', backend };
+      const { predicted, epochs } = fitAndPredict(tf, rows, targets, features, allFeatures, n, d, o, rng, iteration);
+      const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
+      const top1 = ranked[0]!;
+      if (budget.exhausted) {
+        // The reference's last predictor is fitted on every sample queried (`index_pred_top` of
+        // its last iteration): its top-1 is half of the reference's reported metric.
+        onIteration?.({ iteration, trainingSize: rows.length, epochs, freshInTopK: ranked.slice(0, o.topK).filter((i) => !queried[i]).length });
+        return { stopReason: 'budget', backend, predictorTop1: space.atIndex(top1) };
+      }
+      const fresh = ranked.slice(0, o.topK).filter((i) => !queried[i]);
+      const m = Math.min(o.samplesPerIteration, budget.remaining);
+      let picks: number[];
+      if (fresh.length >= m) {
+        const pickRng = rng.split(`pick/${iteration}`);
+        picks = pickRng.sampleWithoutReplacement(fresh.length, m).map((k) => fresh[k]!);
+      } else {
+        picks = ranked.filter((i) => !queried[i]).slice(0, m);
+      }
+      onIteration?.({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
+      if (picks.length === 0) return { stopReason: 'space-exhausted', backend, predictorTop1: space.atIndex(top1) };
+      for (const i of picks) {
+        // A time budget can run out inside an iteration.
+        if (budget.exhausted) break;
+        await query(space.atIndex(i));
       }
     }
-
-    const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
-    const fresh = ranked.slice(0, o.topK).filter((i) => !queried[i]);
-    const m = Math.min(o.samplesPerIteration, budget.remaining);
-    let picks: number[];
-    if (fresh.length >= m) {
-      const pickRng = rng.split(`pick/${iteration}`);
-      picks = pickRng.sampleWithoutReplacement(fresh.length, m).map((k) => fresh[k]!);
-    } else {
-      picks = ranked.filter((i) => !queried[i]).slice(0, m);
-    }
-    onIteration?.({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
-    if (picks.length === 0) return 'space-exhausted';
-    for (const i of picks) await query(space.atIndex(i));
+  } finally {
+    allFeatures?.dispose();
   }
-  return 'budget';
+}
+
+export interface WeakNasOutcome {
+  readonly stopReason: StopReason;
+  /** The tfjs backend the predictor ran on. */
+  readonly backend: string;
+  /** The top-1 of the last predictor, fitted on every queried architecture (the reference reports it). */
+  readonly predictorTop1?: unknown;
+}
+
+async function defaultBackend(tf: typeof import('@tensorflow/tfjs')): Promise<string> {
+  // Direct use without a backend named: the pure-JS cpu backend, whatever registered last.
+  if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+  return 'cpu';
+}
+
+/** Large predictors rank the space with tfjs matrix products (native on libtorch); small ones with the sparse JS loop. */
+function useTensorForward(o: Pick<WeakNasOptions, 'hiddenLayers'>): boolean {
+  return Math.max(...o.hiddenLayers) > 64;
+}
+
+/** Fit the iteration's predictors (targets standardised over the queried ones) and average their predictions of the whole space. */
+function fitAndPredict(
+  tf: typeof import('@tensorflow/tfjs'),
+  rows: readonly number[],
+  targets: readonly number[],
+  features: Float32Array,
+  allFeatures: import('@tensorflow/tfjs').Tensor2D | undefined,
+  n: number,
+  d: number,
+  o: WeakNasOptions,
+  rng: Rng,
+  iteration: number,
+): { predicted: Float64Array; epochs: number[] } {
+  const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
+  const sd = Math.sqrt(targets.reduce((a, b) => a + (b - mean) ** 2, 0) / targets.length) || 1;
+  const x = new Float32Array(rows.length * d);
+  rows.forEach((row, k) => x.set(features.subarray(row * d, row * d + d), k * d));
+  const y = Float32Array.from(targets, (t) => (t - mean) / sd);
+  const predicted = new Float64Array(n);
+  const epochs: number[] = [];
+  for (let e = 0; e < o.ensemble; e++) {
+    const mlp = new MlpRegressor(tf, d, o, rng.split(`mlp/${iteration}/${e}`));
+    try {
+      epochs.push(mlp.fit(x, y));
+      const p = allFeatures ? mlp.predictInChunks(allFeatures) : mlp.predictRows(features, n);
+      for (let i = 0; i < n; i++) predicted[i]! += p[i]! / o.ensemble;
+    } finally {
+      mlp.dispose();
+    }
+  }
+  return { predicted, epochs };
 }

@@ -20,7 +20,7 @@ import {
   type NamedTensors,
 } from '@naslab/engine';
 import { formatGenotype } from '../genotype.js';
-import { assertSupernetOps } from '../supernet.js';
+import { assertSupernetOps, SUPERNET_EDGES } from '../supernet.js';
 import { Adam } from './adam.js';
 import { firstOrderArchGradient, secondOrderArchGradient, type TensorBatch } from './architect.js';
 import { batchTensors, loadSearchData, makeBatch, randomSubset, type Batch, type PixelAugment, type SearchData } from './data.js';
@@ -226,8 +226,10 @@ export async function trainSupernet(
   /**
    * `freezeAlphas`: α never updated (DARTS-PT's fix-α variant trains its supernet so).
    * `shuffleSplit`: pt.darts' shuffled half/half split of the pooled search splits.
+   * `candidates`: the ops (`PRIMITIVES` order) inside every edge's softmax from the first step;
+   * default all 8 (DARTS-PT's supernet leaves `none` out).
    */
-  options: { readonly freezeAlphas?: boolean; readonly shuffleSplit?: boolean } = {},
+  options: { readonly freezeAlphas?: boolean; readonly shuffleSplit?: boolean; readonly candidates?: readonly boolean[] } = {},
 ): Promise<SupernetRun> {
   assertSupernetOps(ctx.space as { id: string; ops?: readonly string[] });
   if (settings.augment === 'crop-flip' && !augment) throw new Error('darts: augment "crop-flip" needs the crop-flip hook');
@@ -241,6 +243,7 @@ export async function trainSupernet(
     rng: ctx.rng.split('supernet-init'),
   });
   if (options.freezeAlphas) net.freeze({ alphas: true });
+  if (options.candidates) for (const cell of ['normal', 'reduce'] as const) for (let e = 0; e < SUPERNET_EDGES; e++) net.setCandidates(cell, e, options.candidates);
   const trainer = new BilevelTrainer(net, settings, data.classes, settings.augment === 'crop-flip' ? augment : undefined);
   const initialAlphas = net.alphaSoftmaxValues();
   let rng = ctx.rng.split('search');
@@ -256,6 +259,7 @@ export async function trainSupernet(
     // A supernet trained with α is never resumed as a fixed-α one (nor the other way round).
     ...(options.freezeAlphas ? { freezeAlphas: true } : {}),
     ...(options.shuffleSplit ? { shuffleSplit: true } : {}),
+    ...(options.candidates && !options.candidates.every(Boolean) ? { candidates: [...options.candidates] } : {}),
   });
   const saved = await loadCheckpoint(checkpointDir);
   if (saved && saved.meta.fingerprint === fingerprint) {
