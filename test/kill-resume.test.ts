@@ -7,7 +7,7 @@ import { cliMain, naslab, repoRoot, resultTables, tempDir, writeManifest } from 
 
 const table = join(repoRoot, '..', 'shared', 'data', 'nb201', 'nb201_cifar10_200ep.csv');
 
-/** A small NB201 look-up study with WeakNAS (its one search takes about a second). */
+/** A small NB201 look-up study with WeakNAS on its small predictor (one search takes about a second). */
 const manifest = `name: kill-resume
 seeds: 1
 datasets: [cifar10]
@@ -16,7 +16,7 @@ methods:
   - id: random-sampling
     options: { samples: 10 }
   - id: weaknas
-    options: { queries: 25, initialSamples: 10, topK: 10, samplesPerIteration: 5 }
+    options: { queries: 25, initialSamples: 10, topK: 10, samplesPerIteration: 5, hiddenLayers: [16, 16] }
 baseline: random-sampling
 benchmark: { id: nas-bench-201, options: { path: '${table}', metric: valid } }
 store: results

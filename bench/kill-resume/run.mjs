@@ -43,7 +43,7 @@ methods:
   - id: random-search
     options: { queries: ${Number(args.queries)} }
   - id: weaknas
-    options: { queries: ${Number(args.queries)}, initialSamples: 10, topK: 20, samplesPerIteration: 10 }
+    options: { queries: ${Number(args.queries)}, initialSamples: 10, topK: 20, samplesPerIteration: 10, hiddenLayers: [16, 16] }
 baseline: random-sampling
 benchmark: { id: nas-bench-201, options: { path: '${args.table}', metric: valid } }
 store: results
