@@ -15,7 +15,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { createLogger, InputError, runJob, type JobOutcome, type ResultStore } from '@naslab/core';
+import { createLogger, InputError, ProcessGuard, runJob, type JobOutcome, type ResultStore } from '@naslab/core';
 import { JobFolderStore, SqliteResultStore } from '@naslab/store';
 import { openStudy } from './session.js';
 
@@ -64,7 +64,21 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     const threads = options.threads ?? Number(process.env.NASLAB_THREADS ?? 1);
     const logger = createLogger({ level: options.jobFolder ? 'info' : 'warn' });
     if (options.jobFolder) logger.info(`job ${job.id}: ${job.kind} ${job.dataset}/${job.method}/seed${job.seed}${job.index !== undefined ? `#${job.index}` : ''}, ${threads} thread(s)`);
-    const outcome: JobOutcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
+    // Plugin code that exits or throws asynchronously fails the job with its own words, not with the process's exit code.
+    const guard = new ProcessGuard().install();
+    let outcome: JobOutcome;
+    try {
+      const guarded = await guard.run(job.id, () => runJob(job, { study, store: store!, logger, threads, signal: controller.signal }));
+      if (guarded.ok) outcome = guarded.value;
+      else {
+        controller.abort(new Error(guarded.error.split('\n')[0]));
+        store.failJob(job.id, guarded.error, (performance.now() - started) / 1000);
+        process.stderr.write(`job ${job.id} failed: ${guarded.error.split('\n')[0]}\n`);
+        outcome = { id: job.id, status: 'failed', error: guarded.error };
+      }
+    } finally {
+      guard.dispose();
+    }
     const seconds = (performance.now() - started) / 1000;
     if (folderStore && !folderStore.outcomes.has(job.id)) {
       // runJob wrote nothing: the job was interrupted, or it was done before this attempt.

@@ -18,6 +18,7 @@ export * from './planner.js';
 export * from './plugin.js';
 export * from './plugin-host.js';
 export * from './presets.js';
+export * from './process-guard.js';
 export * from './resolver.js';
 export * from './rng.js';
 export * from './run-study.js';

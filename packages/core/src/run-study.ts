@@ -55,9 +55,9 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
   const ctx: ExecutorContext = {
     jobs,
     statusOf: status,
-    runInProcess: async (job) => {
+    runInProcess: async (job, o) => {
       ranNow++;
-      return runJob(job, env);
+      return runJob(job, o?.signal ? { ...env, signal: env.signal ? AbortSignal.any([env.signal, o.signal]) : o.signal } : env);
     },
     worker: { entry: options.worker.entry, args: options.worker.args },
     outcomeOf: (id) => {
