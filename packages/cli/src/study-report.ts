@@ -15,7 +15,7 @@ import {
   type StudyReportInput,
   type StudyRun as ReportRun,
 } from '@naslab/report';
-import { collectRuns, type StudyRun } from './results.js';
+import { collectDiverged, collectRuns, type StudyRun } from './results.js';
 
 /**
  * A stored study as report input. The random-sampling baseline is shared by every searched
@@ -81,7 +81,17 @@ export function studyReportInput(
         }))
       : undefined;
   const otherBaselines = budgetMatchedBaselines(study, runs.filter((r) => r.protocol === baseProtocol), curveOf);
+  const diverged = collectDiverged(study, store);
   return {
+    ...(diverged.length
+      ? {
+          diverged: {
+            // Counted at chance only where `runs` holds them so (the dataset said its classes).
+            counted: runs.some((r) => r.diverged) ? ('chance' as const) : ('exclude' as const),
+            runs: diverged.map(({ jobId: _j, kind: _k, ...r }) => r),
+          },
+        }
+      : {}),
     title: `naslab study ${manifest.name}`,
     ...(otherBaselines.length ? { otherBaselines } : {}),
     ...(protocolRuns ? { protocolRuns } : {}),

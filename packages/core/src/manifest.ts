@@ -225,6 +225,7 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
     executor: ref(m.executor, ['executor']),
     store,
     scoring: m.scoring,
+    report: { diverged: m.report.diverged },
     locate: source.locate,
     raw,
   };

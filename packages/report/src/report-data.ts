@@ -12,6 +12,7 @@ import type {
 import type { ArchitectureCells } from './cell-graph.js';
 import type { SearchCostRow } from './search-cost.js';
 import type { LatencyStudy } from './latency.js';
+import type { DivergedRun } from './study-report.js';
 
 /** One accuracy point of a random-vs-searched distribution plot. */
 export interface DistributionPoint {
@@ -86,4 +87,6 @@ export interface ReportData {
   architectures?: ArchitectureCells[];
   /** Accuracy beside predicted latency, where the study's space has a latency model. */
   latency?: LatencyStudy;
+  /** Trainings that diverged, listed apart, and how the means and RI count them. */
+  diverged?: { counted: 'exclude' | 'chance'; note: string; runs: DivergedRun[] };
 }

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { InputError, writableFolderProblem } from '@naslab/core';
 import { paperReanalysis, writeReport } from '@naslab/report';
 import { openManifestStore } from '../open-store.js';
+import { collectRuns, divergedPolicy, formatDiverged } from '../results.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { openStudy } from '../session.js';
 import { studyArchitectures, studyLatency, studyReportInput, writeStudyReport } from '../study-report.js';
@@ -51,7 +52,10 @@ const command: CommandModule<object, ReportArgs> = {
     }
     const store = await openManifestStore(study.manifest);
     try {
-      const input = studyReportInput(study, store, undefined, await studyLatency(study));
+      const policy = await divergedPolicy(study, store);
+      for (const w of policy.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (policy.diverged.length) process.stdout.write(`${formatDiverged(study, policy.diverged)}\n`);
+      const input = studyReportInput(study, store, collectRuns(study, store, policy.chance), await studyLatency(study));
       input.options = { ...input.options, resamples: args.resamples, permutations: args.permutations, seed: args.seed };
       if (args.out) {
         const { buildStudyReport } = await import('@naslab/report');
