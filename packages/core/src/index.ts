@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 
 export { z } from 'zod';
+export * from './backend-metadata.js';
 export * from './capabilities.js';
 export * from './contracts.js';
 export * from './errors.js';
