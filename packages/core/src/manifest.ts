@@ -39,6 +39,14 @@ function manifestKeys(path: (string | number)[]): string[] {
   return ['id', 'name', 'options'];
 }
 
+/**
+ * A manifest that is code (.js/.mjs/.ts/.mts, exporting `defineExperiment`): loading it runs it.
+ * Commands that only read results (`status`, `report`) refuse it rather than run it.
+ */
+export function isExecutableManifest(file: string): boolean {
+  return /\.(m?js|m?ts)$/i.test(file);
+}
+
 /** Load and validate a manifest file (.yaml/.yml/.json, or .js/.mjs exporting defineExperiment). */
 /** How to validate a manifest beyond core's fields. */
 export interface ManifestOptions {

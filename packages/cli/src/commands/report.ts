@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, writableFolderProblem } from '@naslab/core';
+import { InputError, isExecutableManifest, writableFolderProblem } from '@naslab/core';
+import { readOnlyRefusal } from './status.js';
 import { paperReanalysis, writeReport } from '@naslab/report';
 import { openManifestStore } from '../open-store.js';
 import { collectRuns, divergedPolicy, formatDiverged } from '../results.js';
@@ -46,6 +47,7 @@ const command: CommandModule<object, ReportArgs> = {
       process.stdout.write(`wrote ${written.html}\n      ${written.markdown}\n${written.csv.map((c) => `      ${c}\n`).join('')}`);
       return;
     }
+    if (isExecutableManifest(args.manifest!)) throw new InputError(readOnlyRefusal(args.manifest!, 'report'));
     const study = await openStudy(args.manifest!);
     if (!existsSync(join(study.manifest.store, 'naslab.db'))) {
       throw new InputError({ file: args.manifest!, message: `no results yet (${study.manifest.store}); run the study first` });
