@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,17 @@ describe('a diverged training', () => {
     const html = readFileSync(join(reportDir, 'index.html'), 'utf8');
     expect(html).toContain('<h2 id="diverged">Diverged runs</h2>');
     expect(html).toContain(`${trains.length} run${trains.length === 1 ? '' : 's'} diverged (the loss became NaN or ∞): listed apart and left out of the means and the RI`);
+
+    // Reports go only into folders naslab owns: its own carries the marker, a foreign one is refused untouched.
+    expect(readFileSync(join(reportDir, '.naslab-report'), 'utf8')).toContain('naslab report');
+    const foreign = join(dir, 'mine');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'index.html'), 'my own page');
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const refused = await naslabInProcess(['report', file, '--out', foreign]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${foreign} holds files naslab did not write (notes.txt); a report would overwrite them`);
+    expect(readFileSync(join(foreign, 'index.html'), 'utf8')).toBe('my own page');
 
     // `report.diverged: chance` counts them at 100 / classes (the toy dataset has 2) — a report option, nothing reruns.
     writeManifest(dir, 'm.yaml', `${readFileSync(file, 'utf8')}report: { diverged: chance }\n`);

@@ -8,6 +8,7 @@ import {
   isDartsFamilyGenotype,
   rankAgreementStudies,
   rankAgreementTable,
+  reportFolderProblem,
   tableToMarkdown,
   writeReport,
   type ArchitectureCells,
@@ -237,7 +238,7 @@ export async function writeStudyReport(
 ): Promise<{ html: string; warnings: string[]; ablation?: string }> {
   const data = buildStudyReport(input.architectures ? input : { ...input, architectures: await studyArchitectures(study, store) });
   const folder = join(store.location, 'reports', study.manifest.name);
-  const problem = writableFolderProblem(folder);
+  const problem = writableFolderProblem(folder) ?? reportFolderProblem(folder);
   if (problem) {
     throw new InputError({ file: study.manifest.file, ...study.manifest.locate(['store']), path: 'store', message: `cannot write the study's report: ${problem}` });
   }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, isExecutableManifest, writableFolderProblem } from '@naslab/core';
 import { readOnlyRefusal } from './status.js';
-import { paperReanalysis, writeReport } from '@naslab/report';
+import { paperReanalysis, reportFolderProblem, writeReport } from '@naslab/report';
 import { openManifestStore } from '../open-store.js';
 import { collectRuns, divergedPolicy, formatDiverged } from '../results.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -38,7 +38,7 @@ const command: CommandModule<object, ReportArgs> = {
         return true;
       }) as unknown as Argv<ReportArgs>,
   handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
-    const outProblem = args.out === undefined ? undefined : writableFolderProblem(resolve(args.out));
+    const outProblem = args.out === undefined ? undefined : (writableFolderProblem(resolve(args.out)) ?? reportFolderProblem(resolve(args.out)));
     if (outProblem) throw new InputError({ file: '<arguments>', path: 'out', message: `cannot write the report there: ${outProblem}` });
     if (args.paper) {
       const data = await paperReanalysis(resolve(args.paper), { resamples: args.resamples, permutations: args.permutations, seed: args.seed });
