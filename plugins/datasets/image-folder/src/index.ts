@@ -46,9 +46,9 @@ export const imageFolderOptions = z
     /** Decoded-image cache folder (default `~/.cache/naslab/image-folder`). */
     cache: pathOption('Decoded-image cache folder, relative to the manifest').optional(),
     /** Side of the square network input. */
-    size: z.number().int().min(8).default(224),
+    size: z.number().int().min(8).max(4096, 'at most 4096 px').default(224),
     /** Shorter side of the test images before the centre crop (`Resize(256)`). */
-    resize: z.number().int().min(8).default(256),
+    resize: z.number().int().min(8).max(8192, 'at most 8192 px').default(256),
     /** Random horizontal flip of training images. */
     flip: z.boolean().default(true),
     /** `ColorJitter` of training images; 0 switches an adjustment off. */

@@ -7,17 +7,17 @@ export { MlpRegressor, type MlpOptions } from './mlp.js';
 
 export const weakNasOptions = z
   .object({
-    queries: z.number().int().positive().default(200).describe('Query budget (initial samples included)'),
-    initialSamples: z.number().int().positive().default(10).describe('Uniform samples before the first predictor (reference, NB201: 10)'),
-    topK: z.number().int().positive().default(100).describe('Top-predicted pool sampled from (reference: top_start = top_end = 100)'),
-    samplesPerIteration: z.number().int().positive().default(10).describe('Queries per iteration (reference: sample_each_iter 10)'),
-    ensemble: z.number().int().positive().default(1).describe('Predictors averaged per iteration (reference, uniform sampling: 1)'),
+    queries: z.number().int().positive().max(1_000_000, 'at most 1,000,000 queries').default(200).describe('Query budget (initial samples included)'),
+    initialSamples: z.number().int().positive().max(100_000, 'at most 100,000 samples').default(10).describe('Uniform samples before the first predictor (reference, NB201: 10)'),
+    topK: z.number().int().positive().max(1_000_000, 'at most 1,000,000').default(100).describe('Top-predicted pool sampled from (reference: top_start = top_end = 100)'),
+    samplesPerIteration: z.number().int().positive().max(100_000, 'at most 100,000').default(10).describe('Queries per iteration (reference: sample_each_iter 10)'),
+    ensemble: z.number().int().positive().max(100, 'at most 100 predictors').default(1).describe('Predictors averaged per iteration (reference, uniform sampling: 1)'),
     encoding: z.string().default('one-hot').describe('Space encoding fed to the predictor (reference: one-hot)'),
-    hiddenLayers: z.array(z.number().int().positive()).min(1).default([16, 16]).describe('MLP hidden sizes (reference: 4 × 1000; smaller here for the pure-JS backend)'),
-    epochs: z.number().int().positive().default(100).describe('Maximum training epochs per predictor (reference: mlp_iter 100)'),
+    hiddenLayers: z.array(z.number().int().positive().max(100_000, 'at most 100,000 units')).min(1).max(16, 'at most 16 layers').default([16, 16]).describe('MLP hidden sizes (reference: 4 × 1000; smaller here for the pure-JS backend)'),
+    epochs: z.number().int().positive().max(100_000, 'at most 100,000 epochs').default(100).describe('Maximum training epochs per predictor (reference: mlp_iter 100)'),
     learningRate: z.number().positive().default(1e-3).describe('Adam learning rate (scikit-learn default)'),
     l2: z.number().nonnegative().default(1e-4).describe('L2 penalty alpha (scikit-learn default)'),
-    batchSize: z.number().int().positive().default(200).describe('Mini-batch cap (scikit-learn: min(200, n))'),
+    batchSize: z.number().int().positive().max(1_000_000, 'at most 1,000,000').default(200).describe('Mini-batch cap (scikit-learn: min(200, n))'),
     patience: z.number().int().nonnegative().default(10).describe('Epochs without improvement before stopping (scikit-learn n_iter_no_change)'),
     tolerance: z.number().nonnegative().default(1e-4).describe('Improvement that resets patience (scikit-learn tol)'),
   })
