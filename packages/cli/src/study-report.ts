@@ -11,6 +11,7 @@ import {
   spaceComparisonStudies,
   spaceComparisonTable,
   supernetParametersOf,
+  reportFolderProblem,
   tableToMarkdown,
   writeReport,
   type ArchitectureCells,
@@ -18,7 +19,7 @@ import {
   type StudyReportInput,
   type StudyRun as ReportRun,
 } from '@naslab/report';
-import { collectRuns, type StudyRun } from './results.js';
+import { collectDiverged, collectRuns, type StudyRun } from './results.js';
 
 /**
  * A stored study as report input. The random-sampling baseline of a space is shared by every
@@ -89,7 +90,17 @@ export function studyReportInput(
       : undefined;
   const otherBaselines = budgetMatchedBaselines(study, runs.filter((r) => r.protocol === baseProtocol), curveOf);
   const spaceRuns = randomRunsBySpace(study, runs.filter((r) => r.protocol === baseProtocol));
+  const diverged = collectDiverged(study, store);
   return {
+    ...(diverged.length
+      ? {
+          diverged: {
+            // Counted at chance only where `runs` holds them so (the dataset said its classes).
+            counted: runs.some((r) => r.diverged) ? ('chance' as const) : ('exclude' as const),
+            runs: diverged.map(({ jobId: _j, kind: _k, ...r }) => r),
+          },
+        }
+      : {}),
     title: `naslab study ${manifest.name}`,
     ...(spaceRuns.length ? { spaceRuns } : {}),
     ...(otherBaselines.length ? { otherBaselines } : {}),
@@ -278,7 +289,7 @@ export async function writeStudyReport(
 ): Promise<{ html: string; warnings: string[]; ablation?: string }> {
   const data = buildStudyReport(input.architectures ? input : { ...input, architectures: await studyArchitectures(study, store) });
   const folder = join(store.location, 'reports', study.manifest.name);
-  const problem = writableFolderProblem(folder);
+  const problem = writableFolderProblem(folder) ?? reportFolderProblem(folder);
   if (problem) {
     throw new InputError({ file: study.manifest.file, ...study.manifest.locate(['store']), path: 'store', message: `cannot write the study's report: ${problem}` });
   }

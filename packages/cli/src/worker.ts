@@ -15,7 +15,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { createLogger, InputError, runJob, type JobOutcome, type ResultStore } from '@naslab/core';
+import { createLogger, InputError, ProcessGuard, runJob, type JobOutcome, type ResultStore } from '@naslab/core';
 import { JobFolderStore, SqliteResultStore } from '@naslab/store';
 import { openStudy } from './session.js';
 
@@ -64,17 +64,32 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     const threads = options.threads ?? Number(process.env.NASLAB_THREADS ?? 1);
     const logger = createLogger({ level: options.jobFolder ? 'info' : 'warn' });
     if (options.jobFolder) logger.info(`job ${job.id}: ${job.kind} ${job.dataset}/${job.method}/seed${job.seed}${job.index !== undefined ? `#${job.index}` : ''}, ${threads} thread(s)`);
-    let outcome: JobOutcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
-    // A cluster task whose job another task holds (a requeue while a killed one's lease still
-    // runs, a straggler): wait for that lease to end or the job to finish, instead of ending
-    // without an outcome (which the submitter would record as a lost task).
-    while (options.jobFolder && outcome.elsewhere && outcome.status === 'running' && !controller.signal.aborted) {
-      logger.info(`job ${job.id} is held by ${outcome.elsewhere}; waiting for it`);
-      await new Promise<void>((done) => {
-        const t = setTimeout(done, 15_000);
-        controller.signal.addEventListener('abort', () => (clearTimeout(t), done()), { once: true });
-      });
-      outcome = await runJob(job, { study, store, logger, threads, signal: controller.signal });
+    // Plugin code that exits or throws asynchronously fails the job with its own words, not with the process's exit code.
+    const guard = new ProcessGuard().install();
+    const runGuarded = async (): Promise<JobOutcome> => {
+      const guarded = await guard.run(job.id, () => runJob(job, { study, store: store!, logger, threads, signal: controller.signal }));
+      if (guarded.ok) return guarded.value;
+      controller.abort(new Error(guarded.error.split('\n')[0]));
+      store!.failJob(job.id, guarded.error, (performance.now() - started) / 1000);
+      process.stderr.write(`job ${job.id} failed: ${guarded.error.split('\n')[0]}\n`);
+      return { id: job.id, status: 'failed', error: guarded.error };
+    };
+    let outcome: JobOutcome;
+    try {
+      outcome = await runGuarded();
+      // A cluster task whose job another task holds (a requeue while a killed one's lease still
+      // runs, a straggler): wait for that lease to end or the job to finish, instead of ending
+      // without an outcome (which the submitter would record as a lost task).
+      while (options.jobFolder && outcome.elsewhere && outcome.status === 'running' && !controller.signal.aborted) {
+        logger.info(`job ${job.id} is held by ${outcome.elsewhere}; waiting for it`);
+        await new Promise<void>((done) => {
+          const t = setTimeout(done, 15_000);
+          controller.signal.addEventListener('abort', () => (clearTimeout(t), done()), { once: true });
+        });
+        outcome = await runGuarded();
+      }
+    } finally {
+      guard.dispose();
     }
     const seconds = (performance.now() - started) / 1000;
     if (folderStore && !folderStore.outcomes.has(job.id) && !outcome.elsewhere) {

@@ -37,10 +37,14 @@ export const namedProtocolSchema = z
   // Any other key overrides a knob of the base protocol; the trainer's schema validates it.
   .catchall(z.unknown());
 
+/** Bounds of an ablation's lists, checked before anything expands (each protocol trains every architecture again). */
+export const ABLATION_LIMITS = { tricks: 64, designs: 16, protocols: 256 } as const;
+
 export const ablationSchema = z
   .object({
     tricks: z
       .array(trickRefSchema)
+      .max(ABLATION_LIMITS.tricks, `at most ${ABLATION_LIMITS.tricks} tricks`)
       .default([])
       .describe('Tricks the designs toggle, in order (cumulative adds them in this order)'),
     designs: z
@@ -55,12 +59,13 @@ export const ablationSchema = z
             .strict(),
         ]),
       )
+      .max(ABLATION_LIMITS.designs, `at most ${ABLATION_LIMITS.designs} designs`)
       .default([])
       .describe(
         'one-at-a-time: base and base + each trick; cumulative: base + the first k tricks for k = 1..n; factorial: base + every subset. A bare name acts on all `tricks`; `{ design, tricks: [labels] }` on those, in that order',
       ),
     includeBase: z.boolean().default(true).describe('Keep the base protocol itself in the study'),
-    protocols: z.array(namedProtocolSchema).default([]).describe('Explicit protocols with their own overrides'),
+    protocols: z.array(namedProtocolSchema).max(ABLATION_LIMITS.protocols, `at most ${ABLATION_LIMITS.protocols} protocols`).default([]).describe('Explicit protocols with their own overrides'),
   })
   .strict()
   .describe('Expand the protocol into an ablation study over tricks and knobs');

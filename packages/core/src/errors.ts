@@ -113,5 +113,11 @@ export class DivergedError extends Error {
   }
 }
 
+/** Epoch and step (1-based, as the message says them) of a stored {@link DivergedError} message. */
+export function divergedAt(message: string | undefined): { epoch: number; step: number } | undefined {
+  const m = /diverged at epoch (\d+), step (\d+)/.exec(message ?? '');
+  return m ? { epoch: Number(m[1]), step: Number(m[2]) } : undefined;
+}
+
 const DIVERGED_ERROR = Symbol.for('naslab.DivergedError');
 Object.defineProperty(DivergedError.prototype, DIVERGED_ERROR, { value: true });

@@ -14,7 +14,8 @@ export interface ExecutorContext {
   readonly jobs: readonly PlannedJob[];
   /** Status already in the store (done jobs are not run again). */
   statusOf(jobId: string): JobStatus;
-  runInProcess(job: PlannedJob): Promise<JobOutcome>;
+  /** `signal` stops this one job (e.g. after its plugin code broke the process's rules). */
+  runInProcess(job: PlannedJob, options?: { readonly signal?: AbortSignal }): Promise<JobOutcome>;
   readonly worker: { readonly entry: string; readonly args: readonly string[] };
   /** Read a job's outcome after a worker process ended. */
   outcomeOf(jobId: string): JobOutcome;

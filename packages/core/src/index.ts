@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 
 export { z } from 'zod';
+export * from './backend-metadata.js';
 export * from './capabilities.js';
 export * from './contracts.js';
 export * from './errors.js';
@@ -19,6 +20,7 @@ export * from './planner.js';
 export * from './plugin.js';
 export * from './plugin-host.js';
 export * from './presets.js';
+export * from './process-guard.js';
 export * from './resolver.js';
 export * from './rng.js';
 export * from './run-study.js';

@@ -6,8 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { DependencyContainer } from 'tsyringe';
+import { declaredBackend, declaredBackendProblem, type DeclaredBackend } from './backend-metadata.js';
 import { unimplementedCapabilities } from './capabilities.js';
-import type { Backend, BackendSpeed, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
+import type { Backend, BackendProbe, BackendSpeed, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
 import { DivergedError, InputError } from './errors.js';
 import { methodSpace } from './manifest.js';
 import type { StudyEvents } from './events.js';
@@ -457,6 +458,23 @@ export async function studyBackends(study: Study, c: DependencyContainer = study
   }
   const found: Backend[] = [];
   for (const pkg of discoverPlugins(study.searchFrom, { kind: 'backend' })) {
+    // Ranked and pre-checked from its package.json: imported only if probing reaches it.
+    const declared = declaredBackend(pkg.pkg);
+    if (declared) {
+      const create = async (): Promise<Backend> => {
+        let def: Awaited<ReturnType<typeof loadPlugin<'backend'>>>['definition'];
+        try {
+          def = (await loadPlugin('backend', pkg.name, { searchFrom: [], packageDir: pkg.dir })).definition;
+        } catch (e) {
+          // Not loadable here: unavailable, as an undeclared one is skipped (`naslab plugins` says why).
+          return unavailableBackend(declared, { available: false, reason: `${pkg.name} does not load: ${(e as Error).message.split('\n')[0]}` });
+        }
+        return def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) });
+      };
+      const problem = declaredBackendProblem(pkg.dir, declared);
+      found.push(problem ? unavailableBackend(declared, problem) : lazyBackend(declared.id, declared.priority, create, declared.speed));
+      continue;
+    }
     let loaded: Awaited<ReturnType<typeof loadPlugin<"backend">>>;
     try {
       loaded = await loadPlugin('backend', pkg.name, { searchFrom: [], packageDir: pkg.dir });
@@ -467,6 +485,16 @@ export async function studyBackends(study: Study, c: DependencyContainer = study
     found.push(lazyBackend(def.id, def.priority, () => Promise.resolve(def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) })), def.speed));
   }
   return found.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
+}
+
+/** A backend its package's light check ruled out: it says why, and its package is never imported. */
+function unavailableBackend(declared: DeclaredBackend, problem: BackendProbe): Backend {
+  return {
+    name: declared.id,
+    priority: declared.priority,
+    ...(declared.speed ? { speed: declared.speed } : {}),
+    probe: async () => problem,
+  } as Backend;
 }
 
 /**

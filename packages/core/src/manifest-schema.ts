@@ -124,6 +124,16 @@ export const manifestSchema = z
       .enum(['final', 'best'])
       .default('final')
       .describe("Which accuracy reports use: at the final epoch (the paper's text) or best over epochs (its released code); both are stored"),
+    report: z
+      .object({
+        diverged: z
+          .enum(['exclude', 'chance'])
+          .default('exclude')
+          .describe('Diverged trainings: listed apart and left out of means and RI (`exclude`), or counted at chance accuracy, 100 / classes (`chance`, as some papers do)'),
+      })
+      .strict()
+      .default({ diverged: 'exclude' })
+      .describe('How reports count results (never what is run: not part of the study\'s identity)'),
   })
   .strict();
 

@@ -66,6 +66,8 @@ export interface Manifest extends ManifestSource {
   /** Absolute path of the results folder. */
   readonly store: string;
   readonly scoring: 'final' | 'best';
+  /** How reports count diverged trainings: left out (`exclude`) or at chance accuracy (`chance`). */
+  readonly report: { readonly diverged: 'exclude' | 'chance' };
   /** The trainer schema the protocols were validated with at load time (see `ManifestOptions`), if any. */
   readonly protocolSchema?: unknown;
   readonly raw: unknown;

@@ -40,6 +40,14 @@ function manifestKeys(path: (string | number)[]): string[] {
   return ['id', 'name', 'options'];
 }
 
+/**
+ * A manifest that is code (.js/.mjs/.ts/.mts, exporting `defineExperiment`): loading it runs it.
+ * Commands that only read results (`status`, `report`) refuse it rather than run it.
+ */
+export function isExecutableManifest(file: string): boolean {
+  return /\.(m?js|m?ts)$/i.test(file);
+}
+
 /** Load and validate a manifest file (.yaml/.yml/.json, or .js/.mjs exporting defineExperiment). */
 /** How to validate a manifest beyond core's fields. */
 export interface ManifestOptions {
@@ -228,6 +236,7 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
     executor: ref(m.executor, ['executor']),
     store,
     scoring: m.scoring,
+    report: { diverged: m.report.diverged },
     locate: source.locate,
     raw,
   };

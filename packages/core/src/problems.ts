@@ -36,12 +36,17 @@ export function zodProblems(
     if (issue.code === 'unrecognized_keys') {
       // The first few, and a count: 10,000 unknown keys are one mistake, not 10,000 messages.
       const shown = issue.keys.slice(0, MAX_UNKNOWN_KEYS);
+      const known = knownKeys(path) ?? [];
+      // Beside a plugin's `id`, an unknown key is most often one of the plugin's own options written one level too high.
+      const pluginRef = known.includes('id') && known.includes('options');
       for (const key of shown) {
+        const hint = suggest(key, known);
+        const misplaced = pluginRef && !hint.startsWith(' (did you mean') ? `; a plugin's own options go under its \`options:\`` : '';
         out.push({
           file: source.file,
           ...source.locate([...path, key]),
           path: formatPath([...path, key]),
-          message: `unknown field "${printableKey(key)}"${suggest(key, knownKeys(path) ?? [])}${valueAt(source.raw, [...path, key]) === null ? ' (its value is empty: null)' : ''}`,
+          message: `unknown field "${printableKey(key)}"${hint}${misplaced}${valueAt(source.raw, [...path, key]) === null ? ' (its value is empty: null)' : ''}`,
         });
       }
       if (issue.keys.length > shown.length) {

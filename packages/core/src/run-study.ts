@@ -59,8 +59,8 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
   const ctx: ExecutorContext = {
     jobs,
     statusOf: status,
-    runInProcess: async (job) => {
-      const outcome = await runJob(job, env);
+    runInProcess: async (job, o) => {
+      const outcome = await runJob(job, o?.signal ? { ...env, signal: env.signal ? AbortSignal.any([env.signal, o.signal]) : o.signal } : env);
       if (!outcome.elsewhere) ranNow++;
       return outcome;
     },

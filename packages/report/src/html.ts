@@ -15,7 +15,7 @@ import { latencySpec, latencyTable } from './latency.js';
 import type { ReportData } from './report-data.js';
 import { searchCostSpec } from './search-cost.js';
 import { spaceComparisonTable, spaceHistogramSpec } from './space-comparison.js';
-import { ablationTableView, escapeHtml, groupTable, paperComparisonTable, rankTable, riTable, searchCostTable, tableToHtml } from './tables.js';
+import { ablationTableView, divergedTable, escapeHtml, groupTable, paperComparisonTable, rankTable, riTable, searchCostTable, tableToHtml } from './tables.js';
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1200px;margin:2rem auto;padding:0 1rem;color:#222}
@@ -51,6 +51,8 @@ export async function renderHtml(data: ReportData): Promise<string> {
     const cmp = paperComparisonTable(data);
     if (cmp) s.push("<h3>Comparison with the paper's Table 1</h3>", tableToHtml(cmp));
   }
+  const diverged = divergedTable(data);
+  if (diverged) s.push('<h2 id="diverged">Diverged runs</h2>', `<p>${escapeHtml(data.diverged!.note)}</p>`, tableToHtml(diverged));
   if (data.searchCost?.length) {
     s.push('<h2>Search cost beside accuracy</h2>', tableToHtml(searchCostTable(data.searchCost, data.searchCostSource)));
     const datasets = [...new Set(data.searchCost.map((r) => r.dataset))];

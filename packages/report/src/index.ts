@@ -19,10 +19,10 @@ export {
   type SpaceSample,
 } from './space-comparison.js';
 export { rankAgreementStudies, rankAgreementTable, rankScatterSpec, type ProtocolRun, type RankAgreementStudy } from './rank-agreement.js';
-export { ablationTableView, allTables, reportCsvFiles, reportToMarkdown, tableToHtml, tableToMarkdown, type Table } from './tables.js';
-export { writeReport, type WrittenReport } from './write-report.js';
+export { ablationTableView, allTables, divergedTable, reportCsvFiles, reportToMarkdown, tableToHtml, tableToMarkdown, type Table } from './tables.js';
+export { REPORT_MARKER, reportFolderProblem, writeReport, type WrittenReport } from './write-report.js';
 export { paperReanalysis, PAPER_ALIASES, PAPER_SEARCH_GPU_DAYS, type PaperReanalysisOptions } from './paper-reanalysis.js';
-export { buildStudyReport, type StudyAblation, type StudyDataset, type StudyReportInput, type StudyRun } from './study-report.js';
+export { buildStudyReport, divergedNote, type DivergedRun, type StudyAblation, type StudyDataset, type StudyReportInput, type StudyDiverged, type StudyRun } from './study-report.js';
 export {
   dartsCellGraph,
   genotypeCellGraphs,

@@ -13,6 +13,7 @@ import type { ArchitectureCells } from './cell-graph.js';
 import type { SearchCostRow } from './search-cost.js';
 import type { LatencyStudy } from './latency.js';
 import type { SpaceComparison } from './space-comparison.js';
+import type { DivergedRun } from './study-report.js';
 
 /** One accuracy point of a random-vs-searched distribution plot. */
 export interface DistributionPoint {
@@ -89,4 +90,6 @@ export interface ReportData {
   spaceComparisons?: SpaceComparison[];
   /** Accuracy beside predicted latency, where the study's space has a latency model. */
   latency?: LatencyStudy;
+  /** Trainings that diverged, listed apart, and how the means and RI count them. */
+  diverged?: { counted: 'exclude' | 'chance'; note: string; runs: DivergedRun[] };
 }

@@ -36,6 +36,27 @@ export interface StudyRun {
   arch?: string;
 }
 
+/** A training that diverged (its loss became NaN or ∞): a result of the protocol, listed apart. */
+export interface DivergedRun {
+  dataset: string;
+  method: string;
+  protocol: string;
+  seed: number;
+  index: number;
+  /** Where it diverged (1-based), when the stored message says it. */
+  epoch?: number;
+  step?: number;
+  /** The stored message. */
+  detail: string;
+}
+
+/** Diverged runs and how the study counts them (the manifest's `report.diverged`). */
+export interface StudyDiverged {
+  runs: DivergedRun[];
+  /** `exclude`: left out of means and RI; `chance`: counted at chance accuracy (100 / classes) in the runs. */
+  counted: 'exclude' | 'chance';
+}
+
 export interface StudyDataset {
   name: string;
   /** Display label (defaults to name). */
@@ -76,6 +97,16 @@ export interface StudyReportInput {
    * protocol, per dataset, the reference space first: compared by the shift of their means.
    */
   spaceRuns?: Array<{ dataset: string; spaces: SpaceSample[] }>;
+  /** Trainings that diverged; with `counted: 'chance'` the caller has put them in `runs` at chance accuracy. */
+  diverged?: StudyDiverged;
+}
+
+/** The one line a report says about its diverged runs. */
+export function divergedNote(d: StudyDiverged): string {
+  const n = `${d.runs.length} run${d.runs.length === 1 ? '' : 's'} diverged`;
+  return d.counted === 'chance'
+    ? `${n} (the loss became NaN or ∞): counted at chance accuracy (100 / classes) in the means and the RI (report.diverged: chance).`
+    : `${n} (the loss became NaN or ∞): listed apart and left out of the means and the RI (report.diverged: chance counts them at chance accuracy).`;
 }
 
 /** Report data for a naslab study: RI table, distributions, ablation and training curves. */
@@ -127,6 +158,7 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
       `RI = 100 × (Acc_method − Acc_random) / Acc_random with means over runs; std ddof = ${ri.settings.ddof}.`,
       `CI: ${ri.settings.ciMethod}, ${ri.settings.resamples} resamples, ${Math.round(ri.settings.confidence * 100)}% level; one-sided Welch and permutation (${ri.settings.permutations}) tests, seed ${ri.settings.seed}.`,
       `Runs without an accuracy are scored from their curve: ${scoring === 'best' ? 'best over epochs' : 'final epoch'}.`,
+      ...(input.diverged?.runs.length ? [divergedNote(input.diverged)] : []),
     ],
     warnings,
     ri,
@@ -160,6 +192,7 @@ export function buildStudyReport(input: StudyReportInput): ReportData {
       ? { otherBaselines: input.otherBaselines.map((b) => ({ baseline: b.baseline, description: b.description, ri: analyzeRelativeImprovement(b.runs, input.options) })) }
       : {}),
     latency: latencyStudy(runs),
+    ...(input.diverged?.runs.length ? { diverged: { counted: input.diverged.counted, note: divergedNote(input.diverged), runs: input.diverged.runs } } : {}),
   };
 }
 

@@ -119,9 +119,20 @@ export function groupTable(study: GroupStudy): Table {
   };
 }
 
+/** Diverged runs: where each training's loss became NaN or ∞. */
+export function divergedTable(data: ReportData): Table | null {
+  if (!data.diverged?.runs.length) return null;
+  return {
+    caption: data.diverged.note,
+    header: ['dataset', 'method', 'protocol', 'seed', 'architecture #', 'epoch', 'step', 'message'],
+    rows: data.diverged.runs.map((r) => [r.dataset, r.method, r.protocol, String(r.seed), String(r.index), r.epoch === undefined ? '–' : String(r.epoch), r.step === undefined ? '–' : String(r.step), r.detail]),
+  };
+}
+
 export function allTables(data: ReportData): Table[] {
   return [
     data.ri ? riTable(data.ri, data.searchCost, data.searchCostSource) : null,
+    divergedTable(data),
     data.searchCost?.length ? searchCostTable(data.searchCost, data.searchCostSource) : null,
     paperComparisonTable(data),
     data.latency ? latencyTable(data.latency) : null,
@@ -173,6 +184,12 @@ export function reportCsvFiles(data: ReportData): Record<string, string> {
     files['search-cost.csv'] = formatCsv(
       ['dataset', 'method', 'kind', 'searches', 'mean_wall_seconds', 'total_wall_seconds', 'device', 'gpu_hours', 'backends', 'n', 'accuracy_mean', 'accuracy_std'],
       data.searchCost.map((r) => [r.dataset, r.method, r.kind, r.searches, r.meanSeconds, r.totalSeconds, r.device, r.gpuHours, r.backends.join(' '), r.n, r.accuracyMean, r.accuracyStd]),
+    );
+  }
+  if (data.diverged?.runs.length) {
+    files['diverged.csv'] = formatCsv(
+      ['dataset', 'method', 'protocol', 'seed', 'index', 'epoch', 'step', 'counted', 'message'],
+      data.diverged.runs.map((r) => [r.dataset, r.method, r.protocol, r.seed, r.index, r.epoch ?? null, r.step ?? null, data.diverged!.counted, r.detail]),
     );
   }
   if (data.paperComparison) {

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, writableFolderProblem } from '@naslab/core';
-import { paperReanalysis, writeReport } from '@naslab/report';
+import { InputError, isExecutableManifest, writableFolderProblem } from '@naslab/core';
+import { readOnlyRefusal } from './status.js';
+import { paperReanalysis, reportFolderProblem, writeReport } from '@naslab/report';
 import { openManifestStore } from '../open-store.js';
+import { collectRuns, divergedPolicy, formatDiverged } from '../results.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { openStudy } from '../session.js';
 import { studyArchitectures, studyLatency, studyReportInput, writeStudyReport } from '../study-report.js';
@@ -36,7 +38,7 @@ const command: CommandModule<object, ReportArgs> = {
         return true;
       }) as unknown as Argv<ReportArgs>,
   handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
-    const outProblem = args.out === undefined ? undefined : writableFolderProblem(resolve(args.out));
+    const outProblem = args.out === undefined ? undefined : (writableFolderProblem(resolve(args.out)) ?? reportFolderProblem(resolve(args.out)));
     if (outProblem) throw new InputError({ file: '<arguments>', path: 'out', message: `cannot write the report there: ${outProblem}` });
     if (args.paper) {
       const data = await paperReanalysis(resolve(args.paper), { resamples: args.resamples, permutations: args.permutations, seed: args.seed });
@@ -45,13 +47,17 @@ const command: CommandModule<object, ReportArgs> = {
       process.stdout.write(`wrote ${written.html}\n      ${written.markdown}\n${written.csv.map((c) => `      ${c}\n`).join('')}`);
       return;
     }
+    if (isExecutableManifest(args.manifest!)) throw new InputError(readOnlyRefusal(args.manifest!, 'report'));
     const study = await openStudy(args.manifest!);
     if (!existsSync(join(study.manifest.store, 'naslab.db'))) {
       throw new InputError({ file: args.manifest!, message: `no results yet (${study.manifest.store}); run the study first` });
     }
     const store = await openManifestStore(study.manifest);
     try {
-      const input = studyReportInput(study, store, undefined, await studyLatency(study));
+      const policy = await divergedPolicy(study, store);
+      for (const w of policy.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (policy.diverged.length) process.stdout.write(`${formatDiverged(study, policy.diverged)}\n`);
+      const input = studyReportInput(study, store, collectRuns(study, store, policy.chance), await studyLatency(study));
       input.options = { ...input.options, resamples: args.resamples, permutations: args.permutations, seed: args.seed };
       if (args.out) {
         const { buildStudyReport } = await import('@naslab/report');

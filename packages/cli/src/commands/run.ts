@@ -3,7 +3,7 @@ import { createLogger, ExitCode, formatPath, InputError, jobSelector, StudyEvent
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { type BackendChoice, chooseBackend, fallbackNotice, fallbackSummary } from '../backend-notice.js';
 import { attachProgress } from '../progress.js';
-import { baselineWords, collectRuns, formatRunTable } from '../results.js';
+import { baselineWords, collectRuns, divergedPolicy, formatDiverged, formatRunTable } from '../results.js';
 import { openManifestStore } from '../open-store.js';
 import { openStudy } from '../session.js';
 
@@ -83,17 +83,12 @@ const command: CommandModule<object, RunArgs> = {
         process.exitCode = ExitCode.ok;
         return;
       }
-      const runs = collectRuns(study, store);
+      // Diverged trainings are results of the protocol, listed apart: left out of means and RI unless the manifest counts them at chance.
+      const policy = await divergedPolicy(study, store);
+      const runs = collectRuns(study, store, policy.chance);
       process.stdout.write(`\n${formatRunTable(study, runs)}\n`);
-      // Diverged trainings are results of the protocol, listed apart: no accuracy enters a mean or the RI.
-      const diverged = study.jobs.filter((j) => j.kind === 'evaluate' && store.getJob(j.id)?.status === 'diverged');
-      if (diverged.length) {
-        process.stdout.write(
-          `\n${diverged.length} run${diverged.length === 1 ? '' : 's'} diverged (left out of the means and the RI):\n${diverged
-            .map((j) => `  ${j.dataset}/${j.method}/seed ${j.seed}${j.index !== undefined ? ` #${j.index}` : ''}${j.protocol ? ` (${j.protocol})` : ''}: ${store.getJob(j.id)?.error ?? 'diverged'}`)
-            .join('\n')}\n`,
-        );
-      }
+      if (policy.diverged.length) process.stdout.write(`\n${formatDiverged(study, policy.diverged)}\n`);
+      for (const w of policy.warnings) process.stderr.write(`warning: ${w}\n`);
       if (runs.length) {
         const input = studyReportInput(study, store, runs, await studyLatency(study));
         const table = riTable(input);

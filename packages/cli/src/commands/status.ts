@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createLogger, InputError, loadManifest, loadPlugin, PluginHost, rootContainer, type Executor, type IngestReport, type Manifest, type ResultStore } from '@naslab/core';
+import { createLogger, InputError, isExecutableManifest, loadManifest, loadPlugin, PluginHost, rootContainer, type Executor, type IngestReport, type Manifest, type ResultStore } from '@naslab/core';
 import { SqliteResultStore } from '@naslab/store';
 import { cliDir } from '../session.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -21,7 +21,8 @@ const command: CommandModule<object, StatusArgs> = {
     const target = args.target ?? '.naslab';
     let storeDir = resolve(target);
     let only: string | undefined;
-    if (/\.(ya?ml|json|m?js)$/i.test(target)) {
+    if (isExecutableManifest(target)) throw new InputError(readOnlyRefusal(target, 'status'));
+    if (/\.(ya?ml|json)$/i.test(target)) {
       const manifest = await loadManifest(target);
       storeDir = manifest.store;
       only = manifest.name;
@@ -89,6 +90,10 @@ const command: CommandModule<object, StatusArgs> = {
  */
 async function ingestFor(manifestFile: string, store: ResultStore): Promise<IngestReport | undefined> {
   if (!existsSync(manifestFile)) return undefined;
+  if (isExecutableManifest(manifestFile)) {
+    process.stderr.write(`note: ${manifestFile} is code; \`naslab status\` does not run it, so results its executor left elsewhere are not ingested (\`naslab run\` ingests them)\n`);
+    return undefined;
+  }
   let manifest: Manifest;
   try {
     manifest = await loadManifest(manifestFile);
@@ -118,3 +123,11 @@ async function ingestFor(manifestFile: string, store: ResultStore): Promise<Inge
 }
 
 export default command;
+
+/** Why a read-only command does not take a manifest that is code. */
+export function readOnlyRefusal(file: string, command: string): { file: string; message: string } {
+  return {
+    file,
+    message: `this manifest is code (loading it runs it), and \`naslab ${command}\` only reads results: give the study's results folder (\`naslab status <store>\`) or a YAML/JSON form of the manifest`,
+  };
+}

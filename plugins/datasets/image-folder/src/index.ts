@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import {
   definePlugin,
   fileDigest,
+  pathOption,
   Rng,
   z,
   type BatchOptions,
@@ -37,17 +38,17 @@ export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 export const imageFolderOptions = z
   .object({
     /** Dataset folder: `train/<class>/<image>` and `test/<class>/<image>`. */
-    path: z.string().min(1),
+    path: pathOption('Dataset folder (train/<class>/…, test/<class>/…), relative to the manifest; $VAR / ${VAR} expand from the environment'),
     /** `folder`: every image of the class folders; a paper dataset: the images of its split lists. */
     variant: z.enum(['folder', 'sport8', 'mit67', 'flowers102']).default('folder'),
     /** Folder of the paper's split CSVs (e.g. `Sport8_train.csv`, `Sport8_test.csv`); required by a paper variant. */
-    splits: z.string().min(1).optional(),
+    splits: pathOption('Folder of the split CSVs, relative to the manifest').optional(),
     /** Decoded-image cache folder (default `~/.cache/naslab/image-folder`). */
-    cache: z.string().min(1).optional(),
+    cache: pathOption('Decoded-image cache folder, relative to the manifest').optional(),
     /** Side of the square network input. */
-    size: z.number().int().min(8).default(224),
+    size: z.number().int().min(8).max(4096, 'at most 4096 px').default(224),
     /** Shorter side of the test images before the centre crop (`Resize(256)`). */
-    resize: z.number().int().min(8).default(256),
+    resize: z.number().int().min(8).max(8192, 'at most 8192 px').default(256),
     /** Random horizontal flip of training images. */
     flip: z.boolean().default(true),
     /** `ColorJitter` of training images; 0 switches an adjustment off. */

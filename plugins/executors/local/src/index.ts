@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import {
   definePlugin,
+  ProcessGuard,
   readyJobs,
   z,
   type Executor,
@@ -29,6 +30,8 @@ export type LocalExecutorOptions = z.output<typeof options>;
  * Runs a study's DAG on this machine. One worker runs in-process; N workers are child
  * processes, each running one job at a time, so a crash of one job's process (out of memory,
  * native abort) is recorded as that job's failure and the rest of the study goes on.
+ * In-process jobs run under a {@link ProcessGuard}: plugin code that calls `process.exit`,
+ * throws from a timer or leaves a rejection unhandled fails its own job, not the study.
  */
 export class LocalExecutor implements Executor {
   constructor(private readonly opts: LocalExecutorOptions) {}
@@ -36,12 +39,25 @@ export class LocalExecutor implements Executor {
   async execute(ctx: ExecutorContext): Promise<void> {
     const workers = ctx.workers ?? this.opts.workers;
     const threads = this.opts.threadsPerWorker ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
+    const failedOrSkipped = (id: string) => ['failed', 'skipped'].includes(ctx.statusOf(id));
+    const stray = (error: string, last: string | undefined) => {
+      const line = `after job ${last ?? '?'} ended, its code still ran and broke: ${error.split('\n')[0]}`;
+      if (ctx.logger) ctx.logger.error(line);
+      else process.stderr.write(`${line}\n`);
+    };
+    const guard = workers === 1 ? new ProcessGuard({ onStray: stray }).install() : undefined;
+    const run = (job: PlannedJob): Promise<JobOutcome> => (guard ? runGuarded(ctx, guard, job) : runInWorker(ctx, job, threads));
+    try {
+      await this.loop(ctx, workers, run, failedOrSkipped);
+    } finally {
+      guard?.dispose();
+    }
+  }
+
+  private async loop(ctx: ExecutorContext, workers: number, run: (job: PlannedJob) => Promise<JobOutcome>, failedOrSkipped: (id: string) => boolean): Promise<void> {
     const running = new Map<string, Promise<JobOutcome>>();
     // Jobs another runner holds: not tried again in this pass (the study runner waits and calls again).
     const elsewhere = new Set<string>();
-    const failedOrSkipped = (id: string) => ['failed', 'skipped'].includes(ctx.statusOf(id));
-    const run = (job: PlannedJob): Promise<JobOutcome> =>
-      workers === 1 ? ctx.runInProcess(job) : runInWorker(ctx, job, threads);
 
     while (!ctx.signal.aborted) {
       // Dependents of a failed job can never run: record why, instead of leaving them pending.
@@ -72,6 +88,26 @@ export class LocalExecutor implements Executor {
 
 /** Exit code of a worker that found its job held by another runner (EX_TEMPFAIL). */
 export const WORKER_ELSEWHERE_EXIT = 75;
+
+/**
+ * One job in this process under the guard. A process-level failure is the job's: it is recorded,
+ * the job's signal stops what of its code still listens, and should that code still finish the
+ * job later, the failure is recorded again over it.
+ */
+async function runGuarded(ctx: ExecutorContext, guard: ProcessGuard, job: PlannedJob): Promise<JobOutcome> {
+  const controller = new AbortController();
+  const outcome = await guard.run(job.id, () => ctx.runInProcess(job, { signal: controller.signal }));
+  if (outcome.ok) return outcome.value;
+  controller.abort(new Error(outcome.error.split('\n')[0]));
+  ctx.fail(job, outcome.error);
+  outcome.late.then(
+    () => {
+      if (ctx.statusOf(job.id) !== 'failed') ctx.fail(job, outcome.error);
+    },
+    () => undefined,
+  );
+  return { id: job.id, status: 'failed', error: outcome.error };
+}
 
 /** `node <entry> ...args <jobId>`; the worker writes the outcome to the store itself. */
 function runInWorker(ctx: ExecutorContext, job: PlannedJob, threads: number): Promise<JobOutcome> {

@@ -15,12 +15,12 @@ import {
 export const randomSamplingOptions = z
   .object({
     /** K, the number of sampled architectures (the paper samples 8 per dataset). */
-    samples: z.number().int().positive().default(8),
+    samples: z.number().int().positive().max(100_000, 'at most 100,000 samples').default(8),
     /**
      * Draws allowed per requested architecture before giving up on distinctness. Only a space
      * with fewer than `samples` architectures (or nearly so) exhausts them.
      */
-    attemptsPerSample: z.number().int().positive().default(100),
+    attemptsPerSample: z.number().int().positive().max(1_000_000, 'at most 1,000,000 attempts').default(100),
   })
   .strict();
 export type RandomSamplingOptions = z.output<typeof randomSamplingOptions>;

@@ -9,10 +9,10 @@ export default defineQueryMethod({
   description: 'Regularized (aging) evolution, Real et al. 2019, with a query budget on a tabular benchmark.',
   options: z
     .object({
-      queries: z.number().int().positive().default(200).describe('Query budget (the initial population included)'),
-      populationSize: z.number().int().positive().default(10).describe('P (NB201 paper: 10)'),
-      sampleSize: z.number().int().positive().default(3).describe('S, tournament size (NB201 paper: 3)'),
-      mutationAttempts: z.number().int().positive().default(100).describe('Re-mutations tried before a random fresh child (no-repeat mode)'),
+      queries: z.number().int().positive().max(1_000_000, 'at most 1,000,000 queries').default(200).describe('Query budget (the initial population included)'),
+      populationSize: z.number().int().positive().max(100_000, 'at most 100,000').default(10).describe('P (NB201 paper: 10)'),
+      sampleSize: z.number().int().positive().max(100_000, 'at most 100,000').default(3).describe('S, tournament size (NB201 paper: 3)'),
+      mutationAttempts: z.number().int().positive().max(1_000_000, 'at most 1,000,000').default(100).describe('Re-mutations tried before a random fresh child (no-repeat mode)'),
       allowRepeats: z.boolean().default(false).describe('Let children repeat queried architectures (each repeat costs a query)'),
     })
     .strict(),

@@ -8,10 +8,10 @@ import { z } from '@naslab/core';
  */
 export const singlePathOptions = z
   .object({
-    epochs: z.number().int().positive().default(8),
+    epochs: z.number().int().positive().max(100_000, 'at most 100,000 epochs').default(8),
     /** Epochs (may be fractional) with λ = 0 and the decisions' dropout (reference: 6,255 of 10,008 steps). */
     warmupEpochs: z.number().min(0).default(5),
-    batchSize: z.number().int().positive().default(1024),
+    batchSize: z.number().int().positive().max(65_536, 'at most 65,536').default(1024),
     /** Learning rate per 256 images: the run uses learningRate · batchSize / 256 (the reference's scaling). */
     learningRate: z.number().positive().default(0.016),
     /** Staircase exponential decay: × lrDecay every lrDecayEpochs epochs. */

@@ -6,8 +6,8 @@ import { z } from '@naslab/core';
  */
 export const dartsSearchOptions = z
   .object({
-    epochs: z.number().int().positive().default(50),
-    batchSize: z.number().int().positive().default(64),
+    epochs: z.number().int().positive().max(100_000, 'at most 100,000 epochs').default(50),
+    batchSize: z.number().int().positive().max(65_536, 'at most 65,536').default(64),
     /** Initial channels C of the supernet. */
     channels: z.number().int().positive().multipleOf(2).default(16),
     /** Cells L of the supernet (reductions at ⌊L/3⌋, ⌊2L/3⌋). */
