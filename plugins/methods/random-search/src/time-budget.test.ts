@@ -74,6 +74,7 @@ describe('NB201\'s own search protocol through core: 12-epoch search, drawn seed
     const trajectories: unknown[] = [];
     for (let round = 0; round < 2; round++) {
       const store = new InMemoryResultStore(mkdtempSync(join(tmp, 'store-')));
+      store.saveStudy({ name: study.manifest.name, manifestFile: '', manifestHash: study.manifest.hash, createdAt: '', jobIds: study.jobs.map((j) => j.id) }, study.jobs);
       for (const job of study.jobs) {
         expect(await runJob(job, { study, store, logger: silentLogger })).toMatchObject({ status: 'done' });
         const rec = store.getJob(job.id)!;

@@ -31,6 +31,7 @@ describe('through core: a look-up study of the four query-based methods', () => 
     const study = await prepareStudy(manifest);
     expect(study.jobs.map((j) => j.kind).sort()).toEqual([...new Array(8).fill('evaluate'), ...new Array(8).fill('search')]);
     const store = new InMemoryResultStore(mkdtempSync(join(tmpdir(), 'nb201-e2e-')));
+    store.saveStudy({ name: 'nb201-e2e', manifestFile: '', manifestHash: manifest.hash, createdAt: '', jobIds: study.jobs.map((j) => j.id) }, study.jobs);
     for (const job of study.jobs) {
       const outcome = await runJob(job, { study, store, logger: silentLogger });
       expect(outcome).toMatchObject({ status: 'done' });
