@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     // One module graph per worker: every test file imports TensorFlow.js, and importing it again
-    // for each file costs CPU seconds (measured 1-4 s per package). Each file sets its own backend.
+    // for each file costs CPU seconds (measured: 1 to 13 s per package). Each file sets its own backend.
     isolate: false,
   },
 });
