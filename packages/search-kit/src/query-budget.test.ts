@@ -8,10 +8,10 @@ import { UnseenSampler } from './unseen-sampler.js';
 function toySpace(): EnumerableSpace<number> {
   return {
     size: 10,
-    atIndex: (i) => i,
-    sample: (rng) => rng.int(10),
-    format: (a) => `a${a}`,
-    parse: (text) => Number(text.slice(1)),
+    atIndex: (i: number) => i,
+    sample: (rng: Rng) => rng.int(10),
+    format: (a: number) => `a${a}`,
+    parse: (text: string) => Number(text.slice(1)),
   } as unknown as EnumerableSpace<number>;
 }
 const score = (a: number) => a % 7;
