@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliMain, naslab, repoRoot, resultTables, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
+import { cliMain, naslab, naslabAsync, repoRoot, resultTables, tempDir, toyManifest, writeManifest } from './helpers/cli.js';
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
 
@@ -18,11 +18,11 @@ describe('a study killed with SIGKILL resumes without redoing finished work', ()
   it('reruns only the job in flight and ends with the same results as an uninterrupted run', async () => {
     const manifest = toyManifest({ name: 'resume', seeds: 3, outputs: 2, epochs: 4, epochSeconds: 0.1 });
 
-    // Reference: uninterrupted.
+    // Reference: uninterrupted, in its own store, side by side with the killed run (its trainer
+    // mostly sleeps); read only once the resumed run is done.
     const refDir = tempDir();
     const refLog = join(refDir, 'runs.log');
-    const ref = naslab(['run', writeManifest(refDir, 'study.yaml', manifest)], { env: { NASLAB_FIXTURE_LOG: refLog } });
-    expect(ref.code, ref.stderr).toBe(0);
+    const refRun = naslabAsync(['run', writeManifest(refDir, 'study.yaml', manifest)], { env: { NASLAB_FIXTURE_LOG: refLog } });
 
     // Killed mid-run, then resumed.
     const dir = tempDir();
@@ -42,6 +42,9 @@ describe('a study killed with SIGKILL resumes without redoing finished work', ()
     const resumed = naslab(['run', file], { env: { NASLAB_FIXTURE_LOG: log } });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(new RegExp(`${before[0]!.done} already done`));
+
+    const ref = await refRun;
+    expect(ref.code, ref.stderr).toBe(0);
 
     // Every search and every training ran exactly once, except the one training in flight
     // at the kill, which ran twice (resuming from its last epoch checkpoint).

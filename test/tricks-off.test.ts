@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { naslab, tempDir, writeManifest } from './helpers/cli.js';
+import { naslabAsync, tempDir, writeManifest } from './helpers/cli.js';
 
 interface Meta {
   dataFile: string;
@@ -43,16 +43,19 @@ store: results
 `;
 
 describe('tricks that are switched off cost nothing', () => {
-  it('trains to bit-identical weights with no tricks and with tricks whose effect is zero', () => {
+  it('trains to bit-identical weights with no tricks and with tricks whose effect is zero', async () => {
     const plain = tempDir();
     const off = tempDir();
-    const a = naslab(['run', writeManifest(plain, 'plain.yaml', manifest('[]')), '--quiet']);
-    expect(a.code, a.stderr).toBe(0);
     // Drop-path with p = 0, label smoothing with ε = 0, an auxiliary tower weighted 0: every hook
     // runs (ops wrapped, head attached, extra losses added) but none may change the maths or
     // draw from the job's random stream.
     const tricks = '[{ id: drop-path, options: { probability: 0 } }, { id: label-smoothing, options: { epsilon: 0 } }, { id: auxiliary-tower, options: { weight: 0 } }]';
-    const b = naslab(['run', writeManifest(off, 'off.yaml', manifest(tricks)), '--quiet']);
+    // The two studies are independent: run them side by side (one per core).
+    const [a, b] = await Promise.all([
+      naslabAsync(['run', writeManifest(plain, 'plain.yaml', manifest('[]')), '--quiet']),
+      naslabAsync(['run', writeManifest(off, 'off.yaml', manifest(tricks)), '--quiet']),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const wa = trainedWeights(plain);
     const wb = trainedWeights(off);

@@ -24,3 +24,4 @@ export {
 } from './train.js';
 export * from './gradcheck.js';
 export * from './fused.js';
+export * from './stems.js';

@@ -22,6 +22,7 @@ import {
   type NetworkSpec,
   type TrainableSpace,
   type WrapOp,
+  resolveStem,
 } from '@naslab/engine';
 import type { CnasGenotype } from './genotype.js';
 import { AdaptiveAvgPoolFlat, cnasOpParameterCount, makeCnasOp, ReLUConvBN, type CnasOpOptions } from './ops.js';
@@ -43,15 +44,11 @@ export interface CnasNetworkOptions extends CnasOpOptions {
 
 export const CNAS_NETWORK_DEFAULTS: CnasNetworkOptions = { stem: 'auto', shuffleGroups: 1, preprocessEps: 1, pooling: 'released-code' };
 
-export const IMAGENET_STEM_MIN_SIDE = 65;
+// The stem rule (`auto` → `imagenet` from 65 px on the shorter side) is the engine's, shared by every cell space.
+export { IMAGENET_STEM_MIN_SIDE, resolveStem } from '@naslab/engine';
 const STEM_MULTIPLIER = 3;
 /** `EvalNetwork`: `gp_outsize = 2 if num_classes > 67 else 1`. */
 const POOL_2X2_ABOVE_CLASSES = 67;
-
-export function resolveStem(stem: CnasStem, inputShape: readonly [number, number, number]): 'cifar' | 'imagenet' {
-  if (stem !== 'auto') return stem;
-  return Math.min(inputShape[0], inputShape[1]) >= IMAGENET_STEM_MIN_SIDE ? 'imagenet' : 'cifar';
-}
 
 export function poolingSize(classes: number, pooling: CnasPooling): number {
   return pooling === 'released-code' && classes > POOL_2X2_ABOVE_CLASSES ? 2 : 1;

@@ -27,6 +27,7 @@ import {
   type NetworkSpec,
   type TrainableSpace,
   type WrapOp,
+  resolveStem,
 } from '@naslab/engine';
 import type { Rng, SearchSpace } from '@naslab/core';
 import type { DartsOp, Genotype } from './genotype.js';
@@ -42,13 +43,10 @@ export type DartsStem = 'auto' | 'cifar' | 'imagenet';
  * (`LARGE_DATASETS`: Sport8, MIT67, Flowers102, all at 224 px; CIFAR at 32 px); any input above
  * 64 px gets the stride-8 stem, so Fashion-MNIST (28), CIFAR (32) and ImageNet16 (16) keep theirs.
  */
-export const IMAGENET_STEM_MIN_SIDE = 65;
+export { IMAGENET_STEM_MIN_SIDE } from '@naslab/engine';
 
-/** The stem `stem` stands for at this input (`auto` → `imagenet` from 65 px on the shorter side). */
-export function resolveDartsStem(stem: DartsStem | undefined, inputShape: readonly [number, number, number]): 'cifar' | 'imagenet' {
-  if (stem === 'cifar' || stem === 'imagenet') return stem;
-  return Math.min(inputShape[0], inputShape[1]) >= IMAGENET_STEM_MIN_SIDE ? 'imagenet' : 'cifar';
-}
+/** The stem `stem` stands for at this input: the engine's rule, shared by every cell space. */
+export const resolveDartsStem: (stem: DartsStem | undefined, inputShape: readonly [number, number, number]) => 'cifar' | 'imagenet' = resolveStem;
 
 /**
  * The pool edges: `quark0` (quark0/darts `OPS`: the pool alone) or `pt-darts` (khanrc/pt.darts

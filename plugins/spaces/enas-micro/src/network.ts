@@ -30,6 +30,7 @@ import {
   type NetworkSpec,
   type TrainableSpace,
   type WrapOp,
+  resolveStem,
 } from '@naslab/engine';
 import { ENAS_CELL_INPUTS, ENAS_NODES, ENAS_OPS, IDENTITY_OP, looseEnds, type EnasArc } from './arc.js';
 
@@ -46,13 +47,9 @@ export interface EnasNetworkOptions {
 }
 
 export const ENAS_NETWORK_DEFAULTS: EnasNetworkOptions = { stem: 'auto', dropout: 0.2, init: 'he-normal' };
-export const IMAGENET_STEM_MIN_SIDE = 65;
+// The stem rule (`auto` → `imagenet` from 65 px on the shorter side) is the engine's, shared by every cell space.
+export { IMAGENET_STEM_MIN_SIDE, resolveStem } from '@naslab/engine';
 const STEM_MULTIPLIER = 3;
-
-export function resolveStem(stem: EnasStem, inputShape: readonly [number, number, number]): 'cifar' | 'imagenet' {
-  if (stem !== 'auto') return stem;
-  return Math.min(inputShape[0], inputShape[1]) >= IMAGENET_STEM_MIN_SIDE ? 'imagenet' : 'cifar';
-}
 
 /** The reduction layers of `cells` = `num_layers` + 2 layers: `[L // 3, 2·(L // 3) + 1]` (5 and 11 for L = 15). */
 export function enasReductionCells(cells: number): [number, number] {

@@ -26,6 +26,7 @@ import {
   type NetworkSpec,
   type TrainableSpace,
   type WrapOp,
+  resolveStem,
 } from '@naslab/engine';
 import { isIdentityOp, looseEnds, NAO_CELL_INPUTS, NAO_NODES, NAO_OPS, type NaoArch } from './arch.js';
 import { makeNaoOp, naoOpParameterCount } from './ops.js';
@@ -55,13 +56,9 @@ export interface NaoNetworkOptions {
 
 export const NAO_NETWORK_DEFAULTS: NaoNetworkOptions = { stem: 'auto', dropPathExempt: 'released-code', dropout: 0.4, init: 'kaiming-normal' };
 
-export const IMAGENET_STEM_MIN_SIDE = 65;
+// The stem rule (`auto` → `imagenet` from 65 px on the shorter side) is the engine's, shared by every cell space.
+export { IMAGENET_STEM_MIN_SIDE, resolveStem } from '@naslab/engine';
 const STEM_MULTIPLIER = 3;
-
-export function resolveStem(stem: NaoStem, inputShape: readonly [number, number, number]): 'cifar' | 'imagenet' {
-  if (stem !== 'auto') return stem;
-  return Math.min(inputShape[0], inputShape[1]) >= IMAGENET_STEM_MIN_SIDE ? 'imagenet' : 'cifar';
-}
 
 type Shape = readonly [number, number, number];
 

@@ -31,6 +31,7 @@ import {
   type NetworkSpec,
   type TrainableSpace,
   type WrapOp,
+  resolveStem,
 } from '@naslab/engine';
 import { looseEnds, NSGANET_CELL_INPUTS, NSGANET_OPS, type NsganetGenome } from './genome.js';
 
@@ -49,13 +50,9 @@ export interface NsganetNetworkOptions {
 
 /** The seed paper's setting: 34 channels (the size), +4 per cell, SE. */
 export const NSGANET_NETWORK_DEFAULTS: NsganetNetworkOptions = { stem: 'auto', se: true, filterIncrement: 4 };
-export const IMAGENET_STEM_MIN_SIDE = 65;
+// The stem rule (`auto` → `imagenet` from 65 px on the shorter side) is the engine's, shared by every cell space.
+export { IMAGENET_STEM_MIN_SIDE, resolveStem } from '@naslab/engine';
 const STEM_MULTIPLIER = 3;
-
-export function resolveStem(stem: NsganetStem, inputShape: readonly [number, number, number]): 'cifar' | 'imagenet' {
-  if (stem !== 'auto') return stem;
-  return Math.min(inputShape[0], inputShape[1]) >= IMAGENET_STEM_MIN_SIDE ? 'imagenet' : 'cifar';
-}
 
 /** `OPS[name](C, stride, True)` of `micro_operations.py`. */
 export function makeNsganetOp(id: number, c: number, stride: number, rng: Rng): Module {

@@ -6,7 +6,7 @@
  * the cost. It imports TensorFlow.js: the package entry loads it on demand.
  */
 import { Rng, type ArchitectureCost, type ArchitectureSize, type SearchSpace } from '@naslab/core';
-import { countFlops, type Network, type NetworkSpec, type TrainableSpace } from '@naslab/engine';
+import { countFlops, resolveStem, type Network, type NetworkSpec, type TrainableSpace } from '@naslab/engine';
 import { loadDartsNetwork, type Genotype } from '@naslab/space-darts';
 
 const darts = await loadDartsNetwork();
@@ -14,13 +14,8 @@ const darts = await loadDartsNetwork();
 /** `auto` picks the stem from the input: `imagenet` above 64 px (the 224-px datasets), else `cifar`. */
 export type PdartsStem = 'auto' | 'cifar' | 'imagenet';
 
-/** Shorter input side from which `auto` uses the ImageNet stem. */
-export const IMAGENET_STEM_MIN_SIDE = 65;
-
-export function resolveStem(stem: PdartsStem, inputShape: readonly [number, number, number]): 'cifar' | 'imagenet' {
-  if (stem !== 'auto') return stem;
-  return Math.min(inputShape[0], inputShape[1]) >= IMAGENET_STEM_MIN_SIDE ? 'imagenet' : 'cifar';
-}
+// The stem rule (`auto` → `imagenet` from 65 px on the shorter side) is the engine's, shared by every cell space.
+export { IMAGENET_STEM_MIN_SIDE, resolveStem } from '@naslab/engine';
 
 export interface PdartsNetworkSpec extends NetworkSpec {
   readonly stem?: PdartsStem;
