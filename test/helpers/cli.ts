@@ -19,6 +19,8 @@ export function naslab(args: string[], options: { cwd?: string; env?: Record<str
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, CI: '1', ...options.env },
     encoding: 'utf8',
+    // `plan --json` of a paper-size manifest prints more than spawnSync's 1 MB default.
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -64,10 +64,10 @@ describe('a random baseline per searched space', () => {
     expect(searches).toHaveLength(10);
   });
 
-  it('plans nothing more when a method already samples that space as the baseline does, nor for the baseline’s own space', () => {
+  it('plans nothing more when a method already samples that space with the baseline’s plugin (any sample count), nor for the baseline’s own space', () => {
     const m = parseManifestText(
       text(`  - { id: random-sampling, name: random, options: { samples: 2 } }
-  - { id: random-sampling, name: random-pdarts, options: { samples: 2 }, space: pdarts }
+  - { id: random-sampling, name: random-pdarts, options: { samples: 3 }, space: pdarts }
   - { id: pc-darts, name: pc-darts-on-pdarts, space: pdarts }
   - { id: darts, name: darts-on-darts, space: darts }
 `),
