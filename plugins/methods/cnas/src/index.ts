@@ -8,14 +8,7 @@
  */
 import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
 import type { CnasGenotype } from '@naslab/space-cnas';
-import {
-  archOptimizerOptions,
-  loadSupernetSearch,
-  supernetMethodOptions,
-  supernetMethodServices,
-  type ResolveService,
-  type SupernetMethodServices,
-} from '@naslab/space-darts';
+import { archOptimizerOptions, supernetMethodOptions, supernetMethodServices, supernetSearchMethod, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 /** Options; defaults are `CNAS/run/train_search.py` as the README runs it. */
 export const cnasOptions = supernetMethodOptions
@@ -47,13 +40,13 @@ export function cnasServices(resolve: ResolveService): CnasServices {
 }
 
 export function createCnas(options: CnasOptions, services: CnasServices): SearchMethod<CnasGenotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'cnas') throw new Error(`cnas: needs the 'cnas' search space, got '${ctx.space.id}'`);
-      const [{ searchCnas }, training, augment] = await loadSupernetSearch(() => import('./search.js'), services, options.augment);
-      return searchCnas(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'cnas',
+    spaces: ['cnas'],
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchCnas,
+  });
 }
 
 /**

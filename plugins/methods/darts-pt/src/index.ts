@@ -6,7 +6,7 @@
  * fine-tuning between decisions. TensorFlow.js is loaded only when the method is created.
  */
 import { definePlugin, z, type SearchMethod } from '@naslab/core';
-import { dartsSearchOptions, loadSupernetSearch, supernetMethodServices, type Genotype, type SupernetMethodServices } from '@naslab/space-darts';
+import { dartsSearchOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type SupernetMethodServices } from '@naslab/space-darts';
 
 export const dartsPtOptions = dartsSearchOptions
   .extend({
@@ -39,13 +39,13 @@ export const dartsPtOptions = dartsSearchOptions
 export type DartsPtOptions = z.output<typeof dartsPtOptions>;
 
 export function createDartsPt(options: DartsPtOptions, services: SupernetMethodServices): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'darts') throw new Error(`darts-pt: needs the 'darts' search space, got '${ctx.space.id}'`);
-      const [{ searchDartsPt }, training, augment] = await loadSupernetSearch(() => import('./projection.js'), services, options.augment);
-      return searchDartsPt(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'darts-pt',
+    spaces: ['darts'],
+    options,
+    services,
+    load: async () => (await import('./projection.js')).searchDartsPt,
+  });
 }
 
 export default definePlugin({

@@ -5,15 +5,7 @@
  * TensorFlow.js is loaded only when the method is created.
  */
 import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
-import {
-  assertSupernetOps,
-  dartsSearchOptions,
-  loadSupernetSearch,
-  supernetMethodServices,
-  type Genotype,
-  type ResolveService,
-  type SupernetMethodServices,
-} from '@naslab/space-darts';
+import { dartsSearchOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 /**
  * Options: the settings of the supernet training, defaults the reference `train_search.py`
@@ -34,14 +26,14 @@ export function dartsServices(resolve: ResolveService): DartsServices {
 }
 
 export function createDarts(options: DartsOptions, services: DartsServices): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'darts') throw new Error(`darts: needs the 'darts' search space, got '${ctx.space.id}'`);
-      assertSupernetOps(ctx.space as { id: string; ops?: readonly string[] }, 'darts');
-      const [{ searchDarts }, training, augment] = await loadSupernetSearch(() => import('./search.js'), services, options.augment);
-      return searchDarts(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'darts',
+    spaces: ['darts'],
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchDarts,
+    checkOps: true,
+  });
 }
 
 /**

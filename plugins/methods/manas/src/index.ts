@@ -7,14 +7,7 @@
  * MANAS-LS). TensorFlow.js is loaded only when the method searches.
  */
 import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
-import {
-  loadSupernetSearch,
-  supernetMethodOptions,
-  supernetMethodServices,
-  type Genotype,
-  type ResolveService,
-  type SupernetMethodServices,
-} from '@naslab/space-darts';
+import { supernetMethodOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 /** Options; defaults are the benchmark's CIFAR-10 settings (paper Table 2, App. A.1). */
 export const manasOptions = supernetMethodOptions
@@ -49,13 +42,13 @@ export function manasServices(resolve: ResolveService): ManasServices {
 }
 
 export function createManas(options: ManasOptions, services: ManasServices): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'darts') throw new Error(`manas: needs the 'darts' search space, got '${ctx.space.id}'`);
-      const [{ searchManas }, training, augment] = await loadSupernetSearch(() => import('./search.js'), services, options.augment);
-      return searchManas(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'manas',
+    spaces: ['darts'],
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchManas,
+  });
 }
 
 /**

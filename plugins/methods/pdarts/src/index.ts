@@ -7,15 +7,7 @@
  * method searches.
  */
 import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
-import {
-  archOptimizerOptions,
-  loadSupernetSearch,
-  supernetMethodOptions,
-  supernetMethodServices,
-  type Genotype,
-  type ResolveService,
-  type SupernetMethodServices,
-} from '@naslab/space-darts';
+import { archOptimizerOptions, supernetMethodOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 const triple = <T extends z.ZodTypeAny>(t: T) => z.tuple([t, t, t]);
 
@@ -71,15 +63,13 @@ export function pdartsServices(resolve: ResolveService): PdartsServices {
 export const PDARTS_SPACES = ['pdarts', 'darts'] as const;
 
 export function createPdarts(options: PdartsOptions, services: PdartsServices): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (!(PDARTS_SPACES as readonly string[]).includes(ctx.space.id)) {
-        throw new Error(`pdarts: needs the 'pdarts' or 'darts' search space, got '${ctx.space.id}'`);
-      }
-      const [{ searchPdarts }, training, augment] = await loadSupernetSearch(() => import('./search.js'), services, options.augment);
-      return searchPdarts(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'pdarts',
+    spaces: PDARTS_SPACES,
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchPdarts,
+  });
 }
 
 /**

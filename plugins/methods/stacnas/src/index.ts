@@ -7,15 +7,7 @@
  * both step on the training loss). TensorFlow.js is loaded only when the method searches.
  */
 import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
-import {
-  archOptimizerOptions,
-  loadSupernetSearch,
-  supernetMethodOptions,
-  supernetMethodServices,
-  type Genotype,
-  type ResolveService,
-  type SupernetMethodServices,
-} from '@naslab/space-darts';
+import { archOptimizerOptions, supernetMethodOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 const pair = <T extends z.ZodTypeAny>(t: T) => z.tuple([t, t]);
 
@@ -46,13 +38,13 @@ export function stacnasServices(resolve: ResolveService): StacnasServices {
 }
 
 export function createStacnas(options: StacnasOptions, services: StacnasServices): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'darts') throw new Error(`stacnas: needs the 'darts' search space, got '${ctx.space.id}'`);
-      const [{ searchStacnas }, training, augment] = await loadSupernetSearch(() => import('./search.js'), services, options.augment);
-      return searchStacnas(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'stacnas',
+    spaces: ['darts'],
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchStacnas,
+  });
 }
 
 /**

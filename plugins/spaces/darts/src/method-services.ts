@@ -6,8 +6,8 @@
  *
  * This module imports no TensorFlow.js: both services load it only when called.
  */
-import { Tokens, type InjectionToken } from '@naslab/core';
-import { DartsSupernetTraining, loadDartsSupernetTraining, type SupernetTraining } from './supernet.js';
+import { Tokens, type InjectionToken, type SearchContext, type SearchMethod, type SearchResult } from '@naslab/core';
+import { assertSupernetOps, DartsSupernetTraining, loadDartsSupernetTraining, type SupernetTraining } from './supernet.js';
 import type { PixelAugment } from './supernet/data.js';
 
 /** What a supernet search uses from the study, created only when the search runs. */
@@ -38,15 +38,42 @@ export function supernetMethodServices(resolve: ResolveService, method: string, 
   };
 }
 
+/** A method's search function: the search module's export that runs on the loaded training. */
+export type SupernetSearch<G, O> = (ctx: SearchContext<G>, options: O, training: SupernetTraining, augment?: PixelAugment) => Promise<SearchResult<G>>;
+
+/** What `supernetSearchMethod` makes a `SearchMethod` of. */
+export interface SupernetSearchSpec<G, O extends { readonly augment: 'crop-flip' | 'none' }> {
+  /** The method's id, in its errors. */
+  readonly method: string;
+  /** The space ids the method searches. */
+  readonly spaces: readonly string[];
+  readonly options: O;
+  readonly services: SupernetMethodServices;
+  /** The search function, behind a dynamic import (so TensorFlow.js loads only when the search runs). */
+  readonly load: () => Promise<SupernetSearch<G, O>>;
+  /** Refuse a space whose op set is not the supernet's 8 (`assertSupernetOps`), for methods searching `darts` with its own op set option. */
+  readonly checkOps?: boolean;
+}
+
 /**
- * The three things a supernet search starts with, loaded together: the method's search module
- * (`load`, a dynamic import, so TensorFlow.js loads only now), the training, and the crop-flip
- * hook when `augment` asks for it.
+ * A supernet method's `SearchMethod`: refuses another space (and, with `checkOps`, another op
+ * set) before anything loads, then loads the search module, the training and, when
+ * `augment: crop-flip`, the crop-flip hook together, and runs the search.
  */
-export function loadSupernetSearch<M>(
-  load: () => Promise<M>,
-  services: SupernetMethodServices,
-  augment: 'crop-flip' | 'none',
-): Promise<[M, SupernetTraining, PixelAugment | undefined]> {
-  return Promise.all([load(), services.training(), augment === 'crop-flip' ? services.cropFlip() : undefined]);
+export function supernetSearchMethod<G, O extends { readonly augment: 'crop-flip' | 'none' }>(spec: SupernetSearchSpec<G, O>): SearchMethod<G> {
+  const { method, spaces, options, services } = spec;
+  return {
+    search: async (ctx) => {
+      if (!spaces.includes(ctx.space.id)) {
+        throw new Error(`${method}: needs the ${spaces.map((id) => `'${id}'`).join(' or ')} search space, got '${ctx.space.id}'`);
+      }
+      if (spec.checkOps) assertSupernetOps(ctx.space as { id: string; ops?: readonly string[] }, method);
+      const [search, training, augment] = await Promise.all([
+        spec.load(),
+        services.training(),
+        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
+      ]);
+      return search(ctx, options, training, augment);
+    },
+  };
 }
