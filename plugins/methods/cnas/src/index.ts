@@ -6,29 +6,20 @@
  * CNAS' 8 ops with `cweight_com` and `shuffle_conv_3x3` — with its own optimiser settings.
  * TensorFlow.js is loaded only when the method searches.
  */
-import { definePlugin, Tokens, z, type InjectionToken, type ProtocolPreset, type SearchMethod } from '@naslab/core';
+import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
 import type { CnasGenotype } from '@naslab/space-cnas';
-import { loadDartsSupernetTraining, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
+import { archOptimizerOptions, supernetMethodOptions, supernetMethodServices, supernetSearchMethod, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 /** Options; defaults are `CNAS/run/train_search.py` as the README runs it. */
-export const cnasOptions = z
-  .object({
+export const cnasOptions = supernetMethodOptions
+  .extend({
     /** Search epochs: 50 in the README command (Table 2 says 60: set `epochs: 60`). */
     epochs: z.number().int().positive().default(50),
-    batchSize: z.number().int().positive().default(64),
-    channels: z.number().int().positive().multipleOf(2).default(16),
     /** Cells of the search network (`--layers 6`). */
     cells: z.number().int().min(1).default(6),
-    learningRate: z.number().positive().default(0.025),
     /** Cosine floor of the weight learning rate (`--learning-rate-min 0.003`). */
     learningRateMin: z.number().min(0).default(0.003),
-    momentum: z.number().min(0).max(1).default(0.9),
-    weightDecay: z.number().min(0).default(3e-4),
-    gradClip: z.number().positive().nullable().default(5),
-    archLearningRate: z.number().positive().default(3e-4),
-    archWeightDecay: z.number().min(0).default(1e-3),
-    archBeta1: z.number().min(0).max(1).default(0.5),
-    archBeta2: z.number().min(0).max(1).default(0.999),
+    ...archOptimizerOptions,
     /**
      * Which α give the genotype: `last-epoch-start`, as the code saves the genotype computed at the
      * start of the last epoch (`train_search.py` l.296, 325), or `final` (after the last epoch).
@@ -36,45 +27,26 @@ export const cnasOptions = z
     genotypeFrom: z.enum(['last-epoch-start', 'final']).default('last-epoch-start'),
     /** `groups` of `shuffle_conv_3x3` in the search network: 1 as the released `OPS` table builds it, or 4. */
     shuffleGroups: z.union([z.literal(1), z.literal(4)]).default(1),
-    trainSubset: z.number().int().positive().optional(),
-    validSubset: z.number().int().positive().optional(),
-    augment: z.enum(['crop-flip', 'none']).default('crop-flip'),
     evalBatchSize: z.number().int().positive().optional(),
-    backendPreference: z.enum(['auto', 'ordered']).default('auto'),
   })
   .strict();
 export type CnasOptions = z.output<typeof cnasOptions>;
 
-export interface CnasServices {
-  readonly training: () => Promise<SupernetTraining>;
-  readonly cropFlip: () => Promise<PixelAugment>;
-}
+export type CnasServices = SupernetMethodServices;
 
-export function cnasServices(resolve: <T>(token: InjectionToken<T>) => T): CnasServices {
-  return {
-    // DARTS' bilevel trainer, loaded from its package: it trains any supernet of the same shape.
-    training: loadDartsSupernetTraining,
-    cropFlip: async () => {
-      const trick = await resolve(Tokens.Plugins).create('trick', 'crop-flip', { padding: 4, flip: true, fill: 0 });
-      const hook = trick.hooks.augmentPixels;
-      if (!hook) throw new Error('cnas: the crop-flip trick has no augmentPixels hook');
-      return hook.bind(trick.hooks);
-    },
-  };
+/** The services from a job's container; DARTS' bilevel trainer is loaded from its package: it trains any supernet of the same shape. */
+export function cnasServices(resolve: ResolveService): CnasServices {
+  return supernetMethodServices(resolve, 'cnas', 'package');
 }
 
 export function createCnas(options: CnasOptions, services: CnasServices): SearchMethod<CnasGenotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'cnas') throw new Error(`cnas: needs the 'cnas' search space, got '${ctx.space.id}'`);
-      const [{ searchCnas }, training, augment] = await Promise.all([
-        import('./search.js'),
-        services.training(),
-        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
-      ]);
-      return searchCnas(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'cnas',
+    spaces: ['cnas'],
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchCnas,
+  });
 }
 
 /**

@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { cpSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger, Rng, type Dataset, type DatasetSplit, type ImageSet, type SearchContext } from '@naslab/core';
-import { builtinCpuBackend } from '@naslab/engine';
+import { Rng } from '@naslab/core';
 import { createTestPlugin } from '@naslab/core/testing';
+import { killAndResume, searchFixture } from '@naslab/space-darts/testing';
 import { CNAS_OPS, createCnasSpace, formatCnasGenotype, loadCnasNetwork, validateCnasGenotype, type CnasGenotype } from '@naslab/space-cnas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { cnasOptions } from './index.js';
@@ -15,57 +11,9 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   tf.enableProdMode();
 });
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-/** A few 8×8 grey images of 3 classes (a bright quadrant per class plus noise). */
-function syntheticDataset(perSplit = 4): Dataset {
-  const make = (split: DatasetSplit): ImageSet => {
-    const r = new Rng(`synthetic/${split}`);
-    const pixels = new Uint8Array(perSplit * 64);
-    const labels = new Uint8Array(perSplit);
-    for (let i = 0; i < perSplit; i++) {
-      const label = i % 3;
-      labels[i] = label;
-      for (let y = 0; y < 8; y++)
-        for (let x = 0; x < 8; x++) {
-          const bright = (label === 0 && y < 4) || (label === 1 && x < 4) || (label === 2 && x >= 4 && y >= 4);
-          pixels[i * 64 + y * 8 + x] = Math.min(255, (bright ? 180 : 40) + r.int(60));
-        }
-    }
-    return { pixels, labels, count: perSplit, shape: [8, 8, 1] };
-  };
-  return {
-    info: { name: 'synthetic', classes: 3, shape: [8, 8, 1], mean: [0.4], std: [0.3], sizes: { train: 2 * perSplit, test: perSplit, 'search-train': perSplit, 'search-valid': perSplit } },
-    load: async (split) => make(split),
-  };
-}
-
-async function searchContext(seed: number, extra: Partial<SearchContext<CnasGenotype>> = {}): Promise<SearchContext<CnasGenotype>> {
-  const dir = await mkdtemp(join(tmpdir(), 'naslab-cnas-'));
-  dirs.push(dir);
-  return {
-    space: createCnasSpace(),
-    dataset: syntheticDataset(),
-    rng: new Rng(seed),
-    seed,
-    logger: createLogger({ level: 'error' } as never),
-    signal: new AbortController().signal,
-    checkpointDir: dir,
-    threads: 1,
-    backends: [builtinCpuBackend],
-    recordMetric: () => {},
-    ...extra,
-  };
-}
-
-/** The context with a recordMetric that copies its checkpoint folder into `to` after `epochs` epochs. */
-function snapshotAfter<G>(ctx: SearchContext<G>, epochs: number, to: string): SearchContext<G> {
-  let seen = 0;
-  return { ...ctx, recordMetric: () => void (++seen === epochs && cpSync(ctx.checkpointDir, to, { recursive: true })) };
-}
+const fixture = searchFixture('cnas', () => createCnasSpace());
+afterAll(() => fixture.cleanup());
+const searchContext = fixture.context;
 
 // 1 cell (a reduction cell), 2 channels, 1 step per epoch.
 const tiny = cnasOptions.parse({ epochs: 2, batchSize: 4, channels: 2, cells: 1 });
@@ -117,9 +65,8 @@ describe('CNAS search network (CNAS/darts/model_search.py, operations.py)', () =
 describe('CNAS search (tiny, synthetic, cpu backend)', () => {
   it('returns the genotype of the α at the start of the last epoch, with cost and history; a killed search resumes to the same genotype', async () => {
     const method = await createTestPlugin(plugin, { options: tiny });
-    // One uninterrupted search; its checkpoint after epoch 1 is what a kill there leaves behind.
-    const killedAt = await searchContext(1);
-    const full = await method.search(snapshotAfter(await searchContext(1), 1, killedAt.checkpointDir));
+    // One uninterrupted search; its checkpoint after epoch 1 is what a kill there leaves behind, and the search resumed from it.
+    const { full, resumed } = await killAndResume(method, searchContext, 1, 1);
     const g = full.architectures[0]! as CnasGenotype;
     validateCnasGenotype(g);
     const h = full.history as unknown as { epochs: Array<{ genotypeAtStart: string; seconds?: number }>; genotype: string; finalGenotype: string; supernetParameters: number };
@@ -129,10 +76,6 @@ describe('CNAS search (tiny, synthetic, cpu backend)', () => {
     expect(h.supernetParameters).toBeGreaterThan(0);
     expect(full.cost).toMatchObject({ epochs: 2 });
 
-    const abort = new AbortController();
-    abort.abort(new Error('killed'));
-    await expect(method.search({ ...killedAt, signal: abort.signal })).rejects.toThrow('killed');
-    const resumed = await method.search(killedAt);
     expect(formatCnasGenotype(resumed.architectures[0]!)).toBe(formatCnasGenotype(g));
     // epoch 1 came from the checkpoint (its measured time too), not from a new start
     expect((resumed.history as typeof h).epochs[0]!.seconds).toBe(h.epochs[0]!.seconds);

@@ -8,7 +8,7 @@
 import { canonicalJson, Rng, type Json, type SearchContext, type SearchResult } from '@naslab/core';
 import { cosineLearningRate, loadCheckpoint, saveCheckpoint } from '@naslab/engine';
 import { CNAS_OPS, formatCnasGenotype, loadCnasNetwork, parseCnasGenotype, type CnasGenotype } from '@naslab/space-cnas';
-import { dartsSearchOptions, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
+import { supernetTrainingSettings, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
 import type { CnasOptions } from './index.js';
 import { CnasSupernet } from './supernet.js';
 
@@ -30,23 +30,7 @@ interface CnasEpoch {
 export async function searchCnas(ctx: SearchContext<CnasGenotype>, o: CnasOptions, training: SupernetTraining, augment?: PixelAugment): Promise<SearchResult<CnasGenotype>> {
   const backend = await training.activateBackend(ctx as SearchContext<unknown>, o.backendPreference);
   const [data, ops] = await Promise.all([training.loadSearchData(ctx.dataset, o), loadCnasNetwork()]);
-  const settings = dartsSearchOptions.parse({
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    channels: o.channels,
-    cells: o.cells,
-    order: 1,
-    learningRate: o.learningRate,
-    learningRateMin: o.learningRateMin,
-    momentum: o.momentum,
-    weightDecay: o.weightDecay,
-    gradClip: o.gradClip,
-    archLearningRate: o.archLearningRate,
-    archWeightDecay: o.archWeightDecay,
-    archBeta1: o.archBeta1,
-    archBeta2: o.archBeta2,
-    augment: o.augment,
-  });
+  const settings = supernetTrainingSettings(o, { epochs: o.epochs, cells: o.cells });
   const net = new CnasSupernet({ channels: o.channels, cells: o.cells, classes: data.classes, inputShape: data.shape, rng: ctx.rng.split('supernet-init'), ops, shuffleGroups: o.shuffleGroups });
   const trainer = new training.BilevelTrainer(net, settings, data.classes, o.augment === 'crop-flip' ? augment : undefined);
   try {

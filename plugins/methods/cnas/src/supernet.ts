@@ -10,7 +10,6 @@ import type { Rng } from '@naslab/core';
 import {
   AvgPool,
   BatchNorm,
-  Conv2d,
   DilConv,
   FactorizedReduce,
   GlobalAvgPool,
@@ -19,15 +18,14 @@ import {
   MaxPool,
   Module,
   Network,
-  ReLUConvBN,
   SepConv,
   Sequential,
-  uniqueVariable,
   type CellInfo,
   type ForwardContext,
   type NetworkOutput,
   type ParameterInfo,
 } from '@naslab/engine';
+import { alphaParameterInfos, alphaSoftmaxValues, buildSearchTrunk, initSupernetAlphas, ModuleList, searchCellPreprocess } from '@naslab/space-darts/supernet';
 import { CNAS_CELL_INPUTS, CNAS_CONCAT, CNAS_NODES, CNAS_OPS, type CellName, type CnasEdge, type CnasGenotype, type CnasOp } from '@naslab/space-cnas';
 
 type CnasOpsModule = Awaited<ReturnType<typeof import('@naslab/space-cnas')['loadCnasNetwork']>>;
@@ -92,16 +90,6 @@ export function makeCnasSearchOp(name: CnasOp, c: number, stride: number, rng: R
   }
 }
 
-class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('ModuleList is a container');
-  }
-}
-
 class CnasMixedOp extends Module {
   readonly ops: ReadonlyArray<Module | null>;
   constructor(rng: Rng, c: number, readonly stride: number, opsModule: CnasOpsModule, shuffleGroups: number) {
@@ -130,8 +118,9 @@ class CnasSearchCell extends Module {
   private readonly preprocess1: Module;
   constructor(rng: Rng, cPrevPrev: number, cPrev: number, c: number, readonly reduction: boolean, reductionPrev: boolean, opsModule: CnasOpsModule, shuffleGroups: number) {
     super();
-    this.preprocess0 = this.child('preprocess0', reductionPrev ? new FactorizedReduce(rng, cPrevPrev, c, false) : new ReLUConvBN(rng, cPrevPrev, c, 1, 1, 0, false));
-    this.preprocess1 = this.child('preprocess1', new ReLUConvBN(rng, cPrev, c, 1, 1, 0, false));
+    const [pre0, pre1] = searchCellPreprocess(rng, cPrevPrev, cPrev, c, reductionPrev);
+    this.preprocess0 = this.child('preprocess0', pre0);
+    this.preprocess1 = this.child('preprocess1', pre1);
     const list = this.child('_ops', new ModuleList());
     for (let node = 0; node < CNAS_NODES; node++) {
       for (let input = 0; input < CNAS_CELL_INPUTS + node; input++) {
@@ -168,8 +157,8 @@ export interface CnasSupernetSpec {
 
 /** The CNAS search network with α (not module parameters: the two optimisers stay apart). */
 export class CnasSupernet extends Network {
-  readonly cellInfo: CellInfo[] = [];
-  readonly cells: CnasSearchCell[] = [];
+  readonly cellInfo: CellInfo[];
+  readonly cells: CnasSearchCell[];
   readonly alphas: Record<CellName, tf.Variable>;
   private readonly stem: Module;
   private readonly pool = new GlobalAvgPool();
@@ -177,44 +166,30 @@ export class CnasSupernet extends Network {
 
   constructor(spec: CnasSupernetSpec) {
     super();
-    const { rng, channels: C, cells: L } = spec;
-    const [h, w, cin] = spec.inputShape;
-    let cCurr = (spec.stemMultiplier ?? 3) * C;
-    this.stem = this.child('stem', new Sequential([new Conv2d(rng, { inChannels: cin, outChannels: cCurr, kernel: 3, padding: 1 }), new BatchNorm(cCurr)]));
-    let cPrevPrev = cCurr;
-    let cPrev = cCurr;
-    cCurr = C;
-    let reductionPrev = false;
-    let size: [number, number] = [h, w];
-    const list = this.child('cells', new ModuleList());
-    for (let i = 0; i < L; i++) {
-      const reduction = i === Math.floor(L / 3) || i === Math.floor((2 * L) / 3);
-      if (reduction) {
-        cCurr *= 2;
-        size = [Math.ceil(size[0] / 2), Math.ceil(size[1] / 2)];
-      }
-      this.cells.push(list.add(new CnasSearchCell(rng, cPrevPrev, cPrev, cCurr, reduction, reductionPrev, spec.ops, spec.shuffleGroups)));
-      this.cellInfo.push({ index: i, reduction, outputShape: [size[0], size[1], CNAS_NODES * cCurr] });
-      reductionPrev = reduction;
-      cPrevPrev = cPrev;
-      cPrev = CNAS_NODES * cCurr;
-    }
+    const { rng } = spec;
+    const trunk = buildSearchTrunk(<M extends Module>(name: string, m: M) => this.child(name, m), {
+      rng,
+      channels: spec.channels,
+      cells: spec.cells,
+      stemMultiplier: spec.stemMultiplier ?? 3,
+      inputShape: spec.inputShape,
+      nodes: CNAS_NODES,
+      makeCell: (cPrevPrev, cPrev, c, reduction, reductionPrev) =>
+        new CnasSearchCell(rng, cPrevPrev, cPrev, c, reduction, reductionPrev, spec.ops, spec.shuffleGroups),
+    });
+    this.stem = trunk.stem;
+    this.cells = trunk.cells;
+    this.cellInfo = trunk.cellInfo;
     this.child('global_pooling', this.pool);
-    this.classifier = this.child('classifier', new Linear(rng, cPrev, spec.classes));
-    const alphaRng = rng.split('alphas');
-    const init = (label: string) => {
-      const v = new Float32Array(CNAS_SUPERNET_EDGES * CNAS_OPS.length);
-      for (let i = 0; i < v.length; i++) v[i] = 1e-3 * alphaRng.normal();
-      return uniqueVariable(tf.tensor2d(v, [CNAS_SUPERNET_EDGES, CNAS_OPS.length]), true, label);
-    };
-    this.alphas = { normal: init('alphas_normal'), reduce: init('alphas_reduce') };
+    this.classifier = this.child('classifier', new Linear(rng, trunk.outChannels, spec.classes));
+    this.alphas = initSupernetAlphas(rng.split('alphas'), CNAS_SUPERNET_EDGES, CNAS_OPS.length);
   }
 
   weightParameters(): ParameterInfo[] {
     return this.parameters().filter((p) => p.trainable);
   }
   archParameters(): ParameterInfo[] {
-    return (['normal', 'reduce'] as const).map((k) => ({ path: `alphas_${k}`, variable: this.alphas[k], trainable: true, auxiliary: false }));
+    return alphaParameterInfos(this.alphas);
   }
   trainableWeights(): ParameterInfo[] {
     return this.weightParameters();
@@ -240,13 +215,7 @@ export class CnasSupernet extends Network {
 
   /** softmax(α), [27][8] per cell type. */
   alphaSoftmaxValues(): Record<CellName, number[][]> {
-    const out = {} as Record<CellName, number[][]>;
-    for (const cell of ['normal', 'reduce'] as const) {
-      const t = tf.tidy(() => tf.softmax(this.alphas[cell]) as tf.Tensor2D);
-      out[cell] = t.arraySync();
-      t.dispose();
-    }
-    return out;
+    return alphaSoftmaxValues(this.alphas);
   }
 
   genotype(): CnasGenotype {

@@ -5,8 +5,8 @@
  * removal hurts validation accuracy most, per node the 2 edges whose removal hurts most — with
  * fine-tuning between decisions. TensorFlow.js is loaded only when the method is created.
  */
-import { definePlugin, Tokens, z, type SearchMethod } from '@naslab/core';
-import { DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
+import { definePlugin, z, type SearchMethod } from '@naslab/core';
+import { dartsSearchOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type SupernetMethodServices } from '@naslab/space-darts';
 
 export const dartsPtOptions = dartsSearchOptions
   .extend({
@@ -38,21 +38,14 @@ export const dartsPtOptions = dartsSearchOptions
   .strict();
 export type DartsPtOptions = z.output<typeof dartsPtOptions>;
 
-export function createDartsPt(
-  options: DartsPtOptions,
-  services: { training: () => Promise<SupernetTraining>; cropFlip: () => Promise<PixelAugment> },
-): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'darts') throw new Error(`darts-pt: needs the 'darts' search space, got '${ctx.space.id}'`);
-      const [{ searchDartsPt }, training, augment] = await Promise.all([
-        import('./projection.js'),
-        services.training(),
-        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
-      ]);
-      return searchDartsPt(ctx, options, training, augment);
-    },
-  };
+export function createDartsPt(options: DartsPtOptions, services: SupernetMethodServices): SearchMethod<Genotype> {
+  return supernetSearchMethod({
+    method: 'darts-pt',
+    spaces: ['darts'],
+    options,
+    services,
+    load: async () => (await import('./projection.js')).searchDartsPt,
+  });
 }
 
 export default definePlugin({
@@ -62,13 +55,5 @@ export default definePlugin({
   options: dartsPtOptions,
   outputs: () => 1,
   // The supernet training the DARTS space provides, and the crop-flip trick's hook, as DARTS uses them.
-  create: ({ options, resolve }) =>
-    createDartsPt(options, {
-      training: () => resolve(DartsSupernetTraining),
-      cropFlip: async () => {
-        const trick = await resolve(Tokens.Plugins).create('trick', 'crop-flip', { padding: 4, flip: true, fill: 0 });
-        if (!trick.hooks.augmentPixels) throw new Error('darts-pt: the crop-flip trick has no augmentPixels hook');
-        return trick.hooks.augmentPixels.bind(trick.hooks);
-      },
-    }),
+  create: ({ options, resolve }) => createDartsPt(options, supernetMethodServices(resolve, 'darts-pt')),
 });

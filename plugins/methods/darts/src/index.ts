@@ -4,8 +4,8 @@
  * on the dataset's search split, first or second order, then the reference genotype derivation.
  * TensorFlow.js is loaded only when the method is created.
  */
-import { definePlugin, Tokens, z, type InjectionToken, type ProtocolPreset, type SearchMethod } from '@naslab/core';
-import { assertSupernetOps, DartsSupernetTraining, dartsSearchOptions, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
+import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
+import { dartsSearchOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 /**
  * Options: the settings of the supernet training, defaults the reference `train_search.py`
@@ -18,38 +18,22 @@ export const dartsOptions = dartsSearchOptions.extend({ variant: z.enum(['quark0
 export type DartsOptions = z.output<typeof dartsOptions>;
 
 /** What the search uses from the study: the supernet training the space provides, and the crop-flip hook. */
-export interface DartsServices {
-  readonly training: () => Promise<SupernetTraining>;
-  /** The reference's training transform: the `crop-flip` trick's `augmentPixels` (padding 4, flip). */
-  readonly cropFlip: () => Promise<PixelAugment>;
-}
+export type DartsServices = SupernetMethodServices;
 
 /** The services from a job's container (`resolve`), created only when the search runs. */
-export function dartsServices(resolve: <T>(token: InjectionToken<T>) => T): DartsServices {
-  return {
-    training: () => resolve(DartsSupernetTraining),
-    cropFlip: async () => {
-      const trick = await resolve(Tokens.Plugins).create('trick', 'crop-flip', { padding: 4, flip: true, fill: 0 });
-      const hook = trick.hooks.augmentPixels;
-      if (!hook) throw new Error('darts: the crop-flip trick has no augmentPixels hook');
-      return hook.bind(trick.hooks);
-    },
-  };
+export function dartsServices(resolve: ResolveService): DartsServices {
+  return supernetMethodServices(resolve, 'darts');
 }
 
 export function createDarts(options: DartsOptions, services: DartsServices): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'darts') throw new Error(`darts: needs the 'darts' search space, got '${ctx.space.id}'`);
-      assertSupernetOps(ctx.space as { id: string; ops?: readonly string[] }, 'darts');
-      const [{ searchDarts }, training, augment] = await Promise.all([
-        import('./search.js'),
-        services.training(),
-        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
-      ]);
-      return searchDarts(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'darts',
+    spaces: ['darts'],
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchDarts,
+    checkOps: true,
+  });
 }
 
 /**

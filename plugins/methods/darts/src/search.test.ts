@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger, Rng, type Dataset, type DatasetSplit, type ImageSet, type SearchContext } from '@naslab/core';
-import { builtinCpuBackend } from '@naslab/engine';
 import { createTestPlugin } from '@naslab/core/testing';
-import dartsSpace, { createDartsSpace, formatGenotype, validateGenotype, type Genotype } from '@naslab/space-darts';
+import { searchFixture } from '@naslab/space-darts/testing';
+import dartsSpace, { createDartsSpace, formatGenotype, validateGenotype } from '@naslab/space-darts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { dartsOptions } from './index.js';
 
@@ -13,58 +9,9 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   tf.enableProdMode();
 });
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-/** A few 8×8 grey images of 3 classes (a bright quadrant per class plus noise). */
-export function syntheticDataset(perSplit = 4): Dataset {
-  const make = (split: DatasetSplit): ImageSet => {
-    const r = new Rng(`synthetic/${split}`);
-    const pixels = new Uint8Array(perSplit * 64);
-    const labels = new Uint8Array(perSplit);
-    for (let i = 0; i < perSplit; i++) {
-      const label = i % 3;
-      labels[i] = label;
-      for (let y = 0; y < 8; y++)
-        for (let x = 0; x < 8; x++) {
-          const bright = (label === 0 && y < 4) || (label === 1 && x < 4) || (label === 2 && x >= 4 && y >= 4);
-          pixels[i * 64 + y * 8 + x] = Math.min(255, (bright ? 180 : 40) + r.int(60));
-        }
-    }
-    return { pixels, labels, count: perSplit, shape: [8, 8, 1] };
-  };
-  return {
-    info: {
-      name: 'synthetic',
-      classes: 3,
-      shape: [8, 8, 1],
-      mean: [0.4],
-      std: [0.3],
-      sizes: { train: 2 * perSplit, test: perSplit, 'search-train': perSplit, 'search-valid': perSplit },
-    },
-    load: async (split) => make(split),
-  };
-}
-
-export async function searchContext(seed: number, extra: Partial<SearchContext<Genotype>> = {}): Promise<SearchContext<Genotype>> {
-  const dir = await mkdtemp(join(tmpdir(), 'naslab-darts-'));
-  dirs.push(dir);
-  return {
-    space: createDartsSpace(),
-    dataset: syntheticDataset(),
-    rng: new Rng(seed),
-    seed,
-    logger: createLogger({ level: 'error' } as never),
-    signal: new AbortController().signal,
-    checkpointDir: dir,
-    threads: 1,
-    backends: [builtinCpuBackend],
-    recordMetric: () => {},
-    ...extra,
-  };
-}
+const fixture = searchFixture('darts', () => createDartsSpace());
+afterAll(() => fixture.cleanup());
+const searchContext = fixture.context;
 
 const tinyOptions = dartsOptions.parse({ epochs: 2, batchSize: 4, channels: 2, cells: 3 });
 

@@ -6,27 +6,20 @@
  * agent — by EXP3 (`variant: exp3`, MANAS) or least-squares credit assignment (`variant: ls`,
  * MANAS-LS). TensorFlow.js is loaded only when the method searches.
  */
-import { definePlugin, Tokens, z, type InjectionToken, type ProtocolPreset, type SearchMethod } from '@naslab/core';
-import { loadDartsSupernetTraining, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
+import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
+import { supernetMethodOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 /** Options; defaults are the benchmark's CIFAR-10 settings (paper Table 2, App. A.1). */
-export const manasOptions = z
-  .object({
+export const manasOptions = supernetMethodOptions
+  .extend({
     /**
      * `ls`: MANAS-LS (least-squares credit, Zipf sampling), the CIFAR-10 column of the paper;
      * `exp3`: MANAS (EXP3 with the Boltzmann temperature schedule).
      */
     variant: z.enum(['ls', 'exp3']).default('ls'),
     epochs: z.number().int().positive().default(50),
-    batchSize: z.number().int().positive().default(64),
-    channels: z.number().int().positive().multipleOf(2).default(16),
     /** Cells of the search network (the benchmark: 8; the MANAS paper searched 20 directly). */
     cells: z.number().int().min(1).default(8),
-    learningRate: z.number().positive().default(0.025),
-    learningRateMin: z.number().min(0).default(0.001),
-    momentum: z.number().min(0).max(1).default(0.9),
-    weightDecay: z.number().min(0).default(3e-4),
-    gradClip: z.number().positive().nullable().default(5),
     /** EXP3 reward = rewardBaseline − validation loss (App. A.1: baseline 5). */
     rewardBaseline: z.number().default(5),
     /** EXP3 uniform exploration γ: π = (1 − γ)·softmax(B̃/T) + γ/K (0.1; Sport8 0.07, Flowers102 0.05, MIT67 0.01). */
@@ -37,43 +30,25 @@ export const manasOptions = z
     temperatureSchedule: z.enum(['linear', 'exponential']).default('linear'),
     /** Ridge of MANAS-LS' least squares (identifies β up to the per-agent constant; tiny). */
     lsRidge: z.number().positive().default(1e-3),
-    trainSubset: z.number().int().positive().optional(),
-    validSubset: z.number().int().positive().optional(),
-    augment: z.enum(['crop-flip', 'none']).default('crop-flip'),
-    backendPreference: z.enum(['auto', 'ordered']).default('auto'),
   })
   .strict();
 export type ManasOptions = z.output<typeof manasOptions>;
 
-export interface ManasServices {
-  readonly training: () => Promise<SupernetTraining>;
-  readonly cropFlip: () => Promise<PixelAugment>;
-}
+export type ManasServices = SupernetMethodServices;
 
-export function manasServices(resolve: <T>(token: InjectionToken<T>) => T): ManasServices {
-  return {
-    training: loadDartsSupernetTraining,
-    cropFlip: async () => {
-      const trick = await resolve(Tokens.Plugins).create('trick', 'crop-flip', { padding: 4, flip: true, fill: 0 });
-      const hook = trick.hooks.augmentPixels;
-      if (!hook) throw new Error('manas: the crop-flip trick has no augmentPixels hook');
-      return hook.bind(trick.hooks);
-    },
-  };
+/** The services from a job's container; the supernet training is loaded from its package. */
+export function manasServices(resolve: ResolveService): ManasServices {
+  return supernetMethodServices(resolve, 'manas', 'package');
 }
 
 export function createManas(options: ManasOptions, services: ManasServices): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'darts') throw new Error(`manas: needs the 'darts' search space, got '${ctx.space.id}'`);
-      const [{ searchManas }, training, augment] = await Promise.all([
-        import('./search.js'),
-        services.training(),
-        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
-      ]);
-      return searchManas(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'manas',
+    spaces: ['darts'],
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchManas,
+  });
 }
 
 /**

@@ -10,11 +10,11 @@ import { canonicalJson, Rng, type Json, type SearchContext, type SearchResult } 
 import { cosineLearningRate, crossEntropy, loadCheckpoint, saveCheckpoint } from '@naslab/engine';
 import {
   DARTS_OPS,
-  dartsSearchOptions,
   deriveGenotype,
   formatGenotype,
   loadDartsSupernet,
   SUPERNET_EDGES,
+  supernetTrainingSettings,
   type CellName,
   type Genotype,
   type PixelAugment,
@@ -59,18 +59,7 @@ const argmax = (p: readonly number[]) => p.reduce((b, v, k) => (v > p[b]! ? k : 
 export async function searchManas(ctx: SearchContext<Genotype>, o: ManasOptions, training: SupernetTraining, augment?: PixelAugment): Promise<SearchResult<Genotype>> {
   const backend = await training.activateBackend(ctx as SearchContext<unknown>, o.backendPreference);
   const [data, { DartsSupernet }] = await Promise.all([training.loadSearchData(ctx.dataset, o), loadDartsSupernet()]);
-  const settings = dartsSearchOptions.parse({
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    channels: o.channels,
-    cells: o.cells,
-    learningRate: o.learningRate,
-    learningRateMin: o.learningRateMin,
-    momentum: o.momentum,
-    weightDecay: o.weightDecay,
-    gradClip: o.gradClip,
-    augment: o.augment,
-  });
+  const settings = supernetTrainingSettings(o, { epochs: o.epochs, cells: o.cells });
   const net = new DartsSupernet({ channels: o.channels, cells: o.cells, classes: data.classes, inputShape: data.shape, rng: ctx.rng.split('supernet-init') });
   net.freeze({ alphas: true }); // no α: the agents choose the ops
   const trainer = new training.BilevelTrainer(net, settings, data.classes, o.augment === 'crop-flip' ? augment : undefined);

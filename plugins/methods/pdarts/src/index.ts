@@ -6,21 +6,19 @@
  * and the final cell restricted to at most 2 skip-connects. TensorFlow.js is loaded only when the
  * method searches.
  */
-import { definePlugin, Tokens, z, type InjectionToken, type ProtocolPreset, type SearchMethod } from '@naslab/core';
-import { loadDartsSupernetTraining, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
+import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
+import { archOptimizerOptions, supernetMethodOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 const triple = <T extends z.ZodTypeAny>(t: T) => z.tuple([t, t, t]);
 
 /** Options; defaults are the CIFAR-10 command of the reference README and `train_search.py`. */
-export const pdartsOptions = z
-  .object({
+export const pdartsOptions = supernetMethodOptions
+  .extend({
     /** Epochs of each stage (`--epochs 25`). */
     epochs: z.number().int().positive().default(25),
     /** Epochs at the start of each stage that train only the weights (`eps_no_archs`). */
     archFreeEpochs: z.number().int().min(0).default(10),
     batchSize: z.number().int().positive().default(96),
-    /** Initial channels C of every stage's supernet (`--init_channels 16`). */
-    channels: z.number().int().positive().multipleOf(2).default(16),
     /**
      * Cells of the supernet per stage: `layers + add_layers` = 5 + (0, 6, 12) in the README's CIFAR
      * command; the benchmark used 8/8/8 on the other datasets.
@@ -37,24 +35,14 @@ export const pdartsOptions = z
      * writes the 0-skip genotype to `best_genotype.txt`, which `0` reproduces). null: no limit.
      */
     maxSkipConnects: z.number().int().min(0).max(8).nullable().default(2),
-    learningRate: z.number().positive().default(0.025),
     /** Cosine floor of the weight learning rate (`--learning_rate_min 0.0`). */
     learningRateMin: z.number().min(0).default(0),
-    momentum: z.number().min(0).max(1).default(0.9),
-    weightDecay: z.number().min(0).default(3e-4),
-    gradClip: z.number().positive().nullable().default(5),
+    ...archOptimizerOptions,
+    /** α learning rate (`--arch_learning_rate 6e-4`, twice DARTS'). */
     archLearningRate: z.number().positive().default(6e-4),
-    archWeightDecay: z.number().min(0).default(1e-3),
-    archBeta1: z.number().min(0).max(1).default(0.5),
-    archBeta2: z.number().min(0).max(1).default(0.999),
     /** Evaluate the supernet on `search-valid` in the last N epochs of each stage (reference `epochs - epoch < 5`: 4). */
     validEpochs: z.number().int().min(0).default(4),
-    trainSubset: z.number().int().positive().optional(),
-    validSubset: z.number().int().positive().optional(),
-    /** The training transform of both queues (crop with padding 4 + flip), or none. */
-    augment: z.enum(['crop-flip', 'none']).default('crop-flip'),
     evalBatchSize: z.number().int().positive().optional(),
-    backendPreference: z.enum(['auto', 'ordered']).default('auto'),
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -65,40 +53,23 @@ export const pdartsOptions = z
   });
 export type PdartsOptions = z.output<typeof pdartsOptions>;
 
-export interface PdartsServices {
-  readonly training: () => Promise<SupernetTraining>;
-  readonly cropFlip: () => Promise<PixelAugment>;
-}
+export type PdartsServices = SupernetMethodServices;
 
-export function pdartsServices(resolve: <T>(token: InjectionToken<T>) => T): PdartsServices {
-  return {
-    // The DARTS space's supernet training, loaded from its package: P-DARTS also searches `pdarts`.
-    training: loadDartsSupernetTraining,
-    cropFlip: async () => {
-      const trick = await resolve(Tokens.Plugins).create('trick', 'crop-flip', { padding: 4, flip: true, fill: 0 });
-      const hook = trick.hooks.augmentPixels;
-      if (!hook) throw new Error('pdarts: the crop-flip trick has no augmentPixels hook');
-      return hook.bind(trick.hooks);
-    },
-  };
+/** The services from a job's container; the DARTS space's supernet training is loaded from its package: P-DARTS also searches `pdarts`. */
+export function pdartsServices(resolve: ResolveService): PdartsServices {
+  return supernetMethodServices(resolve, 'pdarts', 'package');
 }
 
 export const PDARTS_SPACES = ['pdarts', 'darts'] as const;
 
 export function createPdarts(options: PdartsOptions, services: PdartsServices): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (!(PDARTS_SPACES as readonly string[]).includes(ctx.space.id)) {
-        throw new Error(`pdarts: needs the 'pdarts' or 'darts' search space, got '${ctx.space.id}'`);
-      }
-      const [{ searchPdarts }, training, augment] = await Promise.all([
-        import('./search.js'),
-        services.training(),
-        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
-      ]);
-      return searchPdarts(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'pdarts',
+    spaces: PDARTS_SPACES,
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchPdarts,
+  });
 }
 
 /**

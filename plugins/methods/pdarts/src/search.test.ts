@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { cpSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger, Rng, type Dataset, type DatasetSplit, type ImageSet, type SearchContext } from '@naslab/core';
-import { builtinCpuBackend } from '@naslab/engine';
+import { Rng } from '@naslab/core';
 import { createTestPlugin } from '@naslab/core/testing';
+import { killAndResume, searchFixture } from '@naslab/space-darts/testing';
 import { formatGenotype, loadDartsSupernet, validateGenotype, type Genotype } from '@naslab/space-darts';
 import { createPdartsSpace } from '@naslab/space-pdarts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,51 +11,9 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   tf.enableProdMode();
 });
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-/** A few 8×8 grey images of 3 classes (a bright quadrant per class plus noise). */
-function syntheticDataset(perSplit = 4): Dataset {
-  const make = (split: DatasetSplit): ImageSet => {
-    const r = new Rng(`synthetic/${split}`);
-    const pixels = new Uint8Array(perSplit * 64);
-    const labels = new Uint8Array(perSplit);
-    for (let i = 0; i < perSplit; i++) {
-      const label = i % 3;
-      labels[i] = label;
-      for (let y = 0; y < 8; y++)
-        for (let x = 0; x < 8; x++) {
-          const bright = (label === 0 && y < 4) || (label === 1 && x < 4) || (label === 2 && x >= 4 && y >= 4);
-          pixels[i * 64 + y * 8 + x] = Math.min(255, (bright ? 180 : 40) + r.int(60));
-        }
-    }
-    return { pixels, labels, count: perSplit, shape: [8, 8, 1] };
-  };
-  return {
-    info: { name: 'synthetic', classes: 3, shape: [8, 8, 1], mean: [0.4], std: [0.3], sizes: { train: 2 * perSplit, test: perSplit, 'search-train': perSplit, 'search-valid': perSplit } },
-    load: async (split) => make(split),
-  };
-}
-
-async function searchContext(seed: number, extra: Partial<SearchContext<Genotype>> = {}): Promise<SearchContext<Genotype>> {
-  const dir = await mkdtemp(join(tmpdir(), 'naslab-pdarts-'));
-  dirs.push(dir);
-  return {
-    space: createPdartsSpace(),
-    dataset: syntheticDataset(),
-    rng: new Rng(seed),
-    seed,
-    logger: createLogger({ level: 'error' } as never),
-    signal: new AbortController().signal,
-    checkpointDir: dir,
-    threads: 1,
-    backends: [builtinCpuBackend],
-    recordMetric: () => {},
-    ...extra,
-  };
-}
+const fixture = searchFixture('pdarts', () => createPdartsSpace());
+afterAll(() => fixture.cleanup());
+const searchContext = fixture.context;
 
 // 2 epochs per stage (the first without α), 1 step each; depths 1 / 1 / 2 cells.
 const tiny = pdartsOptions.parse({ epochs: 2, archFreeEpochs: 1, batchSize: 4, channels: 2, stageCells: [1, 1, 2], validEpochs: 1, maxSkipConnects: 0 });
@@ -70,18 +24,11 @@ interface History {
   genotype: string;
 }
 
-/** The context with a recordMetric that copies its checkpoint folder into `to` after `epochs` epochs. */
-function snapshotAfter<G>(ctx: SearchContext<G>, epochs: number, to: string): SearchContext<G> {
-  let seen = 0;
-  return { ...ctx, recordMetric: () => void (++seen === epochs && cpSync(ctx.checkpointDir, to, { recursive: true })) };
-}
-
 describe('P-DARTS search (tiny, synthetic, cpu backend)', () => {
   it('three stages of the given depths shrink every edge to 5, 3, then 1 op; the final cell has no skip over the cap; a killed search resumes to the same genotype', async () => {
     const method = await createTestPlugin(plugin, { options: { ...tiny, skipDropout: [0, 0.4, 0.7] } });
-    // One uninterrupted search; its checkpoint after epoch 3 is what a kill there leaves behind.
-    const killedAt = await searchContext(1);
-    const full = await method.search(snapshotAfter(await searchContext(1), 3, killedAt.checkpointDir));
+    // One uninterrupted search; its checkpoint after epoch 3 is what a kill there leaves behind, and the search resumed from it.
+    const { full, resumed } = await killAndResume(method, searchContext, 1, 3);
     const g = full.architectures[0]! as Genotype;
     validateGenotype(g);
     expect(g.normal.filter(([op]) => op === 'skip_connect')).toHaveLength(0);
@@ -99,10 +46,6 @@ describe('P-DARTS search (tiny, synthetic, cpu backend)', () => {
     expect(full.cost!.wallSeconds).toBeGreaterThan(0);
     expect(h.genotype).toBe(formatGenotype(g));
 
-    const abort = new AbortController();
-    abort.abort(new Error('killed'));
-    await expect(method.search({ ...killedAt, signal: abort.signal })).rejects.toThrow('killed');
-    const resumed = await method.search(killedAt);
     // the finished epochs came from the checkpoint (their measured times too), not from a new start
     expect((resumed.history as unknown as History).epochs[0]!.seconds).toBe((full.history as unknown as History).epochs[0]!.seconds);
     expect(formatGenotype(resumed.architectures[0]!)).toBe(formatGenotype(g));

@@ -10,10 +10,10 @@ import { canonicalJson, Rng, type Json, type SearchContext, type SearchResult } 
 import { cosineLearningRate, loadCheckpoint, saveCheckpoint } from '@naslab/engine';
 import {
   DARTS_OPS,
-  dartsSearchOptions,
   formatGenotype,
   loadDartsSupernet,
   SUPERNET_EDGES,
+  supernetTrainingSettings,
   type CellName,
   type Genotype,
   type PixelAugment,
@@ -124,23 +124,7 @@ export async function searchPdarts(
   const evalBatch = o.evalBatchSize ?? o.batchSize;
   for (let stage = progress.stage; stage < 3; stage++) {
     const cells = o.stageCells[stage]!;
-    const settings = dartsSearchOptions.parse({
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      channels: o.channels,
-      cells,
-      order: 1,
-      learningRate: o.learningRate,
-      learningRateMin: o.learningRateMin,
-      momentum: o.momentum,
-      weightDecay: o.weightDecay,
-      gradClip: o.gradClip,
-      archLearningRate: o.archLearningRate,
-      archWeightDecay: o.archWeightDecay,
-      archBeta1: o.archBeta1,
-      archBeta2: o.archBeta2,
-      augment: o.augment,
-    });
+    const settings = supernetTrainingSettings(o, { epochs: o.epochs, cells });
     const net: Net = new DartsSupernet({ channels: o.channels, cells, classes: data.classes, inputShape: data.shape, rng: ctx.rng.split(`stage-${stage}`) });
     for (const c of CELLS) for (let e = 0; e < SUPERNET_EDGES; e++) net.setCandidates(c, e, progress.switches[c][e]!);
     const trainer = new training.BilevelTrainer(net, settings, data.classes, o.augment === 'crop-flip' ? augment : undefined);

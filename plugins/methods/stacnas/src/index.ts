@@ -6,72 +6,45 @@
  * fresh, deeper supernet within the group each edge chose; one-level optimisation (α and weights
  * both step on the training loss). TensorFlow.js is loaded only when the method searches.
  */
-import { definePlugin, Tokens, z, type InjectionToken, type ProtocolPreset, type SearchMethod } from '@naslab/core';
-import { loadDartsSupernetTraining, type Genotype, type PixelAugment, type SupernetTraining } from '@naslab/space-darts';
+import { definePlugin, z, type ProtocolPreset, type SearchMethod } from '@naslab/core';
+import { archOptimizerOptions, supernetMethodOptions, supernetMethodServices, supernetSearchMethod, type Genotype, type ResolveService, type SupernetMethodServices } from '@naslab/space-darts';
 
 const pair = <T extends z.ZodTypeAny>(t: T) => z.tuple([t, t]);
 
 /** Options; defaults are the official code (`run_all.py`, `config.py`) on CIFAR. */
-export const stacnasOptions = z
-  .object({
+export const stacnasOptions = supernetMethodOptions
+  .extend({
     /** Epochs of stage 1 and stage 2: 80 + 80 in the official `run_all.py`; the benchmark's Table 2: 100 + 100. */
     stageEpochs: pair(z.number().int().positive()).default([80, 80]),
     /** Cells of the two supernets (14 / 20 on CIFAR; the benchmark's other datasets 8 / 8). */
     stageCells: pair(z.number().int().min(1)).default([14, 20]),
-    batchSize: z.number().int().positive().default(64),
-    channels: z.number().int().positive().multipleOf(2).default(16),
-    learningRate: z.number().positive().default(0.025),
-    learningRateMin: z.number().min(0).default(0.001),
-    momentum: z.number().min(0).max(1).default(0.9),
-    weightDecay: z.number().min(0).default(3e-4),
     /** Clipping of the weight gradients only (`--w_grad_clip 3` in `run_all.py`). */
     gradClip: z.number().positive().nullable().default(3),
-    archLearningRate: z.number().positive().default(3e-4),
-    archWeightDecay: z.number().min(0).default(1e-3),
-    archBeta1: z.number().min(0).max(1).default(0.5),
-    archBeta2: z.number().min(0).max(1).default(0.999),
+    ...archOptimizerOptions,
     /**
      * What the one-level search trains on: `all` (both halves, the code's `train_ratio=1`: all
      * 50,000 CIFAR images, no validation) or `search-train` (half).
      */
     data: z.enum(['all', 'search-train']).default('all'),
-    trainSubset: z.number().int().positive().optional(),
-    validSubset: z.number().int().positive().optional(),
-    augment: z.enum(['crop-flip', 'none']).default('crop-flip'),
-    backendPreference: z.enum(['auto', 'ordered']).default('auto'),
   })
   .strict();
 export type StacnasOptions = z.output<typeof stacnasOptions>;
 
-export interface StacnasServices {
-  readonly training: () => Promise<SupernetTraining>;
-  readonly cropFlip: () => Promise<PixelAugment>;
-}
+export type StacnasServices = SupernetMethodServices;
 
-export function stacnasServices(resolve: <T>(token: InjectionToken<T>) => T): StacnasServices {
-  return {
-    training: loadDartsSupernetTraining,
-    cropFlip: async () => {
-      const trick = await resolve(Tokens.Plugins).create('trick', 'crop-flip', { padding: 4, flip: true, fill: 0 });
-      const hook = trick.hooks.augmentPixels;
-      if (!hook) throw new Error('stacnas: the crop-flip trick has no augmentPixels hook');
-      return hook.bind(trick.hooks);
-    },
-  };
+/** The services from a job's container; the supernet training is loaded from its package. */
+export function stacnasServices(resolve: ResolveService): StacnasServices {
+  return supernetMethodServices(resolve, 'stacnas', 'package');
 }
 
 export function createStacnas(options: StacnasOptions, services: StacnasServices): SearchMethod<Genotype> {
-  return {
-    search: async (ctx) => {
-      if (ctx.space.id !== 'darts') throw new Error(`stacnas: needs the 'darts' search space, got '${ctx.space.id}'`);
-      const [{ searchStacnas }, training, augment] = await Promise.all([
-        import('./search.js'),
-        services.training(),
-        options.augment === 'crop-flip' ? services.cropFlip() : undefined,
-      ]);
-      return searchStacnas(ctx, options, training, augment);
-    },
-  };
+  return supernetSearchMethod({
+    method: 'stacnas',
+    spaces: ['darts'],
+    options,
+    services,
+    load: async () => (await import('./search.js')).searchStacnas,
+  });
 }
 
 /**

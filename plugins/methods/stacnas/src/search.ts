@@ -13,11 +13,11 @@ import {
   DARTS_CONCAT,
   DARTS_NODES,
   DARTS_OPS,
-  dartsSearchOptions,
   edgesOfNode,
   formatGenotype,
   loadDartsSupernet,
   SUPERNET_EDGES,
+  supernetTrainingSettings,
   type CellName,
   type Genotype,
   type PixelAugment,
@@ -111,22 +111,7 @@ export async function searchStacnas(ctx: SearchContext<Genotype>, o: StacnasOpti
   for (let stage = progress.stage; stage < 2; stage++) {
     const cells = o.stageCells[stage]!;
     const epochs = o.stageEpochs[stage]!;
-    const settings = dartsSearchOptions.parse({
-      epochs,
-      batchSize: o.batchSize,
-      channels: o.channels,
-      cells,
-      learningRate: o.learningRate,
-      learningRateMin: o.learningRateMin,
-      momentum: o.momentum,
-      weightDecay: o.weightDecay,
-      gradClip: o.gradClip,
-      archLearningRate: o.archLearningRate,
-      archWeightDecay: o.archWeightDecay,
-      archBeta1: o.archBeta1,
-      archBeta2: o.archBeta2,
-      augment: o.augment,
-    });
+    const settings = supernetTrainingSettings(o, { epochs, cells });
     const net: Net = new DartsSupernet({ channels: o.channels, cells, classes: data.classes, inputShape: data.shape, rng: ctx.rng.split(`stage-${stage}`) });
     const candidates: Record<CellName, boolean[][]> = {
       normal: Array.from({ length: SUPERNET_EDGES }, (_, e) => (stage === 0 ? stageOneCandidates() : candidatesOf(progress.groups!.normal[e]! as never))),

@@ -23,6 +23,7 @@ export * from './genotype.js';
 export * from './sampling.js';
 export * from './supernet.js';
 export * from './search-options.js';
+export * from './method-services.js';
 export type { PixelAugment } from './supernet/data.js';
 
 export const dartsSpaceOptions = z

@@ -53,7 +53,8 @@ export function makeSearchOp(name: DartsOp, channels: number, stride: number, rn
   return name === 'max_pool_3x3' || name === 'avg_pool_3x3' ? new Sequential([op, new BatchNorm(channels, { affine: false })]) : op;
 }
 
-class ModuleList extends Module {
+/** A container of numbered child modules (PyTorch's `nn.ModuleList`: children `0`, `1`, …). */
+export class ModuleList extends Module {
   private n = 0;
   add<M extends Module>(m: M): M {
     return this.child(String(this.n++), m);
@@ -131,11 +132,9 @@ export class SearchCell extends Module {
     reductionPrev: boolean,
   ) {
     super();
-    this.preprocess0 = this.child(
-      'preprocess0',
-      reductionPrev ? new FactorizedReduce(rng, cPrevPrev, channels, false) : new ReLUConvBN(rng, cPrevPrev, channels, 1, 1, 0, false),
-    );
-    this.preprocess1 = this.child('preprocess1', new ReLUConvBN(rng, cPrev, channels, 1, 1, 0, false));
+    const [pre0, pre1] = searchCellPreprocess(rng, cPrevPrev, cPrev, channels, reductionPrev);
+    this.preprocess0 = this.child('preprocess0', pre0);
+    this.preprocess1 = this.child('preprocess1', pre1);
     const list = this.child('_ops', new ModuleList());
     for (let e = 0; e < SUPERNET_EDGES; e++) {
       const { input } = edgeEndpoints(e);
@@ -159,6 +158,103 @@ export class SearchCell extends Module {
   }
 }
 
+/**
+ * The search cell's `preprocess0` / `preprocess1` (reference `Cell`, `affine=False`): the cell
+ * before the previous one through a factorized reduce after a reduction cell, else a 1×1
+ * ReLU-conv-BN; the previous cell through a 1×1 ReLU-conv-BN.
+ */
+export function searchCellPreprocess(rng: Rng, cPrevPrev: number, cPrev: number, channels: number, reductionPrev: boolean): [Module, Module] {
+  const pre0 = reductionPrev ? new FactorizedReduce(rng, cPrevPrev, channels, false) : new ReLUConvBN(rng, cPrevPrev, channels, 1, 1, 0, false);
+  return [pre0, new ReLUConvBN(rng, cPrev, channels, 1, 1, 0, false)];
+}
+
+/** What `buildSearchTrunk` needs: the search network's shape, and how one of its cells is made. */
+export interface SearchTrunkSpec<C extends Module> {
+  readonly rng: Rng;
+  /** Initial channels C. */
+  readonly channels: number;
+  /** Cells L; reductions at ⌊L/3⌋ and ⌊2L/3⌋. */
+  readonly cells: number;
+  readonly stemMultiplier: number;
+  readonly inputShape: readonly [number, number, number];
+  /** Intermediate nodes per cell, all concatenated into its output (DARTS: 4). */
+  readonly nodes: number;
+  readonly makeCell: (cPrevPrev: number, cPrev: number, channels: number, reduction: boolean, reductionPrev: boolean) => C;
+}
+
+/** The stem and the stacked cells of a search network, and the channels of the last cell's output. */
+export interface SearchTrunk<C extends Module> {
+  readonly stem: Module;
+  readonly cells: C[];
+  readonly cellInfo: CellInfo[];
+  readonly outChannels: number;
+}
+
+/**
+ * The reference search `Network`'s trunk: the stem (3×3 conv to stemMultiplier·C and an affine
+ * BN) registered as `stem`, then the L cells under `cells` (channels doubled at each reduction),
+ * through `child`, the owning network's child registration, so parameter paths and the order of
+ * initialisation draws are the network's own.
+ */
+export function buildSearchTrunk<C extends Module>(child: <M extends Module>(name: string, module: M) => M, spec: SearchTrunkSpec<C>): SearchTrunk<C> {
+  const { rng, cells: L } = spec;
+  const [h, w, cin] = spec.inputShape;
+  let cCurr = spec.stemMultiplier * spec.channels;
+  const stem = child('stem', new Sequential([new Conv2d(rng, { inChannels: cin, outChannels: cCurr, kernel: 3, padding: 1 }), new BatchNorm(cCurr)]));
+  let cPrevPrev = cCurr;
+  let cPrev = cCurr;
+  cCurr = spec.channels;
+  let reductionPrev = false;
+  let size: [number, number] = [h, w];
+  const cells: C[] = [];
+  const cellInfo: CellInfo[] = [];
+  const list = child('cells', new ModuleList());
+  for (let i = 0; i < L; i++) {
+    const reduction = i === Math.floor(L / 3) || i === Math.floor((2 * L) / 3);
+    if (reduction) {
+      cCurr *= 2;
+      size = [Math.ceil(size[0] / 2), Math.ceil(size[1] / 2)];
+    }
+    cells.push(list.add(spec.makeCell(cPrevPrev, cPrev, cCurr, reduction, reductionPrev)));
+    cellInfo.push({ index: i, reduction, outputShape: [size[0], size[1], spec.nodes * cCurr] });
+    reductionPrev = reduction;
+    cPrevPrev = cPrev;
+    cPrev = spec.nodes * cCurr;
+  }
+  return { stem, cells, cellInfo, outChannels: cPrev };
+}
+
+/** α of both cell types, `edges` × `ops` each, 1e-3·N(0, 1) drawn from `rng` (normal first), as the reference `_initialize_alphas`. */
+export function initSupernetAlphas(rng: Rng, edges: number, ops: number): Record<CellName, tf.Variable> {
+  const init = (label: string) => {
+    const v = new Float32Array(edges * ops);
+    for (let i = 0; i < v.length; i++) v[i] = 1e-3 * rng.normal();
+    return uniqueVariable(tf.tensor2d(v, [edges, ops]), true, label);
+  };
+  return { normal: init('alphas_normal'), reduce: init('alphas_reduce') };
+}
+
+/** α as parameter infos (`alphas_normal`, `alphas_reduce`): what the α optimiser updates. */
+export function alphaParameterInfos(alphas: Record<CellName, tf.Variable>): ParameterInfo[] {
+  return (['normal', 'reduce'] as const).map((k) => ({
+    path: `alphas_${k}`,
+    variable: alphas[k],
+    trainable: true,
+    auxiliary: false,
+  }));
+}
+
+/** softmax(α) without masks, per cell type, as numbers (what DARTS prints each epoch). */
+export function alphaSoftmaxValues(alphas: Record<CellName, tf.Variable>): Record<CellName, number[][]> {
+  const out = {} as Record<CellName, number[][]>;
+  for (const cell of ['normal', 'reduce'] as const) {
+    const t = tf.tidy(() => tf.softmax(alphas[cell]) as tf.Tensor2D);
+    out[cell] = t.arraySync();
+    t.dispose();
+  }
+  return out;
+}
+
 export interface SupernetSpec extends SupernetOptions {
   readonly classes: number;
   readonly inputShape: readonly [number, number, number];
@@ -174,8 +270,8 @@ export type MixingWeights = Record<CellName, tf.Tensor2D>;
  * statistics in every BN (the reference searches in `model.train()`).
  */
 export class DartsSupernet extends Network {
-  readonly cellInfo: CellInfo[] = [];
-  readonly cells: SearchCell[] = [];
+  readonly cellInfo: CellInfo[];
+  readonly cells: SearchCell[];
   readonly alphas: Record<CellName, tf.Variable>;
   readonly channels: number;
   readonly cellCount: number;
@@ -192,40 +288,21 @@ export class DartsSupernet extends Network {
     const L = (this.cellCount = spec.cells ?? SUPERNET_DEFAULTS.cells);
     const stemMultiplier = spec.stemMultiplier ?? SUPERNET_DEFAULTS.stemMultiplier;
     const rng = spec.rng;
-    const [h, w, cin] = spec.inputShape;
-    let cCurr = stemMultiplier * C;
-    this.stem = this.child(
-      'stem',
-      new Sequential([new Conv2d(rng, { inChannels: cin, outChannels: cCurr, kernel: 3, padding: 1 }), new BatchNorm(cCurr)]),
-    );
-    let cPrevPrev = cCurr;
-    let cPrev = cCurr;
-    cCurr = C;
-    let reductionPrev = false;
-    let size: [number, number] = [h, w];
-    const list = this.child('cells', new ModuleList());
-    for (let i = 0; i < L; i++) {
-      const reduction = i === Math.floor(L / 3) || i === Math.floor((2 * L) / 3);
-      if (reduction) {
-        cCurr *= 2;
-        size = [Math.ceil(size[0] / 2), Math.ceil(size[1] / 2)];
-      }
-      const cell = list.add(new SearchCell(rng, cPrevPrev, cPrev, cCurr, reduction, reductionPrev));
-      this.cells.push(cell);
-      this.cellInfo.push({ index: i, reduction, outputShape: [size[0], size[1], DARTS_NODES * cCurr] });
-      reductionPrev = reduction;
-      cPrevPrev = cPrev;
-      cPrev = DARTS_NODES * cCurr;
-    }
+    const trunk = buildSearchTrunk(<M extends Module>(name: string, m: M) => this.child(name, m), {
+      rng,
+      channels: C,
+      cells: L,
+      stemMultiplier,
+      inputShape: spec.inputShape,
+      nodes: DARTS_NODES,
+      makeCell: (cPrevPrev, cPrev, c, reduction, reductionPrev) => new SearchCell(rng, cPrevPrev, cPrev, c, reduction, reductionPrev),
+    });
+    this.stem = trunk.stem;
+    this.cells = trunk.cells;
+    this.cellInfo = trunk.cellInfo;
     this.child('global_pooling', this.pool);
-    this.classifier = this.child('classifier', new Linear(rng, cPrev, spec.classes));
-    const alphaRng = rng.split('alphas');
-    const initAlpha = (label: string) => {
-      const v = new Float32Array(SUPERNET_EDGES * SUPERNET_OPS);
-      for (let i = 0; i < v.length; i++) v[i] = 1e-3 * alphaRng.normal();
-      return uniqueVariable(tf.tensor2d(v, [SUPERNET_EDGES, SUPERNET_OPS]), true, label);
-    };
-    this.alphas = { normal: initAlpha('alphas_normal'), reduce: initAlpha('alphas_reduce') };
+    this.classifier = this.child('classifier', new Linear(rng, trunk.outChannels, spec.classes));
+    this.alphas = initSupernetAlphas(rng.split('alphas'), SUPERNET_EDGES, SUPERNET_OPS);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -238,12 +315,7 @@ export class DartsSupernet extends Network {
 
   /** α of the normal and reduction cells, as parameter infos (`alphas_normal`, `alphas_reduce`). */
   archParameters(): ParameterInfo[] {
-    return (['normal', 'reduce'] as const).map((k) => ({
-      path: `alphas_${k}`,
-      variable: this.alphas[k],
-      trainable: true,
-      auxiliary: false,
-    }));
+    return alphaParameterInfos(this.alphas);
   }
 
   /** Freeze (or unfreeze) the weights and/or α: frozen ones are left out of the `trainable*` lists. */
@@ -432,13 +504,7 @@ export class DartsSupernet extends Network {
 
   /** softmax(α) without masks, [14][8] per cell type (what DARTS prints each epoch). */
   alphaSoftmaxValues(): Record<CellName, number[][]> {
-    const out = {} as Record<CellName, number[][]>;
-    for (const cell of ['normal', 'reduce'] as const) {
-      const t = tf.tidy(() => tf.softmax(this.alphas[cell]) as tf.Tensor2D);
-      out[cell] = t.arraySync();
-      t.dispose();
-    }
-    return out;
+    return alphaSoftmaxValues(this.alphas);
   }
 
   /** The reference `genotype()` on the current (masked) mixing weights. */
