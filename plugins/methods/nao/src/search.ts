@@ -109,7 +109,7 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
     controller.restore(saved.tensors);
     rng = Rng.fromState(saved.meta.rng);
     startEpoch = saved.meta.epoch + 1;
-    const extra = saved.meta.extra as { pool: string[]; epochs: Array<Record<string, number>>; rounds: Round[]; seconds: number; queries: number };
+    const extra = saved.meta.extra as unknown as { pool: string[]; epochs: Array<Record<string, number>>; rounds: Round[]; seconds: number; queries: number };
     pool = extra.pool.map(parseNaoArch);
     epochs.push(...extra.epochs);
     rounds.push(...extra.rounds);
