@@ -152,29 +152,38 @@ export class NaoController {
     return tf.reshape(tf.sigmoid(out), [-1]) as tf.Tensor1D;
   }
 
+  /**
+   * The attention and output layer on decoder LSTM states [B, T, H] over `source` [B, 20, H]:
+   * log-probabilities [B, T, V]. The attention does not feed back into the LSTM, so the
+   * teacher-forced pass runs it on all steps at once.
+   */
+  private attend(states: Tensor3D, source: Tensor3D): Tensor3D {
+    const [B, T, H] = states.shape;
+    const flat = (x: tf.Tensor, width: number) => tf.reshape(x, [B * T, width]) as Tensor2D;
+    const query = tf.reshape(tf.matMul(flat(states, H), this.v('decoder.attention.input') as Tensor2D), [B, T, H]) as Tensor3D;
+    const attention = tf.softmax(tf.matMul(query, source, false, true));
+    const mix = tf.matMul(attention, source);
+    const output = tf.tanh(tf.matMul(flat(tf.concat([mix, states], 2), 2 * H), this.v('decoder.attention.output') as Tensor2D)) as Tensor2D;
+    const logits = tf.add(tf.matMul(output, this.v('decoder.out.w') as Tensor2D), this.v('decoder.out.b'));
+    return tf.reshape(tf.logSoftmax(logits as Tensor2D), [B, T, VOCABULARY]) as Tensor3D;
+  }
+
   /** One decoder step: LSTM, attention over `source` [B, 20, H], log-probabilities [B, V]. */
   private decoderStep(input: Tensor2D, state: { h: Tensor2D; c: Tensor2D }, source: Tensor3D): { logProbs: Tensor2D; h: Tensor2D; c: Tensor2D } {
     const { h, c } = lstmStep(input, state.h, state.c, this.v('decoder.lstm.w'), this.v('decoder.lstm.b'));
-    const query = tf.matMul(h, this.v('decoder.attention.input') as Tensor2D);
-    const scores = tf.reshape(tf.matMul(source, tf.expandDims(query, 2) as Tensor3D), [h.shape[0], -1]) as Tensor2D;
-    const attention = tf.softmax(scores);
-    const mix = tf.reshape(tf.matMul(tf.expandDims(attention, 1) as Tensor3D, source), [h.shape[0], -1]) as Tensor2D;
-    const output = tf.tanh(tf.matMul(tf.concat([mix, h], 1), this.v('decoder.attention.output') as Tensor2D)) as Tensor2D;
-    const logits = tf.add(tf.matMul(output, this.v('decoder.out.w') as Tensor2D), this.v('decoder.out.b')) as Tensor2D;
-    return { logProbs: tf.logSoftmax(logits), h, c };
+    return { logProbs: tf.reshape(this.attend(tf.expandDims(h, 1) as Tensor3D, source), [h.shape[0], VOCABULARY]) as Tensor2D, h, c };
   }
 
   /** Teacher-forced decoding: inputs [B, 40] = SOS + the sequence without its last token; log-probabilities [B, 40, V]. */
   decodeTeacherForced(pass: EncoderPass, inputs: tf.Tensor2D): Tensor3D {
-    let state = { h: pass.embedding, c: pass.embedding };
-    const embedded = tf.unstack(tf.gather(this.v('decoder.embedding'), inputs), 1) as Tensor2D[];
-    const steps: Tensor2D[] = [];
-    for (const x of embedded) {
-      const r = this.decoderStep(x, state, pass.outputs);
-      state = r;
-      steps.push(r.logProbs);
+    let h = pass.embedding;
+    let c = pass.embedding;
+    const states: Tensor2D[] = [];
+    for (const x of tf.unstack(tf.gather(this.v('decoder.embedding'), inputs), 1) as Tensor2D[]) {
+      ({ h, c } = lstmStep(x, h, c, this.v('decoder.lstm.w'), this.v('decoder.lstm.b')));
+      states.push(h);
     }
-    return tf.stack(steps, 1) as Tensor3D;
+    return this.attend(tf.stack(states, 1) as Tensor3D, pass.outputs);
   }
 
   /** Greedy decoding from `source` [B, 20, H] and the embedding [B, H]; each token the best among those allowed at its position. */
