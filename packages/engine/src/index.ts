@@ -25,3 +25,4 @@ export {
 export * from './gradcheck.js';
 export * from './fused.js';
 export * from './stems.js';
+export { gatherImages, imageSetHead } from './image-sets.js';

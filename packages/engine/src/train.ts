@@ -4,6 +4,7 @@
  * global-norm gradient clipping, softmax cross-entropy, a per-epoch shuffle from the job's
  * random stream, checkpoints at every epoch end. Tricks act only through `TrainingHooks`.
  */
+import { gatherImages } from './image-sets.js';
 import * as tf from '@tensorflow/tfjs';
 import { DivergedError, Rng, canonicalJson, type Dataset, type EpochMetrics, type ImageBatch, type ImageSet, type TrainContext, type TrainResult } from '@naslab/core';
 import { selectBackend } from './backend.js';
@@ -30,18 +31,6 @@ export function cosineLearningRate(epoch: number, epochs: number, lr: number, lr
   return lrMin + ((lr - lrMin) * (1 + Math.cos((Math.PI * epoch) / epochs))) / 2;
 }
 
-function gather(set: ImageSet, indices: ArrayLike<number>): { pixels: Uint8Array; labels: Int32Array } {
-  const per = set.shape[0] * set.shape[1] * set.shape[2];
-  const pixels = new Uint8Array(indices.length * per);
-  const labels = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) {
-    const k = indices[i]!;
-    pixels.set(set.pixels.subarray(k * per, (k + 1) * per), i * per);
-    labels[i] = set.labels[k]!;
-  }
-  return { pixels, labels };
-}
-
 /** Top-1 / top-5 accuracy (%) of the network in evaluation mode. */
 export function evaluateAccuracy(
   network: Network,
@@ -56,7 +45,7 @@ export function evaluateAccuracy(
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(set.count, start + batchSize);
     const idx = Array.from({ length: end - start }, (_, i) => start + i);
-    const { pixels, labels } = gather(set, idx);
+    const { pixels, labels } = gatherImages(set, idx);
     const x = normalise(pixels, table, c);
     const counts = tf.tidy(() => {
       const out = network.run(tf.tensor4d(x, [idx.length, h, w, c]), ctx);
@@ -263,7 +252,7 @@ export async function trainFromScratch(ctx: TrainContext<unknown, EngineProtocol
         for (let start = 0; start < trainCount; start += protocol.batchSize) {
           if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('training aborted');
           const idx = order.subarray(start, Math.min(trainCount, start + protocol.batchSize));
-          trainOn(gather(data.train, idx), idx.length);
+          trainOn(gatherImages(data.train, idx), idx.length);
         }
       } else {
         const stream = data.dataset.batches('train', { batchSize: protocol.batchSize, mode: 'train', rng: rng.split(`data-epoch-${epoch}`), signal: ctx.signal });

@@ -7,8 +7,8 @@
  * Adam state, baseline, random stream.
  */
 import * as tf from '@tensorflow/tfjs';
-import { canonicalJson, Rng, type ImageSet, type Json, type SearchContext, type SearchResult, type TrickHooks } from '@naslab/core';
-import { loadCheckpoint, normalisationTable, normaliseWithTable, saveCheckpoint, selectBackend, topKCorrect, uniqueVariable, type ParameterInfo } from '@naslab/engine';
+import { canonicalJson, Rng, type Json, type SearchContext, type SearchResult, type TrickHooks } from '@naslab/core';
+import { gatherImages, imageSetHead, loadCheckpoint, normalisationTable, normaliseWithTable, saveCheckpoint, selectBackend, topKCorrect, uniqueVariable, type ParameterInfo } from '@naslab/engine';
 import { formatEnasArc, loadEnasNetwork, type EnasArc } from '@naslab/space-enas-micro';
 import { ENAS_CODE_CONTROLLER, ENAS_PAPER_CONTROLLER, EnasController } from './controller.js';
 import type { EnasOptions } from './options.js';
@@ -26,23 +26,6 @@ export function sgdrLearningRate(epoch: number, lrMax: number, lrMin: number, t0
   return lrMin + 0.5 * (lrMax - lrMin) * (1 + Math.cos((Math.PI * (epoch - start)) / length));
 }
 
-function head(set: ImageSet, n: number | undefined): ImageSet {
-  if (n === undefined || n >= set.count) return set;
-  const per = set.shape[0] * set.shape[1] * set.shape[2];
-  return { pixels: set.pixels.subarray(0, n * per), labels: set.labels.subarray(0, n), count: n, shape: set.shape };
-}
-
-function gather(set: ImageSet, idx: ArrayLike<number>): { pixels: Uint8Array; labels: Int32Array } {
-  const per = set.shape[0] * set.shape[1] * set.shape[2];
-  const pixels = new Uint8Array(idx.length * per);
-  const labels = new Int32Array(idx.length);
-  for (let i = 0; i < idx.length; i++) {
-    pixels.set(set.pixels.subarray(idx[i]! * per, (idx[i]! + 1) * per), i * per);
-    labels[i] = set.labels[idx[i]!]!;
-  }
-  return { pixels, labels };
-}
-
 export interface EnasServices {
   /** The child's training augmentation (crop-flip's `augmentPixels`), or none. */
   readonly augment: () => Promise<TrickHooks['augmentPixels'] | undefined>;
@@ -53,8 +36,8 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
   const selection = await selectBackend(ctx.backends, 'auto', { threads: ctx.threads, logger: ctx.logger });
   tf.enableProdMode();
   const [net, augment, trainAll, validAll] = await Promise.all([loadEnasNetwork(), services.augment(), ctx.dataset.load('search-train'), ctx.dataset.load('search-valid')]);
-  const train = head(trainAll, o.trainSubset);
-  const valid = head(validAll, o.validSubset);
+  const train = imageSetHead(trainAll, o.trainSubset);
+  const valid = imageSetHead(validAll, o.validSubset);
   const info = ctx.dataset.info;
   const [h, w, c] = train.shape;
   const table = normalisationTable(info.mean, info.std, c);
@@ -103,7 +86,7 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
   /** Accuracy (0–1) of the child on `arc` over one batch of `search-valid`, BN in training mode (as the reward). */
   const accuracyOn = (arc: EnasArc, idx: ArrayLike<number>): number => {
     child.arc = arc;
-    const { pixels, labels } = gather(valid, idx);
+    const { pixels, labels } = gatherImages(valid, idx);
     const x = normaliseWithTable(pixels, table, c);
     const hits = tf.tidy(() => topKCorrect(child.run(tf.tensor4d(x, [idx.length, h, w, c]), { training: true }).logits, tf.tensor1d(labels, 'int32'), 1).dataSync()[0]!);
     return hits / idx.length;
@@ -123,8 +106,9 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('search aborted');
         const idx = order.subarray(s, Math.min(train.count, s + o.batchSize));
         child.arc = controller.sample(rng).arc;
-        let { pixels } = gather(train, idx);
-        const { labels } = gather(train, idx);
+        const batch = gatherImages(train, idx);
+        let { pixels } = batch;
+        const { labels } = batch;
         if (augment) pixels = augment({ pixels, labels, count: idx.length, shape: train.shape }, rng) ?? pixels;
         const r = step(normaliseWithTable(pixels, table, c), labels, idx.length, lr, rng);
         loss += r.loss * idx.length;

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { canonicalJson, Rng, type ImageSet, type Json, type SearchContext, type SearchResult, type TrickHooks } from '@naslab/core';
-import { clipByGlobalNorm, crossEntropy, loadCheckpoint, normalisationTable, normaliseWithTable, saveCheckpoint, selectBackend, sgdUpdate, topKCorrect, uniqueVariable } from '@naslab/engine';
+import { clipByGlobalNorm, crossEntropy, gatherImages, imageSetHead, loadCheckpoint, normalisationTable, normaliseWithTable, saveCheckpoint, selectBackend, sgdUpdate, topKCorrect, uniqueVariable } from '@naslab/engine';
 import { formatNaoArch, loadNaoNetwork, parseNaoArch, sampleNaoArch, type NaoArch } from '@naslab/space-nao';
 import { NaoController, pairwiseAccuracy } from './controller.js';
 import { controllerSchedule, type NaoOptions } from './options.js';
@@ -25,23 +25,6 @@ export interface NaoServices {
 /** `CosineAnnealingLR(T = epochs, eta_min)` stepped before each epoch: epoch e (1-based) trains at this rate, the last at `lrMin`. */
 export function naoLearningRate(epoch: number, epochs: number, lrMax: number, lrMin: number): number {
   return lrMin + 0.5 * (lrMax - lrMin) * (1 + Math.cos((Math.PI * epoch) / epochs));
-}
-
-function head(set: ImageSet, n: number | undefined): ImageSet {
-  if (n === undefined || n >= set.count) return set;
-  const per = set.shape[0] * set.shape[1] * set.shape[2];
-  return { pixels: set.pixels.subarray(0, n * per), labels: set.labels.subarray(0, n), count: n, shape: set.shape };
-}
-
-function gather(set: ImageSet, idx: ArrayLike<number>): { pixels: Uint8Array; labels: Int32Array } {
-  const per = set.shape[0] * set.shape[1] * set.shape[2];
-  const pixels = new Uint8Array(idx.length * per);
-  const labels = new Int32Array(idx.length);
-  for (let i = 0; i < idx.length; i++) {
-    pixels.set(set.pixels.subarray(idx[i]! * per, (idx[i]! + 1) * per), i * per);
-    labels[i] = set.labels[idx[i]!]!;
-  }
-  return { pixels, labels };
 }
 
 /** `utils.sample_arch`: an index drawn ∝ `weights`, or uniformly without them. */
@@ -77,8 +60,8 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
   const selection = await selectBackend(ctx.backends, 'auto', { threads: ctx.threads, logger: ctx.logger });
   tf.enableProdMode();
   const [net, augment, trainAll, validAll] = await Promise.all([loadNaoNetwork(), services.augment(), ctx.dataset.load('search-train'), ctx.dataset.load('search-valid')]);
-  const train = head(trainAll, o.trainSubset);
-  const valid = head(validAll, o.validSubset);
+  const train = imageSetHead(trainAll, o.trainSubset);
+  const valid = imageSetHead(validAll, o.validSubset);
   const info = ctx.dataset.info;
   const [h, w, c] = train.shape;
   const table = normalisationTable(info.mean, info.std, c);
@@ -122,14 +105,15 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
 
   /** Top-1 hits of the child on `arch` over images `idx` of `set`, BN in training mode (`bn_train=True`). */
   const hitsOn = (set: ImageSet, arch: NaoArch, idx: ArrayLike<number>): number => {
-    const { pixels, labels } = gather(set, idx);
+    const { pixels, labels } = gatherImages(set, idx);
     const x = normaliseWithTable(pixels, table, c);
     return tf.tidy(() => topKCorrect(child.run(tf.tensor4d(x, [idx.length, h, w, c]), arch, { training: true }), tf.tensor1d(labels, 'int32'), 1).dataSync()[0]!);
   };
 
   const trainStep = (arch: NaoArch, idx: ArrayLike<number>, lr: number): { loss: number; correct: number } => {
-    let { pixels } = gather(train, idx);
-    const { labels } = gather(train, idx);
+    const batch = gatherImages(train, idx);
+    let { pixels } = batch;
+    const { labels } = batch;
     if (augment) pixels = augment({ pixels, labels, count: idx.length, shape: train.shape }, rng) ?? pixels;
     const x = normaliseWithTable(pixels, table, c);
     const out = tf.tidy(() => {

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, ImageSet, Rng } from '@naslab/core';
-import { normalisationTable, normaliseWithTable, type PixelBatch } from '@naslab/engine';
+import { imageSetHead, normalisationTable, normaliseWithTable, type PixelBatch } from '@naslab/engine';
 
 export type SearchAugment = 'crop-flip' | 'none';
 
@@ -22,12 +22,8 @@ export interface SearchData {
   readonly table: Float32Array;
 }
 
-/** First `n` images of a set (dataset splits are class-balanced prefixes). */
-export function headOf(set: ImageSet, n: number | undefined): ImageSet {
-  if (n === undefined || n >= set.count) return set;
-  const per = set.shape[0] * set.shape[1] * set.shape[2];
-  return { pixels: set.pixels.subarray(0, n * per), labels: set.labels.subarray(0, n), count: n, shape: set.shape };
-}
+/** First `n` images of a set (the engine's `imageSetHead`, under this package's older name). */
+export const headOf = imageSetHead;
 
 /**
  * pt.darts' split (antoyang/NAS-Benchmark `DARTS/search.py`: `random.shuffle(indices)`, first half
