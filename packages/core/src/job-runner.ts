@@ -102,8 +102,8 @@ export type EvaluateJobResult = EvaluationResult & {
 export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobOutcome> {
   const { study, store } = env;
   const existing = store.getJob(job.id);
-  if (existing?.status === 'done') return { id: job.id, status: 'done' };
-  if (existing?.status === 'diverged') return { id: job.id, status: 'diverged', error: existing.error };
+  if (existing?.status === 'done') return { id: job.id, status: 'done', finishedBefore: true };
+  if (existing?.status === 'diverged') return { id: job.id, status: 'diverged', error: existing.error, finishedBefore: true };
   // The evaluation of a diverged training has nothing to evaluate: it diverged too (same words).
   const divergedParent = job.parents.map((p) => store.getJob(p)).find((r) => r?.status === 'diverged');
   if (divergedParent) {

@@ -44,4 +44,6 @@ export interface JobOutcome {
   readonly error?: string;
   /** Not run here: another live runner holds the job's claim (its owner id). Wait, then look again. */
   readonly elsewhere?: string;
+  /** Already finished when this call looked (by an earlier run, or another runner since): nothing ran. */
+  readonly finishedBefore?: true;
 }

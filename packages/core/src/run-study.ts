@@ -61,7 +61,8 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
     statusOf: status,
     runInProcess: async (job, o) => {
       const outcome = await runJob(job, o?.signal ? { ...env, signal: env.signal ? AbortSignal.any([env.signal, o.signal]) : o.signal } : env);
-      if (!outcome.elsewhere) ranNow++;
+      // A job another runner finished between the executor's look and this call did not run here.
+      if (!outcome.elsewhere && !outcome.finishedBefore) ranNow++;
       return outcome;
     },
     worker: { entry: options.worker.entry, args: options.worker.args },

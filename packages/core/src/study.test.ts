@@ -43,10 +43,13 @@ describe('prepareStudy and runJob', () => {
 
     const store = new InMemoryResultStore(dir);
     store.saveStudy({ name: 'di', manifestFile: manifest.file, manifestHash: manifest.hash, createdAt: '', jobIds: study.jobs.map((j) => j.id) }, study.jobs);
+    const outcomes = [];
     for (const job of study.jobs) {
       const outcome = await runJob(job, { study, store, logger: createLogger({ level: 'error' }) });
       expect(outcome.status, outcome.error).toBe('done');
+      outcomes.push(outcome);
     }
+    const outcomeOfFirstRun = outcomes[0];
     const search = store.getJob(study.jobs[0]!.id)!;
     expect((search.result as { architectures: string[] }).architectures).toHaveLength(2);
     expect(search.provenance?.plugins['@naslab-fixtures/method-toy']).toBe('1.0.0');
@@ -57,6 +60,9 @@ describe('prepareStudy and runJob', () => {
     // A finished job is not run again.
     const again = await runJob(study.jobs[0]!, { study, store, logger: createLogger({ level: 'error' }) });
     expect(again.status).toBe('done');
+    // ... and says so: a study does not count it as run now (two runners would count it twice).
+    expect(again.finishedBefore).toBe(true);
+    expect(outcomeOfFirstRun).not.toHaveProperty('finishedBefore');
     expect(store.getJob(study.jobs[0]!.id)!.attempts).toBe(1);
   });
 
