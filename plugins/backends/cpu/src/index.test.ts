@@ -1,3 +1,5 @@
+// The engine's declaration merging adds `activate` to core's Backend.
+import type {} from '@naslab/engine';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import plugin, { createCpuBackend } from './index.js';
