@@ -10,8 +10,8 @@ const hows = ['exit', 'exit-caught', 'throw-later', 'reject', 'abort', 'kill-sel
 const harmless = ['kill-other'] as const;
 
 /** A toy study with one method per way of breaking the process, beside two that behave. */
-function manifest(workers: number, only: readonly string[]): string {
-  const extra = [...only, ...harmless].map((how) => `  - id: '${misbehave}'\n    name: ${how}\n    options: { how: ${how} }\n`).join('');
+function manifest(workers: number, only: readonly string[], passing: readonly string[] = harmless): string {
+  const extra = [...only, ...passing].map((how) => `  - id: '${misbehave}'\n    name: ${how}\n    options: { how: ${how} }\n`).join('');
   return toyManifest({ seeds: 1, outputs: 1, workers, extraMethods: extra });
 }
 
@@ -33,7 +33,6 @@ function methodOf(spec: { method?: { package: string; options: { how?: string } 
 }
 
 describe('plugin code that ends or breaks the process', () => {
-  // Worker processes (`--workers N`) run the same guard; not tested here, as each job there starts a process.
   it('fails its own job with what it did, and the study goes on (in-process)', async () => {
     const dir = tempDir('naslab-crash-');
     const file = writeManifest(dir, 'm.yaml', manifest(1, hows));
@@ -62,4 +61,29 @@ describe('plugin code that ends or breaks the process', () => {
     for (const j of rows.filter((j) => j.kind === 'search' && (j.method.startsWith('@') || harmless.includes(j.method as never)))) expect(j.status, j.method).toBe('done');
     expect(r.stdout).toContain(`${hows.length} failed, ${2 * hows.length} skipped`);
   }, 60_000);
+
+  it('with --workers 2, a job whose worker process is killed (or aborts) fails alone; the others finish and the table is printed', async () => {
+    const dir = tempDir('naslab-crash-');
+    // Each job starts a worker process: only the two that break it, beside the two that behave.
+    const file = writeManifest(dir, 'm.yaml', manifest(2, ['kill-9-outside', 'abort'], []));
+    const r = await naslabAsync(['run', file]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(hasStackTrace(r.stdout + r.stderr), r.stderr).toBe(false);
+    const rows = jobsOf(dir);
+    const search = (m: string) => rows.find((j) => j.kind === 'search' && j.method === m);
+    // Nothing in the process can catch a SIGKILL: the executor records how its worker ended.
+    expect(search('kill-9-outside')).toMatchObject({ status: 'failed', error: 'worker process exited with SIGKILL before recording a result' });
+    // The worker's own guard catches process.abort and records it as the job's failure.
+    expect(search('abort')?.status).toBe('failed');
+    expect(search('abort')?.error).toMatch(/^plugin code called process\.abort\(\) during the job/);
+    const count = (status: string) => rows.filter((j) => j.status === status).length;
+    expect([count('done'), count('failed'), count('skipped'), rows.length]).toEqual([6, 2, 4, 12]);
+    // The table of what finished: both methods that behave, the two that broke listed as failed.
+    expect(r.stdout).toMatch(/random-sampling/);
+    expect(r.stdout).toMatch(/\bfoo\b/);
+    expect(r.stdout).toContain('6/12 jobs done');
+    expect(r.stdout).toContain('2 failed, 4 skipped');
+    expect(r.stderr).toMatch(/failed search \S+: worker process exited with SIGKILL before recording a result/);
+  }, 60_000);
 });
+
