@@ -79,8 +79,8 @@ describe('plugin code that ends or breaks the process', () => {
     const count = (status: string) => rows.filter((j) => j.status === status).length;
     expect([count('done'), count('failed'), count('skipped'), rows.length]).toEqual([6, 2, 4, 12]);
     // The table of what finished: both methods that behave, the two that broke listed as failed.
-    expect(r.stdout).toMatch(/random-sampling/);
-    expect(r.stdout).toMatch(/\bfoo\b/);
+    expect(r.stdout).toMatch(/\n\S+\s+base\s+random-sampling\s+1\s+\d+\.\d\d ± 0\.00/);
+    expect(r.stdout).toMatch(/\n\S+\s+base\s+foo\s+1\s+\d+\.\d\d ± 0\.00/);
     expect(r.stdout).toContain('6/12 jobs done');
     expect(r.stdout).toContain('2 failed, 4 skipped');
     expect(r.stderr).toMatch(/failed search \S+: worker process exited with SIGKILL before recording a result/);
