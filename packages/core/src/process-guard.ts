@@ -85,10 +85,10 @@ function describe(kind: string, e: unknown): string {
 /**
  * Between `install()` and `dispose()`, `process.exit`, `process.abort` and a `process.kill` that
  * would end or stop this process (see {@link killsThisProcess}; other kills pass through) throw a
- * {@link PluginEndedProcessError}, and
- * uncaught exceptions and unhandled rejections are attributed to the run active when they
- * happen (`run`), instead of ending the process. Runs of one guard may overlap; an error then
- * fails every run active at that moment, since the process cannot tell whose code it was.
+ * {@link PluginEndedProcessError}, and uncaught exceptions and unhandled rejections are
+ * attributed to the run active when they happen (`run`), instead of ending the process. Runs of
+ * one guard may overlap; an error then fails every run active at that moment, since the process
+ * cannot tell whose code it was.
  */
 export class ProcessGuard {
   private readonly active = new Set<ActiveRun>();
