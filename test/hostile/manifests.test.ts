@@ -5,8 +5,8 @@
  * numbers, store and data paths, file kinds and sizes. The CLI runs in-process (seconds in all).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
@@ -248,7 +248,14 @@ add('paths', [
   { name: 'artefacts folder is a file (run)', command: 'run', setup: (d) => (mkdirSync(join(d, 'results')), writeFileSync(join(d, 'results', 'artefacts'), 'x')), line: 14, field: 'store', message: /artefacts folder cannot be used/ },
   { name: 'reports folder is a file (run)', command: 'run', setup: (d) => (mkdirSync(join(d, 'results')), writeFileSync(join(d, 'results', 'reports'), 'x')), line: 14, field: 'store', message: /reports folder cannot be used/ },
   { name: 'store schema of another version (run)', command: 'run', setup: (d) => otherVersionStore(join(d, 'results')), line: 14, field: 'store', message: /schema version 99/ },
+  { name: 'store is a folder naslab did not create (run)', command: 'run', set: { 14: 'store: victim' }, setup: (d) => foreignFolder(join(d, 'victim')), line: 14, field: 'store', message: /victim: a folder naslab did not create \(it holds notes\.txt/ },
+  { name: 'store is a foreign folder with an empty naslab.db (run)', command: 'run', setup: (d) => (foreignFolder(join(d, 'results')), writeFileSync(join(d, 'results', 'naslab.db'), '')), line: 14, field: 'store', message: /an empty database in a folder naslab did not create/ },
 ]);
+
+function foreignFolder(dir: string) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'notes.txt'), 'not naslab\'s\n');
+}
 
 function foreignDatabase(dir: string) {
   mkdirSync(dir, { recursive: true });
@@ -315,3 +322,42 @@ describe('hostile manifests', () => {
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('a `store` that points at a folder naslab did not create', () => {
+  /** Every file under `dir` with its bytes, and every folder. */
+  const snapshot = (dir: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const name of readdirSync(d)) {
+        const p = join(d, name);
+        if (statSync(p).isDirectory()) {
+          out[`${relative(dir, p)}/`] = '';
+          walk(p);
+        } else out[relative(dir, p)] = readFileSync(p, 'latin1');
+      }
+    };
+    walk(dir);
+    return out;
+  };
+
+  it('is refused by `run` (exit 2 at the `store` line) and nothing is written into it', async () => {
+    const dir = tempDir('naslab-hostile-');
+    // Someone's folder: an old report beside their own notes.
+    const victim = join(dir, 'victim');
+    mkdirSync(join(victim, 'reports'), { recursive: true });
+    writeFileSync(join(victim, 'index.html'), '<p>my report</p>\n');
+    writeFileSync(join(victim, '.naslab-report'), 'a report\n');
+    writeFileSync(join(victim, 'reports', 'notes.md'), '# keep me\n');
+    const before = snapshot(victim);
+    mkdirSync(join(dir, 'study'));
+    const file = join(dir, 'study', 'm.yaml');
+    writeFileSync(file, `${BASE.slice(0, 13).join('\n')}\nstore: ../victim\n`);
+    const r = await naslabInProcess(['run', file]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
+    expect(r.stderr).toContain(`${file}:14:8: store: ${victim}: a folder naslab did not create (it holds `);
+    expect(r.stderr).toContain('point `store` at an empty or new folder');
+    expect(snapshot(victim)).toEqual(before);
+  });
+});
+

@@ -43,8 +43,16 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
   if (options.retryFailed) {
     for (const j of jobs) if (['failed', 'skipped'].includes(store.getJob(j.id)?.status ?? '')) store.resetJob(j.id);
   }
+  const own = options.owner ?? runnerId();
   if (options.rerun) {
     for (const j of withDependents(jobs, options.rerun)) {
+      // A job another live runner is running is its: resetting it would delete the checkpoints it
+      // writes and take its claim away mid-run. Its dependents are reset and wait for its result.
+      const rec = store.getJob(j.id);
+      if (heldElsewhere(rec, own)) {
+        options.logger.warn(`--rerun: job ${j.id} (${describeJob(j)}) is running in another naslab run on this store (${rec?.lease?.owner}); left to it, not reset (its checkpoints are kept)`);
+        continue;
+      }
       // Its checkpoints too: a train job would otherwise resume from its last epoch, i.e. be done at once.
       rmSync(store.artefactDir(j.id), { recursive: true, force: true });
       store.resetJob(j.id, { evenIfDone: true });
@@ -88,7 +96,6 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
   };
   // Jobs another live runner holds are left to it: wait, then run what became runnable (their
   // dependents, or jobs whose runner died), until none is held elsewhere.
-  const own = options.owner ?? runnerId();
   let saidHeld = '';
   for (;;) {
     await executor.execute(ctx);
@@ -104,6 +111,10 @@ export async function runStudy(study: Study, options: RunOptions): Promise<Study
   const summary = { total: jobs.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), diverged: count('diverged'), ranNow };
   options.events?.emit('study-end', { studyName: manifest.name, done: summary.done, failed: summary.failed, skipped: summary.skipped });
   return summary;
+}
+
+function describeJob(j: PlannedJob): string {
+  return `${j.kind} ${j.dataset}/${j.method}/seed${j.seed}${j.index !== undefined ? `#${j.index}` : ''}`;
 }
 
 /** A running job claimed by another runner that is still alive (its lease holds). */

@@ -1,4 +1,4 @@
-export { SqliteResultStore } from './sqlite-store.js';
+export { SqliteResultStore, STORE_MARKER } from './sqlite-store.js';
 export {
   ingestLost,
   ingestOutcome,

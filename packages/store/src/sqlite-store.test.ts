@@ -1,9 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PlannedJob, Provenance } from '@naslab/core';
-import { SqliteResultStore } from './sqlite-store.js';
+import { SqliteResultStore, STORE_MARKER } from './sqlite-store.js';
 
 const provenance: Provenance = {
   plugins: { '@naslab/method-x': '1.0.0' },
@@ -57,4 +57,37 @@ describe('SqliteResultStore', () => {
     a.close();
     b.close();
   });
+
+  it('writes only into folders that are naslab’s: new or empty ones (marked), marked ones, and older stores recognised by their database', () => {
+    const root = mkdtempSync(join(tmpdir(), 'naslab-store-'));
+    // A missing folder and an empty one become stores, marked as naslab's.
+    const fresh = join(root, 'fresh');
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    for (const dir of [fresh, empty]) {
+      new SqliteResultStore(dir).close();
+      expect(readdirSync(dir)).toContain(STORE_MARKER);
+    }
+    // A store an older naslab wrote (no marker) is recognised by its tables and kept.
+    const old = new SqliteResultStore(join(root, 'old'));
+    old.saveStudy({ name: 's', manifestFile: 'm', manifestHash: 'h', createdAt: 'now', jobIds: ['j1'] }, [job('j1')]);
+    old.finishJob('j1', 42, 1);
+    old.close();
+    rmSync(join(root, 'old', STORE_MARKER));
+    const reopened = new SqliteResultStore(join(root, 'old'));
+    expect(reopened.getJob('j1')?.result).toBe(42);
+    reopened.close();
+    expect(existsSync(join(root, 'old', STORE_MARKER))).toBe(true);
+
+    // Someone else's folder, and one whose naslab.db is empty: refused, nothing written.
+    const foreign = join(root, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    expect(() => new SqliteResultStore(foreign)).toThrow(/a folder naslab did not create \(it holds notes\.txt, and no naslab\.db or \.naslab-store marker\)/);
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
+    writeFileSync(join(foreign, 'naslab.db'), '');
+    expect(() => new SqliteResultStore(foreign)).toThrow(/an empty database in a folder naslab did not create/);
+    expect(readdirSync(foreign).sort()).toEqual(['naslab.db', 'notes.txt']);
+  });
 });
+

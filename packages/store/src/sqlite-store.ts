@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fileKind, InputError, writableFolderProblem } from '@naslab/core';
@@ -84,8 +84,29 @@ interface AttemptRow {
   error: string | null;
 }
 
-/** Open `file` with SQLite, refusing a database that holds another program's tables. */
-function openNaslabDatabase(file: string, refuse: (message: string) => never): Database.Database {
+/**
+ * Written into every store folder naslab creates: the folder is naslab's, and a later run may
+ * write into it. A folder that exists, is not empty and has neither this marker nor a naslab
+ * database (a store of an older naslab, recognised by its tables) is someone else's.
+ */
+export const STORE_MARKER = '.naslab-store';
+
+const MARKER_TEXT = 'This folder is a naslab results store (naslab.db, artefacts/, reports/): naslab writes into it.\n';
+
+/** How a store folder stands before it is opened: new (missing or empty), marked as naslab's, or holding these entries and no marker. */
+function storeFolderState(location: string): { kind: 'new' | 'marked' } | { kind: 'unmarked'; entries: string[] } {
+  if (!existsSync(location)) return { kind: 'new' };
+  const entries = readdirSync(location);
+  if (entries.length === 0) return { kind: 'new' };
+  return entries.includes(STORE_MARKER) ? { kind: 'marked' } : { kind: 'unmarked', entries };
+}
+
+/**
+ * Open `file` with SQLite, refusing a database that holds another program's tables; with
+ * `mustBeNaslabs` (a folder without the marker), an empty database is refused too: only a
+ * database with naslab's tables shows that the folder is naslab's.
+ */
+function openNaslabDatabase(file: string, refuse: (message: string) => never, mustBeNaslabs = false): Database.Database {
   let db: Database.Database | undefined;
   try {
     db = new Database(file);
@@ -95,6 +116,10 @@ function openNaslabDatabase(file: string, refuse: (message: string) => never): D
     if (tables.length && (tables.some((t) => !ours.includes(t)) || !tables.includes('meta'))) {
       db.close();
       refuse(`not a naslab results database (it holds the tables ${tables.slice(0, 8).join(', ')}); point \`store\` at another folder`);
+    }
+    if (mustBeNaslabs && tables.length === 0) {
+      db.close();
+      refuse(`an empty database in a folder naslab did not create (no ${STORE_MARKER} marker); point \`store\` at an empty or new folder`);
     }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -141,7 +166,9 @@ export class SqliteResultStore implements ResultStore {
    * Open (or create) the store in folder `location`. A folder that cannot hold it (a file, a
    * system folder, something under a file), a `naslab.db` that is not a file, not SQLite or
    * another program's database, or a store of another schema version is an `InputError` naming
-   * the path: naslab never writes into a database it did not create.
+   * the path: naslab never writes into a database it did not create. Nor into a folder it did
+   * not create: an existing, non-empty folder without the {@link STORE_MARKER} marker is refused
+   * unless it holds a naslab database (a store of an older naslab, which is then marked).
    */
   constructor(readonly location: string) {
     const dbFile = join(location, 'naslab.db');
@@ -150,6 +177,7 @@ export class SqliteResultStore implements ResultStore {
     };
     const folderProblem = writableFolderProblem(location);
     if (folderProblem) refuse(`cannot keep the results store here: ${folderProblem}`);
+    const state = storeFolderState(location);
     try {
       mkdirSync(location, { recursive: true });
     } catch (e) {
@@ -159,9 +187,19 @@ export class SqliteResultStore implements ResultStore {
       const problem = writableFolderProblem(join(location, sub));
       if (problem) refuse(`the store's ${sub} folder cannot be used: ${problem}`);
     }
+    // A folder naslab did not create is never written into; one holding a naslab.db may be a
+    // store of an older naslab (no marker yet): its database decides, below.
+    if (state.kind === 'unmarked' && !state.entries.includes('naslab.db')) {
+      const named = state.entries.slice(0, 3).join(', ') + (state.entries.length > 3 ? ', …' : '');
+      throw new InputError({
+        file: location,
+        message: `a folder naslab did not create (it holds ${named}, and no naslab.db or ${STORE_MARKER} marker); a results store would write into it: point \`store\` at an empty or new folder`,
+      });
+    }
+    if (state.kind === 'new') writeFileSync(join(location, STORE_MARKER), MARKER_TEXT);
     const existing = sqliteHeaderProblem(dbFile);
     if (existing) refuse(existing);
-    this.db = openNaslabDatabase(dbFile, refuse);
+    this.db = openNaslabDatabase(dbFile, refuse, state.kind === 'unmarked');
     const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined;
     if (!version) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
     else if (version.value === '1') this.db.transaction(() => this.db.exec(UPGRADE_FROM_1)).immediate();
@@ -169,6 +207,8 @@ export class SqliteResultStore implements ResultStore {
       this.db.close();
       refuse(`the store has schema version ${version.value}; this naslab reads schema version ${SCHEMA_VERSION}`);
     }
+    // A store of an older naslab, recognised by its database: marked as naslab's from now on.
+    if (state.kind === 'unmarked') writeFileSync(join(location, STORE_MARKER), MARKER_TEXT);
     this.stmt = {
       upsertStudy: this.db.prepare(
         `INSERT INTO studies (name, manifest_file, manifest_hash, created_at, job_ids) VALUES (@name, @manifestFile, @manifestHash, @createdAt, @jobIds)

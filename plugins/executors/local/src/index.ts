@@ -30,8 +30,9 @@ export type LocalExecutorOptions = z.output<typeof options>;
  * Runs a study's DAG on this machine. One worker runs in-process; N workers are child
  * processes, each running one job at a time, so a crash of one job's process (out of memory,
  * native abort) is recorded as that job's failure and the rest of the study goes on.
- * In-process jobs run under a {@link ProcessGuard}: plugin code that calls `process.exit`,
- * throws from a timer or leaves a rejection unhandled fails its own job, not the study.
+ * In-process jobs run under a {@link ProcessGuard}: plugin code that calls `process.exit` or
+ * `process.abort`, kills its own process, throws from a timer or leaves a rejection unhandled
+ * fails its own job, not the study (worker processes run the same guard).
  */
 export class LocalExecutor implements Executor {
   constructor(private readonly opts: LocalExecutorOptions) {}
