@@ -145,9 +145,11 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
     });
     derived.sort((a, b) => b.accuracy - a.accuracy);
     const seconds = elapsed + (performance.now() - started) / 1000;
+    // Children scored with the shared weights: the controller's reward samples, then the derivation's.
+    const sampled = o.epochs * o.controllerSteps * o.aggregate + o.finalSamples;
     return {
       architectures: [derived[0]!.arc],
-      cost: { wallSeconds: seconds, epochs: o.epochs, queries: o.epochs * o.controllerSteps * o.aggregate + o.finalSamples },
+      cost: { wallSeconds: seconds, epochs: o.epochs, queries: sampled, trained: { count: sampled, unit: 'children' } },
       history: {
         backend: selection.name,
         epochs: history,

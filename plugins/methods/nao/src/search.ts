@@ -169,7 +169,7 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
           const seconds = elapsed + (performance.now() - started) / 1000;
           return {
             architectures: [pool[0]!],
-            cost: { wallSeconds: seconds, epochs: o.epochs, queries },
+            cost: { wallSeconds: seconds, epochs: o.epochs, queries, trained: { count: queries, unit: 'children' } },
             history: {
               backend: selection.name,
               epochs,
