@@ -12,7 +12,7 @@ import { builtinCpuBackend } from '@naslab/engine';
 import { syntheticImages } from '@naslab/engine/testing';
 import { validateEnasArc, type EnasArc } from '@naslab/space-enas-micro';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nesterovUpdate } from './child-optimiser.js';
+import { clipChildGradients, nesterovUpdate } from './child-optimiser.js';
 import { ENAS_CODE_CONTROLLER, EnasController } from './controller.js';
 import { enasOptions } from './options.js';
 import { searchEnas, sgdrLearningRate } from './search.js';
@@ -56,6 +56,20 @@ describe('SGDR', () => {
   it('restarts at epochs 10, 30, 70 with T0 = 10, Tmul = 2', () => {
     for (const e of [0, 10, 30, 70]) expect(sgdrLearningRate(e, 0.05, 0.0005, 10, 2)).toBeCloseTo(0.05, 12);
     expect(sgdrLearningRate(20, 0.05, 0.0005, 10, 2)).toBeCloseTo(0.02525, 12);
+  });
+});
+
+describe('gradient clipping of the shared child', () => {
+  it('`norm` clips each tensor by its own norm, `global` all by their joint norm, `released-code` none', () => {
+    // ‖[3, 4]‖ = 5, ‖[0, 12]‖ = 12, joint norm 13; bound 5. The second parameter has no gradient.
+    const run = (mode: 'norm' | 'global' | 'none') =>
+      tf.tidy(() => clipChildGradients([tf.tensor1d([3, 4]), undefined, tf.tensor1d([0, 12])], mode, 5).map((g) => (g ? Array.from(g.dataSync()) : null)));
+    const near = (got: (number[] | null)[], want: (number[] | null)[]) => got.forEach((g, i) => (want[i] === null ? expect(g).toBeNull() : g!.forEach((v, j) => expect(v).toBeCloseTo(want[i]![j]!, 5))));
+    near(run('norm'), [[3, 4], null, [0, 5]]); // the first is at the bound, kept; the second scaled by 5/12
+    near(run('global'), [[15 / 13, 20 / 13], null, [0, 60 / 13]]); // both scaled by 5/13
+    near(run('none'), [[3, 4], null, [0, 12]]);
+    expect(enasOptions.parse({}).childGradClip).toBe('norm');
+    expect(enasOptions.parse({}).childGradBound).toBe(5);
   });
 });
 

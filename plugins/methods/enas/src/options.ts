@@ -13,9 +13,12 @@ export const enasOptions = z
     tMul: z.number().int().positive().default(2),
     childWeightDecay: z.number().nonnegative().default(2e-4).describe('SGD weight decay; the code adds 1e-4·Σw² to the loss, the same gradient'),
     childGradClip: z
-      .enum(['clip', 'released-code'])
-      .default('clip')
-      .describe("`clip`: global-norm 5 as the code intends; `released-code`: no clipping (the TF code applies the unclipped gradient)"),
+      .enum(['norm', 'global', 'released-code'])
+      .default('norm')
+      .describe(
+        '`norm`: each gradient tensor clipped by its own norm, as the code intends (`clip_mode="norm"`); `global`: by the joint norm of all; `released-code`: no clipping (the TF code applies the unclipped gradient)',
+      ),
+    childGradBound: z.number().positive().default(5).describe('Clipping bound (`--child_grad_bound`, default 5.0; the search script leaves it)'),
     controller: z.enum(['code', 'paper']).default('code').describe('`code`: lr 0.0035, entropy weight 1e-4 (the run); `paper`: 0.00035 and 0.1 (seed App. A.1)'),
     controllerLearningRate: z.number().positive().optional(),
     controllerLstmSize: z.number().int().positive().optional().describe('LSTM units of the controller (the code: 64); smaller for tiny searches'),

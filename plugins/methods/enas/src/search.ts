@@ -59,7 +59,8 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
     momentum: 0.9,
     weightDecay: o.childWeightDecay,
     // the released TF child computes clipped gradients and applies the unclipped ones
-    gradClip: o.childGradClip === 'released-code' ? null : 5,
+    gradClip: o.childGradClip === 'released-code' ? 'none' : o.childGradClip,
+    gradBound: o.childGradBound,
     inputShape: [h, w, c],
   });
   const fingerprint = canonicalJson({ options: o as unknown as Json, seed: ctx.seed, dataset: info.name, train: train.count, valid: valid.count });
