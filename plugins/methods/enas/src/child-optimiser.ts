@@ -50,6 +50,8 @@ export interface NesterovStepSetup {
   /** How the gradients (of the loss and the L2 term together, as TF's) are clipped, and by what bound. */
   readonly gradClip: ChildGradClipMode;
   readonly gradBound: number;
+  /** Weight of the loss of the network's `auxHead` output, where it gives one (the code: 0.4). */
+  readonly aux?: { readonly head: string; readonly weight: number };
   readonly inputShape: readonly [number, number, number];
 }
 
@@ -63,9 +65,11 @@ export function createNesterovStep(s: NesterovStepSetup) {
       const xs = tf.tensor4d(x, [n, h, w, c]);
       const ys = tf.tensor1d(labels, 'int32');
       const { value, grads } = tf.variableGrads(() => {
-        const logits = s.network.run(xs, { training: true, rng }).logits;
+        const { logits, heads } = s.network.run(xs, { training: true, rng });
         hits = tf.keep(topKCorrect(logits, ys, 1));
-        return crossEntropy(logits, ys, s.classes);
+        const loss = crossEntropy(logits, ys, s.classes);
+        const aux = s.aux ? heads?.[s.aux.head] : undefined;
+        return aux ? tf.add(loss, tf.mul(crossEntropy(aux as tf.Tensor2D, ys, s.classes), s.aux!.weight)) : loss;
       }, variables);
       // Parameters the sampled arc did not use get no gradient and no update. The code adds the
       // L2 term to the loss before `tf.gradients`, so the clip sees the decayed gradient.
