@@ -16,6 +16,13 @@ export const naoOptions = z
     lrMin: z.number().nonnegative().default(0.001),
     childWeightDecay: z.number().nonnegative().default(3e-4),
     childGradClip: z.number().positive().default(5),
+    childDropPathKeepProb: z
+      .number()
+      .gt(0)
+      .max(1)
+      .nullable()
+      .default(0.9)
+      .describe('Drop-path keep probability of the shared child, scaled by layer and by step (`--child_drop_path_keep_prob 0.9`); null: none'),
     samplePolicy: z.enum(['params', 'uniform']).default('params').describe('Arch per step drawn ∝ its parameter count (`--child_sample_policy params`) or uniformly'),
     seedArchs: z.number().int().positive().default(600).describe('Random archs of the first pool (`--controller_seed_arch 600`)'),
     newArchs: z.number().int().positive().default(300).describe('New archs per round (`--controller_new_arch 300`)'),

@@ -66,7 +66,10 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
   const [h, w, c] = train.shape;
   const table = normalisationTable(info.mean, info.std, c);
   const schedule = controllerSchedule(o);
-  const child = new SharedNaoChild({ layers: o.childLayers, channels: o.childChannels, classes: info.classes, inputShape: [h, w, c], rng: ctx.rng.split('child-init') });
+  const child = new SharedNaoChild({ layers: o.childLayers, channels: o.childChannels, classes: info.classes, inputShape: [h, w, c], rng: ctx.rng.split('child-init'), dropPathKeepProb: o.childDropPathKeepProb });
+  // `args.steps` = ⌈train images / batch⌉ · epochs (the code hard-codes each dataset's image count)
+  const batchesPerEpoch = Math.ceil(train.count / o.batchSize);
+  child.schedule.steps = batchesPerEpoch * o.epochs;
   const controller = new NaoController(ctx.rng.split('controller-init'), { embedding: o.embeddingSize, hidden: 2 * o.embeddingSize, mlpLayers: o.mlpLayers, mlpHidden: o.mlpHidden, mlpDropout: 0.1 });
   const params = child.parameters();
   const trainable = params.filter((p) => p.trainable);
@@ -151,6 +154,7 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
       for (let s = 0; s < train.count; s += o.batchSize) {
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('search aborted');
         const idx = order.subarray(s, Math.min(train.count, s + o.batchSize));
+        child.schedule.step = (epoch - 1) * batchesPerEpoch + s / o.batchSize;
         const r = trainStep(pool[sampleIndex(rng, weights, pool.length)]!, idx, lr);
         loss += r.loss * idx.length;
         correct += r.correct;
