@@ -15,7 +15,7 @@ import { NAONET_B, sampleNaoArch, validateNaoArch, type NaoArch } from '@naslab/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NaoController } from './controller.js';
 import { controllerSchedule, naoOptions } from './options.js';
-import { searchNao } from './search.js';
+import { naoStepLearningRate, searchNao } from './search.js';
 import { naoDropPathKeepProb, SharedNaoChild } from './shared-child.js';
 import { allowedTokens, archToSequence, sequenceToArch, swapBranches } from './sequence.js';
 
@@ -139,6 +139,25 @@ describe('drop-path of the shared child (apply_drop_path)', () => {
     expect(logits(dropping, identities, new Rng('step'))).toEqual(logits(plain, identities));
     x.dispose();
     for (const c of [dropping, plain]) for (const p of c.parameters()) p.variable.dispose();
+  });
+});
+
+describe('224-px search settings (build_imagenet, NASWSNetworkImageNet)', () => {
+  it('StepLR stepped before each epoch, and the three stride-2 stems ahead of the cells', () => {
+    expect(naoStepLearningRate(1, 0.1, 0.97, 1)).toBeCloseTo(0.097, 12);
+    expect(naoStepLearningRate(10, 0.1, 0.97, 1)).toBeCloseTo(0.1 * 0.97 ** 10, 12);
+    expect(naoStepLearningRate(3, 0.1, 0.97, 2)).toBeCloseTo(0.097, 12);
+    expect(naoOptions.parse({})).toMatchObject({ stem: 'auto', lrSchedule: 'auto', stepLearningRate: 0.1, stepGamma: 0.97, stepPeriod: 1 });
+    // 32 px through the 224-px stems: 16, 8 (stem0), 4 (stem1); reductions at cells 1 and 3
+    const child = new SharedNaoChild({ layers: 1, channels: 2, classes: 3, inputShape: [32, 32, 3], rng: new Rng('stem'), stem: 'imagenet' });
+    const paths = child.parameters().map((p) => p.path);
+    expect(paths.some((p) => p.startsWith('stem0.'))).toBe(true);
+    expect(paths.some((p) => p.startsWith('stem1.'))).toBe(true);
+    const arch = sampleNaoArch(new Rng('arch'), 'search');
+    tf.tidy(() => {
+      expect(child.run(tf.zeros([2, 32, 32, 3]) as tf.Tensor4D, arch, { training: true }).shape).toEqual([2, 3]);
+    });
+    for (const p of child.parameters()) p.variable.dispose();
   });
 });
 

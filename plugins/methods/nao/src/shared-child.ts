@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@naslab/core';
-import { AvgPool, BatchNorm, Conv2d, GlobalAvgPool, Linear, MaxPool, Module, PaddedFactorizedReduce, ReLUConvBN, SepConv, Sequential, type ForwardContext } from '@naslab/engine';
+import { AvgPool, BatchNorm, Conv2d, GlobalAvgPool, Linear, MaxPool, Module, PaddedFactorizedReduce, ReLU, ReLUConvBN, SepConv, Sequential, type ForwardContext } from '@naslab/engine';
 import { looseEnds, NAO_CELL_INPUTS, NAO_NODES, type NaoArch } from '@naslab/space-nao';
 
 /** Op id of the identity (`assert x_op == 4`): drop-path leaves it alone, as `Node.forward`'s `x_op != 4`. */
@@ -150,10 +150,16 @@ export interface SharedChildSpec {
   readonly rng: Rng;
   /** Drop-path keep probability p (`--child_drop_path_keep_prob`); null: none. */
   readonly dropPathKeepProb?: number | null;
+  /**
+   * `cifar`: conv 3×3 → 3C, BN (`NASWSNetworkCIFAR`); `imagenet`: `NASWSNetworkImageNet`'s two
+   * stems, conv s2 → C/2, BN, ReLU, conv s2 → C, BN, then ReLU, conv s2, BN (224 px → 56 and 28).
+   */
+  readonly stem?: 'cifar' | 'imagenet';
 }
 
 export class SharedNaoChild extends Module {
   private readonly stem: Module;
+  private readonly stem1?: Module;
   private readonly cells: SharedNaoCell[] = [];
   private readonly pool = new GlobalAvgPool();
   private readonly classifier: Linear;
@@ -167,11 +173,24 @@ export class SharedNaoChild extends Module {
     const { rng, layers: N } = spec;
     const [h, , cin] = spec.inputShape;
     let C = spec.channels;
-    this.stem = this.child('stem', new Sequential([new Conv2d(rng, { inChannels: cin, outChannels: 3 * C, kernel: 3, padding: 1 }), new BatchNorm(3 * C)]));
-    let prev: [[number, number], [number, number]] = [
-      [h, 3 * C],
-      [h, 3 * C],
-    ];
+    let prev: [[number, number], [number, number]];
+    if (spec.stem === 'imagenet') {
+      const conv = (i: number, o: number) => new Conv2d(rng, { inChannels: i, outChannels: o, kernel: 3, stride: 2, padding: 1 });
+      const half = Math.floor(C / 2);
+      this.stem = this.child('stem0', new Sequential([conv(cin, half), new BatchNorm(half), new ReLU(), conv(half, C), new BatchNorm(C)]));
+      this.stem1 = this.child('stem1', new Sequential([new ReLU(), conv(C, C), new BatchNorm(C)]));
+      const h0 = Math.ceil(Math.ceil(h / 2) / 2);
+      prev = [
+        [h0, C],
+        [Math.ceil(h0 / 2), C],
+      ];
+    } else {
+      this.stem = this.child('stem', new Sequential([new Conv2d(rng, { inChannels: cin, outChannels: 3 * C, kernel: 3, padding: 1 }), new BatchNorm(3 * C)]));
+      prev = [
+        [h, 3 * C],
+        [h, 3 * C],
+      ];
+    }
     const list = this.child('cells', new ModuleList());
     for (let i = 0; i < 3 * N + 2; i++) {
       const reduction = i === N || i === 2 * N + 1;
@@ -186,7 +205,7 @@ export class SharedNaoChild extends Module {
   /** Logits of `arch` on a batch (NHWC). */
   run(x: tf.Tensor4D, arch: NaoArch, ctx: ForwardContext): tf.Tensor2D {
     let s0: tf.Tensor = this.stem.forward(x, ctx);
-    let s1 = s0;
+    let s1 = this.stem1 ? this.stem1.forward(s0, ctx) : s0;
     const p = this.dropPathKeepProb;
     this.cells.forEach((cell, i) => {
       const keep = p === null ? 1 : naoDropPathKeepProb(p, i, this.cells.length, this.schedule.step, this.schedule.steps);
