@@ -109,7 +109,7 @@ export function summarizeSearchCost(costs: readonly SearchJobCost[], runs: reado
       backends: [...new Set(group.map((c) => c.backend).filter((b): b is string => !!b))].sort(),
       ...supernetSize(group),
       ...trainedPerSearch(group),
-      ...(group.find((c) => c.published)?.published ? { published: group.find((c) => c.published)!.published! } : {}),
+      ...publishedOf(group),
       n: accuracies.length,
       accuracyMean: accuracies.length ? mean(accuracies) : null,
       accuracyStd: accuracies.length > ddof ? std(accuracies, ddof) : null,
@@ -121,6 +121,11 @@ export function summarizeSearchCost(costs: readonly SearchJobCost[], runs: reado
 function supernetSize(group: readonly SearchJobCost[]): { supernetParameters?: number } {
   const sizes = group.map((c) => c.supernetParameters).filter((n): n is number => typeof n === 'number');
   return sizes.length ? { supernetParameters: Math.max(...sizes) } : {};
+}
+
+function publishedOf(group: readonly SearchJobCost[]): { published?: PublishedSearchCost } {
+  const published = group.find((c) => c.published)?.published;
+  return published ? { published } : {};
 }
 
 /** The mean count per search, in the unit of the group's first search that records one. */
@@ -149,9 +154,10 @@ export function formatArchitecturesTrained(trained: ArchitecturesTrained | undef
 }
 
 /**
- * What a search trained, from its stored result: the method's own `cost.trained`; else
- * benchmark `cost.queries`; else one supernet per size its history records (`supernets` in
- * all); else, for a random baseline, its architectures as sampled.
+ * What a search trained, from its stored result: the method's own `cost.trained`; else the
+ * benchmark queries core counted (`cost.queries`); else one supernet per size its history
+ * records (P-DARTS and StacNAS: one per stage); else, for a random baseline, its architectures
+ * as sampled (it trains none).
  */
 export function architecturesTrainedOf(result: unknown, randomBaseline: boolean): ArchitecturesTrained | undefined {
   if (!result || typeof result !== 'object') return undefined;
