@@ -48,7 +48,7 @@ describe('naslab run: the study report draws the stored cells and the search cos
 
     const data = JSON.parse(readFileSync(join(dir, 'results', 'reports', 'cells', 'report-data.json'), 'utf8')) as {
       architectures: Array<{ title: string; kind: string; cells: CellJson[] }>;
-      searchCost: Array<{ method: string; searches: number; totalSeconds: number; device: string; gpuHours: number | null }>;
+      searchCost: Array<{ method: string; searches: number; totalSeconds: number; device: string; gpuHours: number | null; trained?: { count: number; unit: string } }>;
     };
     expect(data.architectures).toHaveLength(stored.length);
     expect(data.architectures.filter((a) => a.kind === 'random')).toHaveLength(4);
@@ -62,13 +62,14 @@ describe('naslab run: the study report draws the stored cells and the search cos
 
     const cost = Object.fromEntries(data.searchCost.map((c) => [c.method, c]));
     expect(Object.keys(cost).sort()).toEqual(['foo', 'random-sampling']);
-    expect(cost['random-sampling']).toMatchObject({ searches: 2, device: 'CPU', gpuHours: null });
+    expect(cost['random-sampling']).toMatchObject({ searches: 2, device: 'CPU', gpuHours: null, trained: { count: 2, unit: 'sampled' } });
     const total = data.searchCost.reduce((a, c) => a + c.totalSeconds, 0);
     expect(total).toBeCloseTo(searches.reduce((a, s) => a + s.seconds, 0), 9);
 
     const html = readFileSync(join(dir, 'results', 'reports', 'cells', 'index.html'), 'utf8');
     expect((html.match(/<svg[^>]*class="cell-diagram"/g) ?? []).length).toBe(2 * stored.length);
     expect(html).toContain('<th>wall time per search</th>');
+    expect(html).toContain('<td>none (2 sampled)</td>');
   });
 });
 

@@ -6,7 +6,8 @@ import { InMemoryResultStore, methodSpace, Rng, type SearchSpace } from '@naslab
 import { describe, expect, it } from 'vitest';
 import { formatRunTable, type StudyRun } from './results.js';
 import { openStudy } from './session.js';
-import { spaceComparisonMarkdown, studyArchitectures, studyLatency, studyReportInput } from './study-report.js';
+import { summarizeSearchCost, searchCostTable } from '@naslab/report';
+import { searchCosts, spaceComparisonMarkdown, studyArchitectures, studyLatency, studyReportInput } from './study-report.js';
 
 /** The reference's Pixel 1 table (seed data beside the repository, read in place). */
 const PIXEL1 = fileURLToPath(new URL('../../../../shared/seed-data/single-path-nas/pixel1_runtime_model.json', import.meta.url));
@@ -148,4 +149,44 @@ describe('random samples of two spaces in one study', () => {
     const one = studyReportInput(study, new InMemoryResultStore(dir), runs.slice(0, 3));
     expect(one.spaceRuns).toBeUndefined();
   });
+});
+
+describe('search cost of a stored study', () => {
+  it('counts what each search trained and gives the published GPU-days of the methods that have one', async () => {
+    const file = join(dir, 'cost.yaml');
+    writeFileSync(
+      file,
+      'name: cost\nseeds: 2\ndatasets: [fashion-mnist]\nspace: enas-micro\nmethods:\n  - { id: random-sampling, options: { samples: 2 } }\n  - { id: enas, options: { epochs: 1 } }\n  - { id: darts, space: darts }\nprotocol: { epochs: 1 }\n',
+    );
+    const study = await openStudy(file);
+    const store = new InMemoryResultStore(dir);
+    store.saveStudy({ name: 'cost', manifestHash: study.manifest.hash } as never, study.jobs);
+    // What each method stores: ENAS its sampled children, DARTS one supernet (seed 0 only: an
+    // older result without the count shows none), random sampling nothing but its samples.
+    const results: Record<string, (seed: number) => unknown> = {
+      'random-sampling': () => ({ architectures: ['a', 'b'], cost: { wallSeconds: 1 } }),
+      enas: (seed) => ({ architectures: ['a'], cost: { wallSeconds: 10, queries: 300 + seed * 100, trained: { count: 300 + seed * 100, unit: 'children' } } }),
+      darts: (seed) => ({ architectures: ['a'], cost: { wallSeconds: 20, ...(seed === 0 ? { trained: { count: 1, unit: 'supernet' } } : {}) } }),
+    };
+    for (const job of study.jobs.filter((j) => j.kind === 'search')) {
+      store.startJob(job.id, {} as never);
+      store.finishJob(job.id, (results[job.method] ?? results['random-sampling']!)(job.seed) as never, 1); // random-sampling@darts: the DARTS space's baseline
+    }
+    const costs = searchCosts(study, store);
+    const of = (method: string) => costs.filter((c) => c.method === method).map((c) => [c.seed, c.trained?.count, c.trained?.unit, c.published?.gpuDays]);
+    expect(of('random-sampling')).toEqual([[0, 2, 'sampled', undefined], [1, 2, 'sampled', undefined]]);
+    expect(of('enas')).toEqual([[0, 300, 'children', 0.3], [1, 400, 'children', 0.3]]);
+    expect(of('darts')).toEqual([[0, 1, 'supernet', 0.3], [1, undefined, undefined, 0.3]]);
+    const rows = summarizeSearchCost(costs, []);
+    const table = searchCostTable(rows);
+    const trained = table.header.indexOf('trained per search');
+    const published = table.header.indexOf('GPU-days (published)');
+    expect(table.rows.map((r) => [r[1], r[trained], r[published]])).toEqual([
+      ['random-sampling', 'none (2 sampled)', '–'],
+      ['enas', '350 sampled children', '0.3'],
+      ['darts', '1 supernet', '0.3'],
+      ['random-sampling@darts', 'none (2 sampled)', '–'],
+    ]);
+    expect(table.caption).toContain('enas: Yang et al. 2020, Fig. 2 (CIFAR10)');
+  }, 60_000);
 });

@@ -3,6 +3,7 @@ import { analyzeRelativeImprovement, formatRiAnalysis } from '@naslab/analysis';
 import { hasCapability, InputError, isRandomBaseline, methodSpace, randomBaselineOf, searchesSeveralSpaces, writableFolderProblem, type ResultStore, type SearchSpace, type Study } from '@naslab/core';
 import {
   ablationTableView,
+  architecturesTrainedOf,
   buildStudyReport,
   genotypeCellGraphs,
   isDartsFamilyGenotype,
@@ -129,15 +130,20 @@ export function searchCosts(study: Study, store: ResultStore): SearchJobCost[] {
     if (typeof wallSeconds !== 'number') continue;
     const backend = rec.provenance?.backend ?? (typeof result?.history?.backend === 'string' ? result.history.backend : undefined);
     const supernet = supernetParametersOf(result?.history);
+    const random = isRandomBaseline(study.manifest, job.method);
+    const trained = architecturesTrainedOf(rec.result, random);
+    const published = study.host.get('method', job.method).loaded.definition.publishedSearchCost;
     costs.push({
       dataset: job.dataset,
       method: job.method,
-      kind: isRandomBaseline(study.manifest, job.method) ? 'random' : 'searched',
+      kind: random ? 'random' : 'searched',
       seed: job.seed,
       wallSeconds,
       device: backend && GPU_BACKEND.test(backend) ? 'GPU' : 'CPU',
       ...(backend ? { backend } : {}),
       ...(supernet === undefined ? {} : { supernetParameters: supernet }),
+      ...(trained ? { trained } : {}),
+      ...(published ? { published: { ...published } } : {}),
     });
   }
   return costs;

@@ -310,9 +310,31 @@ export interface SearchContext<A = unknown> {
 export interface SearchCost {
   readonly wallSeconds: number;
   readonly epochs?: number;
+  /** Architectures the search evaluated: benchmark look-ups (counted by core), sampled children, candidates. */
   readonly queries?: number;
   /** Simulated training seconds of the queries, under a benchmark's time budget. */
   readonly simulatedSeconds?: number;
+  /** What the search trained to rank architectures, as the report's search-cost table counts it. */
+  readonly trained?: ArchitecturesTrained;
+}
+
+/**
+ * What one search trained: `supernet`s (weight sharing, DARTS family: one, or one per stage),
+ * `children` sampled from a shared model and scored with its weights (ENAS, NAO), `candidates`
+ * each trained on its own (NSGA-Net), benchmark `queries`, or architectures only `sampled`
+ * (the random baseline, which trains none).
+ */
+// A type, not an interface: it is stored as Json, which needs an index signature.
+export type ArchitecturesTrained = {
+  readonly count: number;
+  readonly unit: 'supernet' | 'children' | 'candidates' | 'queries' | 'sampled';
+};
+
+/** A method's search cost as a paper reports it, in GPU-days, for the report beside the measured one. */
+export interface PublishedSearchCost {
+  readonly gpuDays: number;
+  /** Where the figure comes from, e.g. `Yang et al. 2020, Fig. 2 (CIFAR10)`. */
+  readonly source: string;
 }
 
 export interface SearchResult<A = unknown> {

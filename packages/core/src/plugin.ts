@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { z } from 'zod';
 import type { SpaceCapability } from './capabilities.js';
-import type { Backend, BackendSpeed, Benchmark, Dataset, PluginKind, SearchMethod, SearchSpace, Trainer, Trick } from './contracts.js';
+import type { Backend, BackendSpeed, Benchmark, Dataset, PluginKind, PublishedSearchCost, SearchMethod, SearchSpace, Trainer, Trick } from './contracts.js';
 import type { Executor } from './executor.js';
 import type { ProtocolPreset } from './presets.js';
 
@@ -86,6 +86,8 @@ export interface KindFields<O> {
      * with `preset:` instead of spelling its knobs and tricks (see `ProtocolPreset`).
      */
     readonly presets?: Readonly<Record<string, ProtocolPreset>>;
+    /** The search cost its paper (or the benchmark paper) reports, shown as "published" in reports. */
+    readonly publishedSearchCost?: PublishedSearchCost;
   };
   dataset: {
     /**

@@ -19,7 +19,7 @@ export {
   type SpaceSample,
 } from './space-comparison.js';
 export { rankAgreementStudies, rankAgreementTable, rankScatterSpec, type ProtocolRun, type RankAgreementStudy } from './rank-agreement.js';
-export { ablationTableView, allTables, divergedTable, reportCsvFiles, reportToMarkdown, tableToHtml, tableToMarkdown, type Table } from './tables.js';
+export { ablationTableView, allTables, divergedTable, reportCsvFiles, reportToMarkdown, searchCostTable, tableToHtml, tableToMarkdown, type Table } from './tables.js';
 export { REPORT_MARKER, reportFolderProblem, writeReport, type WrittenReport } from './write-report.js';
 export { paperReanalysis, PAPER_ALIASES, PAPER_SEARCH_GPU_DAYS, type PaperReanalysisOptions } from './paper-reanalysis.js';
 export { buildStudyReport, divergedNote, type DivergedRun, type StudyAblation, type StudyDataset, type StudyReportInput, type StudyDiverged, type StudyRun } from './study-report.js';
@@ -36,11 +36,15 @@ export {
 } from './cell-graph.js';
 export { cellDiagramSvg, layoutCell, type CellLayout } from './cell-diagram.js';
 export {
+  architecturesTrainedOf,
+  formatArchitecturesTrained,
   formatDuration,
   formatSearchCost,
   supernetParametersOf,
   searchCostSpec,
   summarizeSearchCost,
+  type ArchitecturesTrained,
+  type PublishedSearchCost,
   type SearchCostRow,
   type SearchDevice,
   type SearchJobCost,

@@ -69,6 +69,7 @@ function paperSearchCost(records: readonly RunRecord[], ddof: number): SearchCos
       device: 'GPU' as const,
       gpuHours: days * 24,
       backends: [],
+      published: { gpuDays: days, source: "Yang et al. 2020, Fig. 2 (the notebook's values)" },
       n: acc.length,
       accuracyMean: acc.length ? mean(acc) : null,
       accuracyStd: acc.length > ddof ? std(acc, ddof) : null,

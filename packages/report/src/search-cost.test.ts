@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSvg } from './charts.js';
-import { formatDuration, formatSearchCost, searchCostSpec, summarizeSearchCost, supernetParametersOf, type SearchJobCost } from './search-cost.js';
+import { renderHtml } from './html.js';
+import { architecturesTrainedOf, formatArchitecturesTrained, formatDuration, formatSearchCost, searchCostSpec, summarizeSearchCost, supernetParametersOf, type SearchJobCost } from './search-cost.js';
 import { buildStudyReport, type StudyRun } from './study-report.js';
 import { reportCsvFiles, reportToMarkdown, riTable, searchCostTable } from './tables.js';
 
@@ -64,6 +65,42 @@ describe('search cost', () => {
     ]);
   });
 
+  it('what each search trained, from its stored result: the method’s count, benchmark queries, supernets, samples', () => {
+    expect(architecturesTrainedOf({ cost: { queries: 900, trained: { count: 900, unit: 'children' } } }, false)).toEqual({ count: 900, unit: 'children' });
+    expect(architecturesTrainedOf({ cost: { wallSeconds: 3, queries: 200 } }, false)).toEqual({ count: 200, unit: 'queries' }); // core's count
+    expect(architecturesTrainedOf({ cost: {}, history: { stages: [{ supernetParameters: 5 }, { supernetParameters: 7 }, { supernetParameters: 9 }] } }, false)).toEqual({ count: 3, unit: 'supernet' }); // P-DARTS
+    expect(architecturesTrainedOf({ cost: {}, architectures: ['a', 'b', 'c'] }, true)).toEqual({ count: 3, unit: 'sampled' });
+    expect(architecturesTrainedOf({ cost: {}, architectures: ['a'] }, false)).toBeUndefined();
+    expect(architecturesTrainedOf({ cost: { trained: { count: 1, unit: 'bogus' } } }, false)).toBeUndefined();
+    expect([1, 3].map((count) => formatArchitecturesTrained({ count, unit: 'supernet' }))).toEqual(['1 supernet', '3 supernets']);
+    expect(formatArchitecturesTrained({ count: 1250, unit: 'children' })).toBe('1,250 sampled children');
+    expect(formatArchitecturesTrained({ count: 24.5, unit: 'candidates' })).toBe('24.5 candidates');
+  });
+
+  it('shows architectures trained per search and the published GPU-days in the Markdown, HTML and CSV', async () => {
+    const published = { gpuDays: 0.3, source: 'Yang et al. 2020, Fig. 2 (CIFAR10)' };
+    const counted: SearchJobCost[] = [
+      { ...costs[0]!, trained: { count: 2, unit: 'sampled' } },
+      { ...costs[1]!, trained: { count: 2, unit: 'sampled' } },
+      { ...costs[2]!, trained: { count: 1, unit: 'supernet' }, published },
+      { ...costs[3]!, trained: { count: 1, unit: 'supernet' }, published },
+      { ...costs[4]!, trained: { count: 200, unit: 'queries' } },
+    ];
+    const data = buildStudyReport({ datasets: ['cifar10'], runs, searchCosts: counted, options: { resamples: 200, permutations: 200 } });
+    const md = reportToMarkdown(data);
+    expect(md).toContain('| dataset | method | searches | wall time per search | total wall time | device | GPU-hours | backend | trained per search | GPU-days (published) | n | accuracy mean ± std |');
+    expect(md).toContain('| cifar10 | darts | 2 | 1 h 15 min | 2 h 30 min | GPU | 2.500 | tfjs-node-gpu | 1 supernet | 0.3 | 2 | 89.00 ± 1.41 |');
+    expect(md).toContain('| cifar10 | local-search | 1 | 1 min 30 s | 1 min 30 s | CPU | CPU | libtorch | 200 queries | – |');
+    expect(md).toContain('| cifar10 | random-sampling | 2 | 3.0 s | 6.0 s | CPU | CPU | – | none (2 sampled) | – |');
+    expect(md).toContain('(darts: Yang et al. 2020, Fig. 2 (CIFAR10))');
+    const html = await renderHtml(data);
+    expect(html).toContain('<th>trained per search</th>');
+    expect(html).toContain('<td>1 supernet</td>');
+    const csv = reportCsvFiles(data)['search-cost.csv']!.trim().split('\n');
+    expect(csv[2]).toContain(',tfjs-node-gpu,1,supernet,0.3,"Yang et al. 2020, Fig. 2 (CIFAR10)",2,89,');
+    expect(csv[3]).toContain(',libtorch,200,queries,,,');
+  });
+
   it('formats durations and the cost cell', () => {
     expect(formatDuration(4.25)).toBe('4.3 s');
     expect(formatDuration(185)).toBe('3 min 05 s');
@@ -82,7 +119,7 @@ describe('search cost', () => {
     expect(md).toContain('| cifar10 | darts | 2 | 1 h 15 min | 2 h 30 min | GPU | 2.500 | tfjs-node-gpu | 2 | 89.00 ± 1.41 |');
     expect(md).toContain('| cifar10 | random-sampling | 2 | 3.0 s | 6.0 s | CPU | CPU | – | 4 | 83.00 ± 2.58 |');
     const csv = reportCsvFiles(data)['search-cost.csv']!.trim().split('\n');
-    expect(csv[0]).toBe('dataset,method,kind,searches,mean_wall_seconds,total_wall_seconds,device,gpu_hours,backends,n,accuracy_mean,accuracy_std');
+    expect(csv[0]).toBe('dataset,method,kind,searches,mean_wall_seconds,total_wall_seconds,device,gpu_hours,backends,trained_per_search,trained_unit,published_gpu_days,published_source,n,accuracy_mean,accuracy_std');
     expect(csv).toHaveLength(4);
   });
 

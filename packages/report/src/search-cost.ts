@@ -21,6 +21,21 @@ export interface SearchJobCost {
   backend?: string;
   /** Weights of the largest supernet the search trained, where its history records it. */
   supernetParameters?: number;
+  /** What the search trained to rank architectures (one supernet, N sampled children, N candidates, N queries). */
+  trained?: ArchitecturesTrained;
+  /** The method's search cost as a paper reports it. */
+  published?: PublishedSearchCost;
+}
+
+/** What one search trained; the same shape as core's contract (the report depends on analysis only). */
+export interface ArchitecturesTrained {
+  count: number;
+  unit: 'supernet' | 'children' | 'candidates' | 'queries' | 'sampled';
+}
+
+export interface PublishedSearchCost {
+  gpuDays: number;
+  source: string;
 }
 
 /** Search cost and final accuracy of one dataset × method. */
@@ -38,6 +53,10 @@ export interface SearchCostRow {
   backends: string[];
   /** Largest supernet over the group's searches (weights), where a history records one. */
   supernetParameters?: number;
+  /** Architectures trained per search (mean over the group's searches that record it). */
+  trained?: ArchitecturesTrained;
+  /** GPU-days a paper reports for the method's search. */
+  published?: PublishedSearchCost;
   /** Runs trained from the method's architectures, and their accuracy (mean ± std). */
   n: number;
   accuracyMean: number | null;
@@ -89,6 +108,8 @@ export function summarizeSearchCost(costs: readonly SearchJobCost[], runs: reado
       gpuHours: gpu.length ? gpu.reduce((a, c) => a + c.wallSeconds, 0) / 3600 : null,
       backends: [...new Set(group.map((c) => c.backend).filter((b): b is string => !!b))].sort(),
       ...supernetSize(group),
+      ...trainedPerSearch(group),
+      ...publishedOf(group),
       n: accuracies.length,
       accuracyMean: accuracies.length ? mean(accuracies) : null,
       accuracyStd: accuracies.length > ddof ? std(accuracies, ddof) : null,
@@ -102,15 +123,67 @@ function supernetSize(group: readonly SearchJobCost[]): { supernetParameters?: n
   return sizes.length ? { supernetParameters: Math.max(...sizes) } : {};
 }
 
+function publishedOf(group: readonly SearchJobCost[]): { published?: PublishedSearchCost } {
+  const published = group.find((c) => c.published)?.published;
+  return published ? { published } : {};
+}
+
+/** The mean count per search, in the unit of the group's first search that records one. */
+function trainedPerSearch(group: readonly SearchJobCost[]): { trained?: ArchitecturesTrained } {
+  const unit = group.find((c) => c.trained)?.trained?.unit;
+  if (!unit) return {};
+  const counts = group.flatMap((c) => (c.trained?.unit === unit ? [c.trained.count] : []));
+  return { trained: { count: mean(counts), unit } };
+}
+
+const UNIT_NAMES: Record<ArchitecturesTrained['unit'], [string, string]> = {
+  supernet: ['supernet', 'supernets'],
+  children: ['sampled child', 'sampled children'],
+  candidates: ['candidate', 'candidates'],
+  queries: ['query', 'queries'],
+  sampled: ['sampled', 'sampled'],
+};
+
+/** "1 supernet", "1,200 sampled children", "none (8 sampled)"; a mean over searches keeps one decimal. */
+export function formatArchitecturesTrained(trained: ArchitecturesTrained | undefined): string {
+  if (!trained) return '–';
+  const n = Number.isInteger(trained.count) ? trained.count.toLocaleString('en-US') : trained.count.toFixed(1);
+  if (trained.unit === 'sampled') return `none (${n} sampled)`;
+  const [one, many] = UNIT_NAMES[trained.unit];
+  return `${n} ${trained.count === 1 ? one : many}`;
+}
+
+/**
+ * What a search trained, from its stored result: the method's own `cost.trained`; else the
+ * benchmark queries core counted (`cost.queries`); else one supernet per size its history
+ * records (P-DARTS and StacNAS: one per stage); else, for a random baseline, its architectures
+ * as sampled (it trains none).
+ */
+export function architecturesTrainedOf(result: unknown, randomBaseline: boolean): ArchitecturesTrained | undefined {
+  if (!result || typeof result !== 'object') return undefined;
+  const r = result as { cost?: { trained?: unknown; queries?: unknown }; history?: unknown; architectures?: unknown };
+  const t = r.cost?.trained as Partial<ArchitecturesTrained> | undefined;
+  if (t && typeof t.count === 'number' && typeof t.unit === 'string' && t.unit in UNIT_NAMES) return { count: t.count, unit: t.unit };
+  if (typeof r.cost?.queries === 'number') return { count: r.cost.queries, unit: 'queries' };
+  const supernets = supernetSizesOf(r.history).length;
+  if (supernets) return { count: supernets, unit: 'supernet' };
+  if (randomBaseline && Array.isArray(r.architectures)) return { count: r.architectures.length, unit: 'sampled' };
+  return undefined;
+}
+
+function supernetSizesOf(history: unknown): number[] {
+  if (!history || typeof history !== 'object') return [];
+  const h = history as { supernetParameters?: unknown; stages?: unknown };
+  const values = [h.supernetParameters, ...(Array.isArray(h.stages) ? h.stages.map((s) => (s as { supernetParameters?: unknown } | null)?.supernetParameters) : [])].flat();
+  return values.filter((n): n is number => typeof n === 'number' && Number.isFinite(n));
+}
+
 /**
  * The supernet size a search's history records: `supernetParameters` as a number or one per
  * stage (StacNAS), or per stage under `stages[].supernetParameters` (P-DARTS); the largest.
  */
 export function supernetParametersOf(history: unknown): number | undefined {
-  if (!history || typeof history !== 'object') return undefined;
-  const h = history as { supernetParameters?: unknown; stages?: unknown };
-  const values = [h.supernetParameters, ...(Array.isArray(h.stages) ? h.stages.map((s) => (s as { supernetParameters?: unknown } | null)?.supernetParameters) : [])].flat();
-  const sizes = values.filter((n): n is number => typeof n === 'number' && Number.isFinite(n));
+  const sizes = supernetSizesOf(history);
   return sizes.length ? Math.max(...sizes) : undefined;
 }
 

@@ -3,7 +3,7 @@ import { spaceComparisonTable } from './space-comparison.js';
 import { formatCsv, formatRiAnalysis, significanceMark, type RiAnalysis } from '@naslab/analysis';
 import { latencyTable } from './latency.js';
 import type { GroupStudy, RankStudy, ReportData } from './report-data.js';
-import { formatDuration, formatSearchCost, type SearchCostRow } from './search-cost.js';
+import { formatArchitecturesTrained, formatDuration, formatSearchCost, type SearchCostRow } from './search-cost.js';
 
 /** A table as header + rows of already formatted cells; rendered to Markdown, HTML or CSV. */
 export interface Table {
@@ -49,11 +49,28 @@ export function riTable(ri: RiAnalysis, searchCost?: readonly SearchCostRow[], s
 export function searchCostTable(rows: readonly SearchCostRow[], source?: string): Table {
   // The supernet column only where a search's history recorded one.
   const supernet = rows.some((r) => r.supernetParameters != null);
+  const trained = rows.some((r) => r.trained);
+  const published = rows.filter((r) => r.published);
+  const sources = [...new Set(published.map((r) => `${r.method}: ${r.published!.source}`))];
   return {
     caption: source
       ? `Search cost beside accuracy. Cost: ${source}. Accuracy: the searched architectures, trained from scratch (mean ± std).`
-      : `Search cost beside accuracy. Wall time of each search job as measured by naslab (the random baseline's "search" is sampling); GPU-hours only for searches that ran on a GPU backend, otherwise "CPU".${supernet ? ' Supernet: weights of the largest supernet a search trained.' : ''} Accuracy: the architectures the searches produced, trained from scratch (mean ± std).`,
-    header: ['dataset', 'method', 'searches', 'wall time per search', 'total wall time', 'device', 'GPU-hours', 'backend', ...(supernet ? ['supernet params'] : []), 'n', 'accuracy mean ± std'],
+      : `Search cost beside accuracy. Wall time of each search job as measured by naslab (the random baseline's "search" is sampling); GPU-hours only for searches that ran on a GPU backend, otherwise "CPU".${trained ? ' Trained per search: what the search trained to rank architectures (weight-sharing supernets; children sampled from a shared model and scored with its weights; candidates each trained on its own; benchmark queries; the random baseline trains none).' : ''}${supernet ? ' Supernet: weights of the largest supernet a search trained.' : ''}${published.length ? ` Published: the search cost in GPU-days as a paper reports it, not measured here (${sources.join('; ')}).` : ''} Accuracy: the architectures the searches produced, trained from scratch (mean ± std).`,
+    header: [
+      'dataset',
+      'method',
+      'searches',
+      'wall time per search',
+      'total wall time',
+      'device',
+      'GPU-hours',
+      'backend',
+      ...(trained ? ['trained per search'] : []),
+      ...(supernet ? ['supernet params'] : []),
+      ...(published.length ? ['GPU-days (published)'] : []),
+      'n',
+      'accuracy mean ± std',
+    ],
     rows: rows.map((r) => [
       r.dataset,
       r.method,
@@ -63,7 +80,9 @@ export function searchCostTable(rows: readonly SearchCostRow[], source?: string)
       r.device,
       r.gpuHours === null ? 'CPU' : r.gpuHours.toFixed(3),
       r.backends.join(', ') || '–',
+      ...(trained ? [formatArchitecturesTrained(r.trained)] : []),
       ...(supernet ? [r.supernetParameters == null ? '–' : r.supernetParameters.toLocaleString('en-US')] : []),
+      ...(published.length ? [r.published ? String(r.published.gpuDays) : '–'] : []),
       String(r.n),
       r.accuracyMean === null ? '–' : `${f(r.accuracyMean)} ± ${f(r.accuracyStd)}`,
     ]),
@@ -182,8 +201,25 @@ export function reportCsvFiles(data: ReportData): Record<string, string> {
   if (data.ri) files['ri.csv'] = formatRiAnalysis(data.ri, 'csv');
   if (data.searchCost?.length) {
     files['search-cost.csv'] = formatCsv(
-      ['dataset', 'method', 'kind', 'searches', 'mean_wall_seconds', 'total_wall_seconds', 'device', 'gpu_hours', 'backends', 'n', 'accuracy_mean', 'accuracy_std'],
-      data.searchCost.map((r) => [r.dataset, r.method, r.kind, r.searches, r.meanSeconds, r.totalSeconds, r.device, r.gpuHours, r.backends.join(' '), r.n, r.accuracyMean, r.accuracyStd]),
+      ['dataset', 'method', 'kind', 'searches', 'mean_wall_seconds', 'total_wall_seconds', 'device', 'gpu_hours', 'backends', 'trained_per_search', 'trained_unit', 'published_gpu_days', 'published_source', 'n', 'accuracy_mean', 'accuracy_std'],
+      data.searchCost.map((r) => [
+        r.dataset,
+        r.method,
+        r.kind,
+        r.searches,
+        r.meanSeconds,
+        r.totalSeconds,
+        r.device,
+        r.gpuHours,
+        r.backends.join(' '),
+        r.trained?.count ?? null,
+        r.trained?.unit ?? null,
+        r.published?.gpuDays ?? null,
+        r.published?.source ?? null,
+        r.n,
+        r.accuracyMean,
+        r.accuracyStd,
+      ]),
     );
   }
   if (data.diverged?.runs.length) {

@@ -79,6 +79,7 @@ export default definePlugin({
   description: 'CNAS (Weng et al., IEEE Access 2019): first-order DARTS on 6-node cells with cweight_com and shuffle_conv_3x3.',
   options: cnasOptions,
   outputs: () => 1,
+  publishedSearchCost: { gpuDays: 0.6, source: 'Yang et al. 2020, Fig. 2 (CIFAR10)' },
   presets: { 'cnas-paper': cnasPaperPreset, 'cnas-released-code': cnasReleasedCodePreset },
   create: ({ options, resolve }) => createCnas(options, cnasServices(resolve)),
 });

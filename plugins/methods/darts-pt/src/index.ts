@@ -54,6 +54,7 @@ export default definePlugin({
   description: 'DARTS-PT (Wang et al., ICLR 2021): DARTS supernet + perturbation-based architecture selection.',
   options: dartsPtOptions,
   outputs: () => 1,
+  publishedSearchCost: { gpuDays: 0.8, source: 'Wang et al. 2021, Table 2 (CIFAR10, one GTX 1080Ti)' },
   // The supernet training the DARTS space provides, and the crop-flip trick's hook, as DARTS uses them.
   create: ({ options, resolve }) => createDartsPt(options, supernetMethodServices(resolve, 'darts-pt')),
 });

@@ -201,6 +201,7 @@ export async function searchDartsPt(ctx: SearchContext<Genotype>, o: DartsPtOpti
       cost: {
         wallSeconds: run.searchSeconds + seconds + (intv === 0 ? (performance.now() - started) / 1000 : 0),
         epochs: o.epochs + tuneEpochs,
+        trained: { count: 1, unit: 'supernet' },
       },
       history: {
         backend: run.backend,

@@ -58,6 +58,7 @@ export default definePlugin({
   description: 'DARTS (Liu et al., ICLR 2019): bilevel weight-sharing search, first or second order.',
   options: dartsOptions,
   outputs: () => 1,
+  publishedSearchCost: { gpuDays: 0.3, source: 'Yang et al. 2020, Fig. 2 (CIFAR10)' },
   presets: { 'darts-paper': dartsPaperPreset },
   create: ({ options, resolve }) => createDarts(options, dartsServices(resolve)),
 });

@@ -26,7 +26,7 @@ export async function searchDarts(
     const genotype = ptDarts ? derivePtDartsGenotype(run.net.alphaValues()) : run.net.genotype();
     return {
       architectures: [genotype],
-      cost: { wallSeconds: run.searchSeconds, epochs: settings.epochs },
+      cost: { wallSeconds: run.searchSeconds, epochs: settings.epochs, trained: { count: 1, unit: 'supernet' } },
       history: {
         backend: run.backend,
         variant: options.variant ?? 'quark0',

@@ -5,7 +5,30 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@naslab/core';
-import { clipByGlobalNorm, crossEntropy, topKCorrect, type Network, type ParameterInfo } from '@naslab/engine';
+import { crossEntropy, topKCorrect, type Network, type ParameterInfo } from '@naslab/engine';
+
+/**
+ * How the child's gradients are clipped (`get_train_ops` in ENAS's `utils.py`): `norm` clips each
+ * gradient tensor by its own L2 norm (`tf.clip_by_norm`, the `clip_mode="norm"` that `main.py`
+ * passes the micro child), `global` all of them by their joint norm (`tf.clip_by_global_norm`),
+ * `none` leaves them (what the released code applies: its `norm` branch appends the unclipped one).
+ */
+export type ChildGradClipMode = 'norm' | 'global' | 'none';
+
+/**
+ * Clip the present gradients by `bound` (call inside `tf.tidy`); absent ones (parameters the
+ * sampled arc did not use) stay absent. As TF: g·bound / max(‖g‖, bound), no epsilon.
+ */
+export function clipChildGradients(grads: ReadonlyArray<tf.Tensor | undefined>, mode: ChildGradClipMode, bound: number): Array<tf.Tensor | undefined> {
+  if (mode === 'none') return [...grads];
+  const norm = (g: tf.Tensor) => tf.sqrt(tf.sum(tf.square(g)));
+  if (mode === 'norm') return grads.map((g) => (g ? tf.div(tf.mul(g, bound), tf.maximum(norm(g), bound)) : g));
+  const present = grads.filter((g): g is tf.Tensor => !!g);
+  if (present.length === 0) return [...grads];
+  const global = tf.sqrt(tf.addN(present.map((g) => tf.sum(tf.square(g)))));
+  const coef = tf.div(bound, tf.maximum(global, bound));
+  return grads.map((g) => (g ? tf.mul(g, coef) : g));
+}
 
 /** One Nesterov SGD update of `variable` by `grad`, in place (call inside `tf.tidy`). */
 export function nesterovUpdate(variable: tf.Variable, buffer: tf.Variable, grad: tf.Tensor, o: { lr: number; momentum: number; weightDecay: number }): void {
@@ -24,8 +47,11 @@ export interface NesterovStepSetup {
   readonly classes: number;
   readonly momentum: number;
   readonly weightDecay: number;
-  /** Global-norm clipping of the gradients, or null for none. */
-  readonly gradClip: number | null;
+  /** How the gradients (of the loss and the L2 term together, as TF's) are clipped, and by what bound. */
+  readonly gradClip: ChildGradClipMode;
+  readonly gradBound: number;
+  /** Weight of the loss of the network's `auxHead` output, where it gives one (the code: 0.4). */
+  readonly aux?: { readonly head: string; readonly weight: number };
   readonly inputShape: readonly [number, number, number];
 }
 
@@ -39,18 +65,22 @@ export function createNesterovStep(s: NesterovStepSetup) {
       const xs = tf.tensor4d(x, [n, h, w, c]);
       const ys = tf.tensor1d(labels, 'int32');
       const { value, grads } = tf.variableGrads(() => {
-        const logits = s.network.run(xs, { training: true, rng }).logits;
+        const { logits, heads } = s.network.run(xs, { training: true, rng });
         hits = tf.keep(topKCorrect(logits, ys, 1));
-        return crossEntropy(logits, ys, s.classes);
+        const loss = crossEntropy(logits, ys, s.classes);
+        const aux = s.aux ? heads?.[s.aux.head] : undefined;
+        return aux ? tf.add(loss, tf.mul(crossEntropy(aux as tf.Tensor2D, ys, s.classes), s.aux!.weight)) : loss;
       }, variables);
-      // parameters the sampled arc did not use get no gradient and no update
-      const clipped = clipByGlobalNorm(
-        s.trainable.map((p) => grads[p.variable.name]),
-        s.gradClip,
-      );
+      // Parameters the sampled arc did not use get no gradient and no update. The code adds the
+      // L2 term to the loss before `tf.gradients`, so the clip sees the decayed gradient.
+      const decayed = s.trainable.map((p, i) => {
+        const g = grads[p.variable.name];
+        return g && s.weightDecay ? tf.add(g, tf.mul(variables[i]!, s.weightDecay)) : g;
+      });
+      const clipped = clipChildGradients(decayed, s.gradClip, s.gradBound);
       s.trainable.forEach((_, i) => {
         const g = clipped[i];
-        if (g) nesterovUpdate(variables[i]!, s.buffers[i]!, g, { lr, momentum: s.momentum, weightDecay: s.weightDecay });
+        if (g) nesterovUpdate(variables[i]!, s.buffers[i]!, g, { lr, momentum: s.momentum, weightDecay: 0 });
       });
       return tf.stack([value, tf.cast(hits!, 'float32')]);
     });

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { createLogger, Rng, type Dataset, type DatasetSplit, type SearchContext } from '@naslab/core';
 import { builtinCpuBackend } from '@naslab/engine';
 import { syntheticImages } from '@naslab/engine/testing';
-import { validateEnasArc, type EnasArc } from '@naslab/space-enas-micro';
+import { loadEnasNetwork, validateEnasArc, type EnasArc } from '@naslab/space-enas-micro';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nesterovUpdate } from './child-optimiser.js';
+import { clipChildGradients, nesterovUpdate } from './child-optimiser.js';
 import { ENAS_CODE_CONTROLLER, EnasController } from './controller.js';
 import { enasOptions } from './options.js';
 import { searchEnas, sgdrLearningRate } from './search.js';
+import { ENAS_AUX_HEAD, enasDropPathKeepProb, SharedEnasChild } from './shared-child.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -56,6 +57,64 @@ describe('SGDR', () => {
   it('restarts at epochs 10, 30, 70 with T0 = 10, Tmul = 2', () => {
     for (const e of [0, 10, 30, 70]) expect(sgdrLearningRate(e, 0.05, 0.0005, 10, 2)).toBeCloseTo(0.05, 12);
     expect(sgdrLearningRate(20, 0.05, 0.0005, 10, 2)).toBeCloseTo(0.02525, 12);
+  });
+});
+
+describe('gradient clipping of the shared child', () => {
+  it('`norm` clips each tensor by its own norm, `global` all by their joint norm, `released-code` none', () => {
+    // ‖[3, 4]‖ = 5, ‖[0, 12]‖ = 12, joint norm 13; bound 5. The second parameter has no gradient.
+    const run = (mode: 'norm' | 'global' | 'none') => {
+      let out: (number[] | null)[] = [];
+      tf.tidy(() => {
+        out = clipChildGradients([tf.tensor1d([3, 4]), undefined, tf.tensor1d([0, 12])], mode, 5).map((g) => (g ? Array.from(g.dataSync()) : null));
+      });
+      return out;
+    };
+    const near = (got: (number[] | null)[], want: (number[] | null)[]) => got.forEach((g, i) => (want[i] === null ? expect(g).toBeNull() : g!.forEach((v, j) => expect(v).toBeCloseTo(want[i]![j]!, 5))));
+    near(run('norm'), [[3, 4], null, [0, 5]]); // the first is at the bound, kept; the second scaled by 5/12
+    near(run('global'), [[15 / 13, 20 / 13], null, [0, 60 / 13]]); // both scaled by 5/13
+    near(run('none'), [[3, 4], null, [0, 12]]);
+    expect(enasOptions.parse({}).childGradClip).toBe('norm');
+    expect(enasOptions.parse({}).childGradBound).toBe(5);
+  });
+});
+
+describe('drop-path and the auxiliary head of the shared child', () => {
+  it('keep probability scaled by layer and by step, as `_apply_drop_path`', () => {
+    // p = 0.6, 8 layers: layer l keeps 1 − (l+1)/8·0.4 at the end of training; the step ratio scales the drop
+    expect(enasDropPathKeepProb(0.6, 0, 8, 1)).toBeCloseTo(0.95, 12);
+    expect(enasDropPathKeepProb(0.6, 7, 8, 1)).toBeCloseTo(0.6, 12);
+    expect(enasDropPathKeepProb(0.6, 7, 8, 0.5)).toBeCloseTo(0.8, 12);
+    expect(enasDropPathKeepProb(0.6, 3, 8, 0.25)).toBeCloseTo(0.95, 12); // k_l = 0.8, 1 − 0.25·0.2
+    expect(enasDropPathKeepProb(0.6, 7, 8, 3)).toBeCloseTo(0.6, 12); // the ratio stops at 1
+  });
+
+  it('drops paths while the child trains, never when it scores an arc; the auxiliary head only in training', async () => {
+    const net = await loadEnasNetwork();
+    const make = (dropPathKeepProb: number | null) => {
+      const child = new SharedEnasChild({ filters: 2, cells: 5, classes: 3, inputShape: [8, 8, 3], rng: new Rng('child'), net, dropPathKeepProb, keepProb: 1, auxHead: true });
+      child.arc = { normal: [0, 0, 1, 1, 0, 2, 1, 3, 2, 0, 0, 1, 1, 1, 3, 0, 4, 1, 2, 3], reduce: [1, 0, 0, 1, 1, 2, 0, 3, 2, 1, 0, 0, 3, 2, 1, 1, 0, 3, 4, 0] };
+      child.stepRatio = 1;
+      return child;
+    };
+    const dropping = make(0.3);
+    const plain = make(null);
+    const x = tf.randomUniform([4, 8, 8, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const logits = (c: SharedEnasChild, rng?: Rng) => tf.tidy(() => Array.from(c.run(x, { training: true, ...(rng ? { rng } : {}) }).logits.dataSync()));
+    // scoring (rewards, derivation) runs BN in training mode without a stream: no path dropped
+    expect(logits(dropping)).toEqual(logits(plain));
+    // training draws the masks from the step's stream: the same stream as the plain child's, other outputs
+    expect(logits(dropping, new Rng('step'))).not.toEqual(logits(plain, new Rng('step')));
+    expect(logits(plain, new Rng('step'))).toEqual(logits(plain));
+    expect(logits(dropping, new Rng('step'))).toEqual(logits(dropping, new Rng('step')));
+    // auxiliary head after layer pool_layers[-1] + 1 = 4 (pools at 1 and 3 for 5 layers), in training only
+    tf.tidy(() => {
+      expect(plain.run(x, { training: true }).heads?.[ENAS_AUX_HEAD]?.shape).toEqual([4, 3]);
+      expect(plain.run(x, { training: false }).heads?.[ENAS_AUX_HEAD]).toBeUndefined();
+    });
+    expect(plain.hasAuxHead).toBe(true);
+    x.dispose();
+    for (const c of [dropping, plain]) for (const p of c.parameters()) p.variable.dispose();
   });
 });
 
@@ -113,7 +172,7 @@ describe('ENAS controller', () => {
 describe('enas search, end to end at toy size', () => {
   it('trains the shared child and the controller on the search splits, and a search killed in epoch 1 resumes identically', async () => {
     // the controller's backward pass costs most: 8 LSTM units instead of the code's 64
-    const o = enasOptions.parse({ epochs: 2, childCells: 3, childFilters: 2, batchSize: 4, controllerSteps: 1, aggregate: 1, controllerLstmSize: 8, finalSamples: 2, augment: 'none' });
+    const o = enasOptions.parse({ epochs: 2, childCells: 3, childFilters: 2, batchSize: 4, controllerSteps: 1, aggregate: 1, controllerLstmSize: 8, finalSamples: 2, augment: 'none', childDropPathKeepProb: 0.6 });
     const whole = await mkdtemp(join(tmpdir(), 'enas-'));
     const killed = await mkdtemp(join(tmpdir(), 'enas-'));
     const aborted = await mkdtemp(join(tmpdir(), 'enas-'));

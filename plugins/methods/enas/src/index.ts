@@ -49,6 +49,7 @@ export default definePlugin({
   description: 'ENAS (Pham et al., ICML 2018): LSTM controller trained by REINFORCE on a weight-sharing child, micro cells.',
   options: enasOptions,
   outputs: () => 1,
+  publishedSearchCost: { gpuDays: 0.3, source: 'Yang et al. 2020, Fig. 2 (CIFAR10)' },
   presets: { 'enas-paper': enasPaperPreset },
   create: ({ options, resolve }) => createEnas(options, enasServices(resolve, options)),
 });

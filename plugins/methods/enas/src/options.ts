@@ -13,9 +13,27 @@ export const enasOptions = z
     tMul: z.number().int().positive().default(2),
     childWeightDecay: z.number().nonnegative().default(2e-4).describe('SGD weight decay; the code adds 1e-4·Σw² to the loss, the same gradient'),
     childGradClip: z
-      .enum(['clip', 'released-code'])
-      .default('clip')
-      .describe("`clip`: global-norm 5 as the code intends; `released-code`: no clipping (the TF code applies the unclipped gradient)"),
+      .enum(['norm', 'global', 'released-code'])
+      .default('norm')
+      .describe(
+        '`norm`: each gradient tensor clipped by its own norm, as the code intends (`clip_mode="norm"`); `global`: by the joint norm of all; `released-code`: no clipping (the TF code applies the unclipped gradient)',
+      ),
+    childGradBound: z.number().positive().default(5).describe('Clipping bound (`--child_grad_bound`, default 5.0; the search script leaves it)'),
+    childAuxHead: z
+      .enum(['trained', 'released-code', 'none'])
+      .default('trained')
+      .describe(
+        'Auxiliary head of the search child (`--child_use_aux_heads`, loss weight 0.4): `trained`; `released-code`: its weights stay at their init, as the code leaves `aux_head` variables out of the optimised list; `none`',
+      ),
+    childAuxWeight: z.number().nonnegative().default(0.4).describe('Weight of the auxiliary loss (the code: 0.4)'),
+    childKeepProb: z.number().gt(0).max(1).default(0.9).describe('Dropout keep probability before the classifier while the child trains (`--child_keep_prob 0.90`)'),
+    childDropPathKeepProb: z
+      .number()
+      .gt(0)
+      .max(1)
+      .nullable()
+      .default(null)
+      .describe('Drop-path keep probability of the search child, scaled by layer and step; null (default): none, as the code (the script sets 0.60, but `_enas_layer` never applies it)'),
     controller: z.enum(['code', 'paper']).default('code').describe('`code`: lr 0.0035, entropy weight 1e-4 (the run); `paper`: 0.00035 and 0.1 (seed App. A.1)'),
     controllerLearningRate: z.number().positive().optional(),
     controllerLstmSize: z.number().int().positive().optional().describe('LSTM units of the controller (the code: 64); smaller for tiny searches'),

@@ -13,7 +13,7 @@ import { formatEnasArc, loadEnasNetwork, type EnasArc } from '@naslab/space-enas
 import { ENAS_CODE_CONTROLLER, ENAS_PAPER_CONTROLLER, EnasController } from './controller.js';
 import type { EnasOptions } from './options.js';
 import { createNesterovStep } from './child-optimiser.js';
-import { SharedEnasChild } from './shared-child.js';
+import { ENAS_AUX_HEAD, SharedEnasChild } from './shared-child.js';
 
 /** SGDR (Loshchilov & Hutter) per epoch, as the TF child: cycles of T0, T0·Tmul, …; constant within an epoch. */
 export function sgdrLearningRate(epoch: number, lrMax: number, lrMin: number, t0: number, tMul: number): number {
@@ -41,7 +41,17 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
   const info = ctx.dataset.info;
   const [h, w, c] = train.shape;
   const table = normalisationTable(info.mean, info.std, c);
-  const child = new SharedEnasChild({ filters: o.childFilters, cells: o.childCells, classes: info.classes, inputShape: [h, w, c], rng: ctx.rng.split('child-init'), net });
+  const child = new SharedEnasChild({
+    filters: o.childFilters,
+    cells: o.childCells,
+    classes: info.classes,
+    inputShape: [h, w, c],
+    rng: ctx.rng.split('child-init'),
+    net,
+    dropPathKeepProb: o.childDropPathKeepProb,
+    keepProb: o.childKeepProb,
+    auxHead: o.childAuxHead !== 'none',
+  });
   const controller = new EnasController(ctx.rng.split('controller-init'), {
     ...(o.controller === 'code' ? ENAS_CODE_CONTROLLER : ENAS_PAPER_CONTROLLER),
     ...(o.controllerLearningRate !== undefined ? { learningRate: o.controllerLearningRate } : {}),
@@ -49,7 +59,8 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
     ...(o.entropyWeight !== undefined ? { entropyWeight: o.entropyWeight } : {}),
   });
   const params: ParameterInfo[] = child.parameters();
-  const trainable = params.filter((p) => p.trainable);
+  // The code optimises the variables without "aux_head" in their name: `released-code` leaves the head at its init.
+  const trainable = params.filter((p) => p.trainable && !(p.auxiliary && o.childAuxHead === 'released-code'));
   const buffers = trainable.map((p) => uniqueVariable(tf.zerosLike(p.variable), false, 'momentum'));
   const step = createNesterovStep({
     network: child,
@@ -59,7 +70,9 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
     momentum: 0.9,
     weightDecay: o.childWeightDecay,
     // the released TF child computes clipped gradients and applies the unclipped ones
-    gradClip: o.childGradClip === 'released-code' ? null : 5,
+    gradClip: o.childGradClip === 'released-code' ? 'none' : o.childGradClip,
+    gradBound: o.childGradBound,
+    ...(child.hasAuxHead ? { aux: { head: ENAS_AUX_HEAD, weight: o.childAuxWeight } } : {}),
     inputShape: [h, w, c],
   });
   const fingerprint = canonicalJson({ options: o as unknown as Json, seed: ctx.seed, dataset: info.name, train: train.count, valid: valid.count });
@@ -96,6 +109,7 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
     return r.permutation(valid.count).subarray(0, n);
   };
 
+  const batchesPerEpoch = Math.ceil(train.count / o.batchSize);
   try {
     for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
       const lr = sgdrLearningRate(epoch, o.lrMax, o.lrMin, o.t0, o.tMul);
@@ -106,6 +120,7 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('search aborted');
         const idx = order.subarray(s, Math.min(train.count, s + o.batchSize));
         child.arc = controller.sample(rng).arc;
+        child.stepRatio = Math.min(1, (epoch * batchesPerEpoch + s / o.batchSize + 1) / (o.epochs * batchesPerEpoch));
         const batch = gatherImages(train, idx);
         let { pixels } = batch;
         const { labels } = batch;
@@ -145,9 +160,11 @@ export async function searchEnas(ctx: SearchContext<EnasArc>, o: EnasOptions, se
     });
     derived.sort((a, b) => b.accuracy - a.accuracy);
     const seconds = elapsed + (performance.now() - started) / 1000;
+    // Children scored with the shared weights: the controller's reward samples, then the derivation's.
+    const sampled = o.epochs * o.controllerSteps * o.aggregate + o.finalSamples;
     return {
       architectures: [derived[0]!.arc],
-      cost: { wallSeconds: seconds, epochs: o.epochs, queries: o.epochs * o.controllerSteps * o.aggregate + o.finalSamples },
+      cost: { wallSeconds: seconds, epochs: o.epochs, queries: sampled, trained: { count: sampled, unit: 'children' } },
       history: {
         backend: selection.name,
         epochs: history,

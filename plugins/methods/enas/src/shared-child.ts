@@ -8,8 +8,81 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@naslab/core';
-import { BatchNorm, Conv2d, GlobalAvgPool, Linear, Module, Network, PaddedFactorizedReduce, ReLU, ReLUConvBN, Sequential, type CellInfo, type ForwardContext, type NetworkOutput } from '@naslab/engine';
+import {
+  BatchNorm,
+  Conv2d,
+  Dropout,
+  GlobalAvgPool,
+  kaimingUniform,
+  Linear,
+  Module,
+  Network,
+  PaddedFactorizedReduce,
+  ReLU,
+  ReLUConvBN,
+  Sequential,
+  type CellInfo,
+  type ForwardContext,
+  type NetworkOutput,
+} from '@naslab/engine';
 import { ENAS_CELL_INPUTS, ENAS_NODES, ENAS_OPS, looseEnds, type EnasArc, type loadEnasNetwork } from '@naslab/space-enas-micro';
+
+/** Index of `identity` in `ENAS_OPS`: drop-path leaves it alone (the code drops ops 0–3 only). */
+const IDENTITY_OP = 4;
+
+/**
+ * The drop-path keep probability of `_apply_drop_path` (`micro_child.py`): scaled by layer,
+ * k_l = 1 − (l + 1)/(L + 2)·(1 − p) with L + 2 = `layers`, then by step,
+ * 1 − min(1, (step + 1)/steps)·(1 − k_l). `stepRatio` is min(1, (step + 1)/steps).
+ */
+export function enasDropPathKeepProb(keepProb: number, layer: number, layers: number, stepRatio: number): number {
+  const layerKeep = 1 - ((layer + 1) / layers) * (1 - keepProb);
+  return 1 - Math.min(1, stepRatio) * (1 - layerKeep);
+}
+
+/** Multiply each sample of `x` by 0 or 1/keep (Bernoulli(keep)), as the code's `drop_path`. */
+function dropPath(x: tf.Tensor, keep: number, rng: ForwardContext['rng']): tf.Tensor {
+  if (!rng || keep >= 1) return x;
+  const n = x.shape[0]!;
+  const mask = new Float32Array(n);
+  for (let i = 0; i < n; i++) mask[i] = rng.uniform() < keep ? 1 / keep : 0;
+  return tf.mul(x, tf.tensor4d(mask, [n, 1, 1, 1]));
+}
+
+/**
+ * The search child's auxiliary head (`micro_child.py` `_model`, `aux_head`): ReLU, avg-pool 5×5
+ * stride 3 VALID, 1×1 conv → 128, BN, ReLU, an h×w conv (SAME) → 768, BN, ReLU, global pool, a
+ * bias-free FC. BN in training mode always, as the code builds it. On maps under 5 px the pool
+ * covers the whole map (the code would fail there; only toy inputs are that small).
+ */
+export class EnasAuxHead extends Module {
+  private readonly window: number;
+  private readonly hw: number;
+  private readonly proj: tf.Variable;
+  private readonly projBn: BatchNorm;
+  private readonly conv: tf.Variable;
+  private readonly convBn: BatchNorm;
+  private readonly fc: Linear;
+
+  constructor(rng: Rng, channels: number, side: number, classes: number) {
+    super();
+    this.window = Math.min(5, side);
+    this.hw = Math.floor((side - this.window) / 3) + 1;
+    this.proj = this.param('proj.weight', kaimingUniform(rng, [1, 1, channels, 128], channels));
+    this.projBn = this.child('proj.bn', new BatchNorm(128));
+    this.conv = this.param('avg_pool.weight', kaimingUniform(rng, [this.hw, this.hw, 128, 768], 128 * this.hw * this.hw));
+    this.convBn = this.child('avg_pool.bn', new BatchNorm(768));
+    this.fc = this.child('fc', new Linear(rng, 768, classes, { bias: false }));
+  }
+
+  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    const train = { ...ctx, training: true };
+    let y = tf.avgPool(tf.relu(x) as tf.Tensor4D, this.window, 3, 'valid');
+    y = tf.relu(this.projBn.forward(tf.conv2d(y, this.proj as tf.Tensor4D, 1, 'same'), train)) as tf.Tensor4D;
+    y = tf.relu(this.convBn.forward(tf.conv2d(y, this.conv as tf.Tensor4D, 1, 'same'), train)) as tf.Tensor4D;
+    return this.fc.forward(tf.mean(y, [1, 2]), ctx);
+  }
+}
 
 /** The space's network module (ops, reduction layers), loaded on demand with TensorFlow.js. */
 export type EnasNetworkModule = Awaited<ReturnType<typeof loadEnasNetwork>>;
@@ -57,14 +130,19 @@ export class SharedEnasLayer extends Module {
     this.bn = this.child('final_bn', new BatchNorm(F));
   }
 
-  forward2(s0: tf.Tensor, s1: tf.Tensor, cell: readonly number[], ctx: ForwardContext): tf.Tensor {
+  /** `dropKeep`: the drop-path keep probability of this layer now (1: none); drawn only while training with a stream. */
+  forward2(s0: tf.Tensor, s1: tf.Tensor, cell: readonly number[], ctx: ForwardContext, dropKeep = 1): tf.Tensor {
     const x = this.calibrateX ? this.calibrateX.forward(s0, ctx) : s0;
     const y = this.calibrateY ? this.calibrateY.forward(s1, ctx) : s1;
     const states = [x, this.base.forward(y, ctx)];
     for (let node = 0; node < ENAS_NODES; node++) {
       const [xId, xOp, yId, yOp] = cell.slice(4 * node, 4 * node + 4) as [number, number, number, number];
-      const a = this.ops[node]![0]![xId]![xOp]!.forward(states[xId]!, ctx);
-      const b = this.ops[node]![1]![yId]![yOp]!.forward(states[yId]!, ctx);
+      let a = this.ops[node]![0]![xId]![xOp]!.forward(states[xId]!, ctx);
+      let b = this.ops[node]![1]![yId]![yOp]!.forward(states[yId]!, ctx);
+      if (ctx.training && dropKeep < 1) {
+        if (xOp !== IDENTITY_OP) a = dropPath(a, dropKeep, ctx.rng);
+        if (yOp !== IDENTITY_OP) b = dropPath(b, dropKeep, ctx.rng);
+      }
       states.push(tf.add(a, b));
     }
     const ends = looseEnds(cell).map((s) => this.finalConv[s]!.forward(this.relu.forward(states[s]!, ctx), ctx));
@@ -85,12 +163,25 @@ export interface SharedChildSpec {
   readonly inputShape: readonly [number, number, number];
   readonly rng: Rng;
   readonly net: EnasNetworkModule;
+  /** Drop-path keep probability p of `_apply_drop_path`, scaled by layer and step; null: none. */
+  readonly dropPathKeepProb?: number | null;
+  /** Dropout keep probability before the classifier (`child_keep_prob`); 1: none. */
+  readonly keepProb?: number;
+  /** Attach the auxiliary head after layer `pool_layers[-1] + 1` (where the network has one). */
+  readonly auxHead?: boolean;
 }
+
+/** The auxiliary head's name in `NetworkOutput.heads`. */
+export const ENAS_AUX_HEAD = 'aux_head';
 
 /** The shared child on 32-px-style inputs (stem conv 3×3 → 3F, BN); `arc` picks the path of the next forward passes. */
 export class SharedEnasChild extends Network {
   readonly cellInfo: CellInfo[] = [];
   arc: EnasArc | undefined;
+  /** min(1, (step + 1)/steps) of the training step about to run: the drop-path schedule's clock. */
+  stepRatio = 0;
+  private readonly dropPathKeepProb: number | null;
+  private readonly dropout: Dropout;
   private readonly stem: Module;
   private readonly layers: Array<{ reduce?: Module; layer: SharedEnasLayer; reduction: boolean }> = [];
   private readonly pool = new GlobalAvgPool();
@@ -100,6 +191,8 @@ export class SharedEnasChild extends Network {
   constructor(spec: SharedChildSpec) {
     super();
     const { rng } = spec;
+    this.dropPathKeepProb = spec.dropPathKeepProb ?? null;
+    this.dropout = new Dropout(1 - (spec.keepProb ?? 1));
     let F = spec.filters;
     const [h0, w0, cin] = spec.inputShape;
     this.stem = this.child('stem_conv', new Sequential([new Conv2d(rng, { inChannels: cin, outChannels: 3 * F, kernel: 3, padding: 1 }), new BatchNorm(3 * F)]));
@@ -124,6 +217,16 @@ export class SharedEnasChild extends Network {
     }
     this.child('global_pooling', this.pool);
     this.classifier = this.child('fc', new Linear(rng, F, spec.classes, { bias: false }));
+    const auxCell = pools[1] + 1;
+    if (spec.auxHead && auxCell < spec.cells) {
+      const [side, , channels] = this.cellInfo[auxCell]!.outputShape;
+      this.attachHead({ name: ENAS_AUX_HEAD, atCell: auxCell, module: new EnasAuxHead(rng, channels, side, spec.classes) });
+    }
+  }
+
+  /** Whether the auxiliary head is attached (the network is deep enough for its layer). */
+  get hasAuxHead(): boolean {
+    return this.parameters().some((p) => p.auxiliary);
   }
 
   run(x: tf.Tensor4D, ctx: ForwardContext): NetworkOutput {
@@ -138,11 +241,13 @@ export class SharedEnasChild extends Network {
         prev = last;
         last = reduced;
       }
-      const out = layer.forward2(prev, last, reduction ? arc.reduce : arc.normal, ctx);
+      const keep = this.dropPathKeepProb === null ? 1 : enasDropPathKeepProb(this.dropPathKeepProb, i, this.layers.length, this.stepRatio);
+      const out = layer.forward2(prev, last, reduction ? arc.reduce : arc.normal, ctx, keep);
       prev = last;
       last = out;
       this.afterCell(i, out, ctx, heads);
     });
-    return { logits: this.classifier.forward(this.pool.forward(this.relu.forward(last, ctx), ctx), ctx) as tf.Tensor2D, heads };
+    const features = this.dropout.forward(this.pool.forward(this.relu.forward(last, ctx), ctx), ctx);
+    return { logits: this.classifier.forward(features, ctx) as tf.Tensor2D, heads };
   }
 }

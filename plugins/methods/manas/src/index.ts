@@ -72,6 +72,7 @@ export default definePlugin({
   description: 'MANAS / MANAS-LS (Carlucci et al. 2019): one agent per edge, EXP3 or least-squares credit on sampled sparse architectures.',
   options: manasOptions,
   outputs: () => 1,
+  publishedSearchCost: { gpuDays: 0.7, source: 'Yang et al. 2020, Fig. 2 (CIFAR10)' },
   presets: { 'manas-paper': manasPaperPreset },
   create: ({ options, resolve }) => createManas(options, manasServices(resolve)),
 });

@@ -57,6 +57,7 @@ export default definePlugin({
   description: 'NAO-WS (Luo et al., NeurIPS 2018): encoder–predictor–decoder, gradient steps in embedding space, a weight-sharing child scores the pool.',
   options: naoOptions,
   outputs: () => 1,
+  publishedSearchCost: { gpuDays: 0.67, source: 'Yang et al. 2020, Fig. 2 (CIFAR10)' },
   presets: { 'nao-paper': naoPaperPreset },
   create: ({ options, resolve }) => createNao(options, naoServices(resolve, options)),
 });

@@ -15,7 +15,8 @@ import { NAONET_B, sampleNaoArch, validateNaoArch, type NaoArch } from '@naslab/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NaoController } from './controller.js';
 import { controllerSchedule, naoOptions } from './options.js';
-import { searchNao } from './search.js';
+import { naoStepLearningRate, searchNao } from './search.js';
+import { naoDropPathKeepProb, SharedNaoChild } from './shared-child.js';
 import { allowedTokens, archToSequence, sequenceToArch, swapBranches } from './sequence.js';
 
 beforeAll(async () => {
@@ -111,6 +112,54 @@ function context(dir: string, onEpoch: (epoch: number) => void = () => {}): Sear
     recordMetric: (step) => onEpoch(step),
   };
 }
+
+describe('drop-path of the shared child (apply_drop_path)', () => {
+  it('keep probability scaled by layer and by step', () => {
+    // p = 0.9, 11 cells, 1000 steps: cell l keeps 1 − (l+1)/11·0.1 at the last step, scaled by (step+1)/steps before
+    expect(naoDropPathKeepProb(0.9, 10, 11, 999, 1000)).toBeCloseTo(0.9, 12);
+    expect(naoDropPathKeepProb(0.9, 0, 11, 999, 1000)).toBeCloseTo(1 - 0.1 / 11, 12);
+    expect(naoDropPathKeepProb(0.9, 10, 11, 499, 1000)).toBeCloseTo(0.95, 12);
+    expect(naoDropPathKeepProb(0.9, 10, 11, 0, 1000)).toBeCloseTo(1 - 0.1 / 1000, 12);
+  });
+
+  it('drops non-identity branches while the child trains, never while it scores the pool', () => {
+    const make = (dropPathKeepProb: number | null) => new SharedNaoChild({ layers: 1, channels: 2, classes: 3, inputShape: [8, 8, 3], rng: new Rng('child'), dropPathKeepProb });
+    const dropping = make(0.2);
+    const plain = make(null);
+    dropping.schedule = { step: 9, steps: 10 };
+    const arch: NaoArch = { normal: [0, 0, 1, 1, 0, 2, 1, 3, 2, 0, 1, 1, 0, 3, 2, 2, 4, 1, 3, 0], reduce: [1, 1, 0, 0, 1, 2, 0, 3, 0, 1, 2, 0, 3, 2, 0, 1, 1, 3, 4, 0] };
+    const identities: NaoArch = { normal: Array.from({ length: 20 }, (_, i) => (i % 2 ? 4 : 0)), reduce: Array.from({ length: 20 }, (_, i) => (i % 2 ? 4 : 0)) };
+    const x = tf.randomUniform([4, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const logits = (c: SharedNaoChild, a: NaoArch, rng?: Rng) => tf.tidy(() => Array.from(c.run(x, a, { training: true, ...(rng ? { rng } : {}) }).dataSync()));
+    // scoring (`child_valid`: model.eval(), BN in training mode) runs without a stream: nothing dropped
+    expect(logits(dropping, arch)).toEqual(logits(plain, arch));
+    expect(logits(dropping, arch, new Rng('step'))).not.toEqual(logits(plain, arch, new Rng('step')));
+    expect(logits(dropping, arch, new Rng('step'))).toEqual(logits(dropping, arch, new Rng('step')));
+    // an arch of identities only: drop-path leaves every branch alone
+    expect(logits(dropping, identities, new Rng('step'))).toEqual(logits(plain, identities));
+    x.dispose();
+    for (const c of [dropping, plain]) for (const p of c.parameters()) p.variable.dispose();
+  });
+});
+
+describe('224-px search settings (build_imagenet, NASWSNetworkImageNet)', () => {
+  it('StepLR stepped before each epoch, and the three stride-2 stems ahead of the cells', () => {
+    expect(naoStepLearningRate(1, 0.1, 0.97, 1)).toBeCloseTo(0.097, 12);
+    expect(naoStepLearningRate(10, 0.1, 0.97, 1)).toBeCloseTo(0.1 * 0.97 ** 10, 12);
+    expect(naoStepLearningRate(3, 0.1, 0.97, 2)).toBeCloseTo(0.097, 12);
+    expect(naoOptions.parse({})).toMatchObject({ stem: 'auto', lrSchedule: 'auto', stepLearningRate: 0.1, stepGamma: 0.97, stepPeriod: 1 });
+    // 32 px through the 224-px stems: 16, 8 (stem0), 4 (stem1); reductions at cells 1 and 3
+    const child = new SharedNaoChild({ layers: 1, channels: 2, classes: 3, inputShape: [32, 32, 3], rng: new Rng('stem'), stem: 'imagenet' });
+    const paths = child.parameters().map((p) => p.path);
+    expect(paths.some((p) => p.startsWith('stem0.'))).toBe(true);
+    expect(paths.some((p) => p.startsWith('stem1.'))).toBe(true);
+    const arch = sampleNaoArch(new Rng('arch'), 'search');
+    tf.tidy(() => {
+      expect(child.run(tf.zeros([2, 32, 32, 3]) as tf.Tensor4D, arch, { training: true }).shape).toEqual([2, 3]);
+    });
+    for (const p of child.parameters()) p.variable.dispose();
+  });
+});
 
 describe('NAO-WS search, end to end at toy size', () => {
   it('scores the pool with the shared child, grows it with decoded archs, and a search killed in epoch 2 resumes identically', async () => {

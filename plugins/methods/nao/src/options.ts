@@ -14,8 +14,26 @@ export const naoOptions = z
     evalBatchSize: z.number().int().positive().default(500).describe('One batch of this many search-valid images scores each arch (`--child_eval_batch_size 500`)'),
     lrMax: z.number().positive().default(0.025),
     lrMin: z.number().nonnegative().default(0.001),
+    stem: z
+      .enum(['auto', 'cifar', 'imagenet'])
+      .default('auto')
+      .describe("The shared child's stem: `auto` is `NASWSNetworkImageNet`'s (three stride-2 convs) from 65 px on the shorter side, as the 224-px search, else the CIFAR one"),
+    lrSchedule: z
+      .enum(['auto', 'cosine', 'step'])
+      .default('auto')
+      .describe('`cosine`: lrMax → lrMin (CIFAR, `build_cifar10`); `step`: stepLearningRate·stepGamma^⌊epoch/stepPeriod⌋ (`build_imagenet`: StepLR); `auto`: step with the 224-px stem, else cosine'),
+    stepLearningRate: z.number().positive().default(0.1).describe('`--child_lr 0.1`, the 224-px search'),
+    stepGamma: z.number().positive().max(1).default(0.97).describe('`--child_gamma 0.97`'),
+    stepPeriod: z.number().int().positive().default(1).describe('`--child_decay_period 1` (epochs)'),
     childWeightDecay: z.number().nonnegative().default(3e-4),
     childGradClip: z.number().positive().default(5),
+    childDropPathKeepProb: z
+      .number()
+      .gt(0)
+      .max(1)
+      .nullable()
+      .default(0.9)
+      .describe('Drop-path keep probability of the shared child, scaled by layer and by step (`--child_drop_path_keep_prob 0.9`); null: none'),
     samplePolicy: z.enum(['params', 'uniform']).default('params').describe('Arch per step drawn ∝ its parameter count (`--child_sample_policy params`) or uniformly'),
     seedArchs: z.number().int().positive().default(600).describe('Random archs of the first pool (`--controller_seed_arch 600`)'),
     newArchs: z.number().int().positive().default(300).describe('New archs per round (`--controller_new_arch 300`)'),

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { canonicalJson, Rng, type ImageSet, type Json, type SearchContext, type SearchResult, type TrickHooks } from '@naslab/core';
-import { clipByGlobalNorm, crossEntropy, gatherImages, imageSetHead, loadCheckpoint, normalisationTable, normaliseWithTable, saveCheckpoint, selectBackend, sgdUpdate, topKCorrect, uniqueVariable } from '@naslab/engine';
+import { clipByGlobalNorm, crossEntropy, gatherImages, imageSetHead, loadCheckpoint, normalisationTable, normaliseWithTable, resolveStem, saveCheckpoint, selectBackend, sgdUpdate, topKCorrect, uniqueVariable } from '@naslab/engine';
 import { formatNaoArch, loadNaoNetwork, parseNaoArch, sampleNaoArch, type NaoArch } from '@naslab/space-nao';
 import { NaoController, pairwiseAccuracy } from './controller.js';
 import { controllerSchedule, type NaoOptions } from './options.js';
@@ -25,6 +25,14 @@ export interface NaoServices {
 /** `CosineAnnealingLR(T = epochs, eta_min)` stepped before each epoch: epoch e (1-based) trains at this rate, the last at `lrMin`. */
 export function naoLearningRate(epoch: number, epochs: number, lrMax: number, lrMin: number): number {
   return lrMin + 0.5 * (lrMax - lrMin) * (1 + Math.cos((Math.PI * epoch) / epochs));
+}
+
+/**
+ * `StepLR(step_size = period, gamma)` stepped before each epoch, as `build_imagenet`'s scheduler in
+ * the code's loop: epoch e (1-based) trains at lr·γ^⌊e/period⌋ (the first epoch already decayed once).
+ */
+export function naoStepLearningRate(epoch: number, lr: number, gamma: number, period: number): number {
+  return lr * gamma ** Math.floor(epoch / period);
 }
 
 /** `utils.sample_arch`: an index drawn ∝ `weights`, or uniformly without them. */
@@ -66,7 +74,14 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
   const [h, w, c] = train.shape;
   const table = normalisationTable(info.mean, info.std, c);
   const schedule = controllerSchedule(o);
-  const child = new SharedNaoChild({ layers: o.childLayers, channels: o.childChannels, classes: info.classes, inputShape: [h, w, c], rng: ctx.rng.split('child-init') });
+  const stem = resolveStem(o.stem, [h, w, c]);
+  // `build_imagenet` (224 px) decays by StepLR where `build_cifar10` anneals by cosine
+  const stepSchedule = o.lrSchedule === 'step' || (o.lrSchedule === 'auto' && stem === 'imagenet');
+  const learningRate = (epoch: number) => (stepSchedule ? naoStepLearningRate(epoch, o.stepLearningRate, o.stepGamma, o.stepPeriod) : naoLearningRate(epoch, o.epochs, o.lrMax, o.lrMin));
+  const child = new SharedNaoChild({ layers: o.childLayers, channels: o.childChannels, classes: info.classes, inputShape: [h, w, c], rng: ctx.rng.split('child-init'), dropPathKeepProb: o.childDropPathKeepProb, stem });
+  // `args.steps` = ⌈train images / batch⌉ · epochs (the code hard-codes each dataset's image count)
+  const batchesPerEpoch = Math.ceil(train.count / o.batchSize);
+  child.schedule.steps = batchesPerEpoch * o.epochs;
   const controller = new NaoController(ctx.rng.split('controller-init'), { embedding: o.embeddingSize, hidden: 2 * o.embeddingSize, mlpLayers: o.mlpLayers, mlpHidden: o.mlpHidden, mlpDropout: 0.1 });
   const params = child.parameters();
   const trainable = params.filter((p) => p.trainable);
@@ -100,7 +115,7 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
     queries = extra.queries;
     ctx.logger.info(`nao: resuming at epoch ${startEpoch}`);
   }
-  const weightsOf = (archs: readonly NaoArch[]) => (o.samplePolicy === 'params' ? archs.map((a) => net.countNaoParameters(a, searchSize)) : null);
+  const weightsOf = (archs: readonly NaoArch[]) => (o.samplePolicy === 'params' ? archs.map((a) => net.countNaoParameters(a, searchSize, { stem })) : null);
   let weights = weightsOf(pool);
 
   /** Top-1 hits of the child on `arch` over images `idx` of `set`, BN in training mode (`bn_train=True`). */
@@ -144,13 +159,14 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
 
   try {
     for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
-      const lr = naoLearningRate(epoch, o.epochs, o.lrMax, o.lrMin);
+      const lr = learningRate(epoch);
       const order = rng.permutation(train.count);
       let loss = 0;
       let correct = 0;
       for (let s = 0; s < train.count; s += o.batchSize) {
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('search aborted');
         const idx = order.subarray(s, Math.min(train.count, s + o.batchSize));
+        child.schedule.step = (epoch - 1) * batchesPerEpoch + s / o.batchSize;
         const r = trainStep(pool[sampleIndex(rng, weights, pool.length)]!, idx, lr);
         loss += r.loss * idx.length;
         correct += r.correct;
@@ -169,7 +185,7 @@ export async function searchNao(ctx: SearchContext<NaoArch>, o: NaoOptions, serv
           const seconds = elapsed + (performance.now() - started) / 1000;
           return {
             architectures: [pool[0]!],
-            cost: { wallSeconds: seconds, epochs: o.epochs, queries },
+            cost: { wallSeconds: seconds, epochs: o.epochs, queries, trained: { count: queries, unit: 'children' } },
             history: {
               backend: selection.name,
               epochs,

@@ -56,6 +56,7 @@ export default definePlugin({
   description: 'NSGA-Net (Lu et al., GECCO 2019): NSGA-II over validation error and FLOPs, candidates trained from scratch.',
   options: nsganetOptions,
   outputs: () => 1,
+  publishedSearchCost: { gpuDays: 4, source: 'Yang et al. 2020, Fig. 2 (CIFAR10)' },
   presets: { 'nsganet-paper': nsganetPaperPreset },
   create: ({ options, resolve }) => createNsganet(options, nsganetServices(resolve, options)),
 });

@@ -153,7 +153,7 @@ export async function searchNsganet(ctx: SearchContext<NsganetGenome>, o: Nsgane
   const trained = [...log.values()].filter((r) => r.id < final.evaluated);
   return {
     architectures: [best],
-    cost: { wallSeconds: previousSeconds + (performance.now() - started) / 1000, queries: final.evaluated, epochs: final.evaluated * o.epochs },
+    cost: { wallSeconds: previousSeconds + (performance.now() - started) / 1000, queries: final.evaluated, epochs: final.evaluated * o.epochs, trained: { count: final.evaluated, unit: 'candidates' } },
     history: {
       backend: trained[0]?.backend ?? null,
       candidatesTrained: final.evaluated,

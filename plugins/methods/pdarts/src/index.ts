@@ -94,6 +94,7 @@ export default definePlugin({
   description: 'P-DARTS (Chen et al., ICCV 2019): progressive DARTS in 3 stages, 8 → 5 → 3 ops per edge, ≤ 2 skip-connects.',
   options: pdartsOptions,
   outputs: () => 1,
+  publishedSearchCost: { gpuDays: 0.25, source: 'Yang et al. 2020, Fig. 2 (CIFAR10)' },
   presets: { 'pdarts-paper': pdartsPaperPreset },
   create: ({ options, resolve }) => createPdarts(options, pdartsServices(resolve)),
 });

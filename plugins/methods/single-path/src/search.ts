@@ -349,7 +349,7 @@ export async function searchSinglePath(ctx: SearchContext<LayerChoice[]>, settin
     );
     return {
       architectures: [arch],
-      cost: { wallSeconds: searchSeconds, epochs: settings.epochs },
+      cost: { wallSeconds: searchSeconds, epochs: settings.epochs, trained: { count: 1, unit: 'supernet' } },
       history: {
         backend,
         stepsPerEpoch,

@@ -69,6 +69,7 @@ export default definePlugin({
   description: 'StacNAS (Li et al. 2019): stage 1 over op groups, stage 2 within the chosen group on a deeper supernet; one-level.',
   options: stacnasOptions,
   outputs: () => 1,
+  publishedSearchCost: { gpuDays: 1, source: 'Yang et al. 2020, Fig. 2 (CIFAR10)' },
   presets: { 'stacnas-paper': stacnasPaperPreset },
   create: ({ options, resolve }) => createStacnas(options, stacnasServices(resolve)),
 });

@@ -12,7 +12,7 @@ describe('@naslab/space-nao plugin', { timeout: 60_000 }, () => {
     // Built for the running core (its peer range admits it), and says what the space can do.
     expect(compatibilityProblem(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')))).toBeUndefined();
     expect(plugin.capabilities).toEqual(['trainable', 'cost']);
-    expect(plugin.options!.parse({})).toEqual({ ops: 'random-baseline', dropPathExempt: 'released-code', dropout: 0.4, init: 'kaiming-normal', stem: 'auto' });
+    expect(plugin.options!.parse({})).toEqual({ ops: 'random-baseline', dropPathExempt: 'identity', dropout: 0.4, init: 'kaiming-normal', stem: 'auto' });
     expect(plugin.options!.parse({ ops: 'search' })).toMatchObject({ ops: 'search' });
     expect(() => plugin.options!.parse({ ops: 'all' })).toThrow();
     expect(() => plugin.options!.parse({ dropout: 1 })).toThrow();

@@ -17,8 +17,8 @@ export const naoSpaceOptions = z
      * `search` (0–4, what the benchmark's NAO search proposes) or `nao-paper` (5–15, NAONet-A's).
      */
     ops: z.enum(NAO_OP_SET_NAMES).default('random-baseline'),
-    /** Drop-path exemptions: `released-code` (branches reading states 4 and 5, the code's guard), `identity` (identity ops), `none`. */
-    dropPathExempt: z.enum(['released-code', 'identity', 'none']).default('released-code'),
+    /** Drop-path exemptions: `identity` (identity ops, what the guard means; default), `released-code` (branches reading states 4 and 5, the code's guard), `none`. */
+    dropPathExempt: z.enum(['released-code', 'identity', 'none']).default('identity'),
     /** Dropout before the classifier: 1 − keep_prob, 0.4 in the benchmark's augment commands. */
     dropout: z.number().min(0).max(0.99).default(0.4),
     /** `kaiming-normal` (the reference `init_parameters`) or the engine's `pytorch-default`. */

@@ -38,7 +38,8 @@ export type NaoStem = 'auto' | 'cifar' | 'imagenet';
  * Which node branches drop-path leaves alone:
  * - `released-code`: those whose *input index* is 4 or 5, as the benchmark's `Node.forward`
  *   (`if self.x_id not in [4, 5]`, meant for the identity op ids), so identities are dropped too;
- * - `identity`: the identity ops (ids 4, 5), what the guard meant;
+ * - `identity` (default): the identity ops (ids 4, 5), what the guard meant, and what the search
+ *   supernet's `Node.forward` tests (`x_op != 4`);
  * - `none`: no branch, as upstream NAO_pytorch after it removed the guard (2020-03-16).
  */
 export type NaoDropPathExemption = 'released-code' | 'identity' | 'none';
@@ -54,7 +55,7 @@ export interface NaoNetworkOptions {
   readonly init: NaoInit;
 }
 
-export const NAO_NETWORK_DEFAULTS: NaoNetworkOptions = { stem: 'auto', dropPathExempt: 'released-code', dropout: 0.4, init: 'kaiming-normal' };
+export const NAO_NETWORK_DEFAULTS: NaoNetworkOptions = { stem: 'auto', dropPathExempt: 'identity', dropout: 0.4, init: 'kaiming-normal' };
 
 // The stem rule (`auto` → `imagenet` from 65 px on the shorter side) is the engine's, shared by every cell space.
 export { IMAGENET_STEM_MIN_SIDE, resolveStem } from '@naslab/engine';
