@@ -3,6 +3,7 @@ import './tf-environment.js';
 export * from './module.js';
 export * from './layers.js';
 export * from './cell-layers.js';
+export * from './two-input-cell.js';
 export * from './network.js';
 export * from './hooks.js';
 export * from './loss.js';

@@ -91,6 +91,21 @@ export class Sequential extends Module {
   }
 }
 
+/** Children kept in order under "0", "1", … (`nn.ModuleList`): a container, never called itself. */
+export class ModuleList extends Module {
+  private n = 0;
+  add<M extends Module>(m: M): M {
+    return this.child(String(this.n++), m);
+  }
+  /** A child at position `index`, for lists with gaps (a supernet edge without an op keeps its number). */
+  addAt<M extends Module>(index: number, m: M): M {
+    return this.child(String(index), m);
+  }
+  forward(): tf.Tensor {
+    throw new Error('ModuleList is a container');
+  }
+}
+
 /** Number of parameters a PyTorch `count_parameters` would report: trainable, non-auxiliary. */
 export function countParameters(module: Module): number {
   let n = 0;

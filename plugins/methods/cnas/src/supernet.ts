@@ -17,6 +17,7 @@ import {
   Linear,
   MaxPool,
   Module,
+  ModuleList,
   Network,
   SepConv,
   Sequential,
@@ -25,7 +26,7 @@ import {
   type NetworkOutput,
   type ParameterInfo,
 } from '@naslab/engine';
-import { alphaParameterInfos, alphaSoftmaxValues, buildSearchTrunk, initSupernetAlphas, ModuleList, searchCellPreprocess } from '@naslab/space-darts/supernet';
+import { alphaParameterInfos, alphaSoftmaxValues, buildSearchTrunk, initSupernetAlphas, searchCellPreprocess } from '@naslab/space-darts/supernet';
 import { CNAS_CELL_INPUTS, CNAS_CONCAT, CNAS_NODES, CNAS_OPS, type CellName, type CnasEdge, type CnasGenotype, type CnasOp } from '@naslab/space-cnas';
 
 type CnasOpsModule = Awaited<ReturnType<typeof import('@naslab/space-cnas')['loadCnasNetwork']>>;

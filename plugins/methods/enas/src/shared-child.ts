@@ -16,6 +16,7 @@ import {
   kaimingUniform,
   Linear,
   Module,
+  ModuleList,
   Network,
   PaddedFactorizedReduce,
   ReLU,
@@ -87,15 +88,6 @@ export class EnasAuxHead extends Module {
 /** The space's network module (ops, reduction layers), loaded on demand with TensorFlow.js. */
 export type EnasNetworkModule = Awaited<ReturnType<typeof loadEnasNetwork>>;
 
-class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('ModuleList is a container');
-  }
-}
 
 const STATES = ENAS_CELL_INPUTS + ENAS_NODES;
 

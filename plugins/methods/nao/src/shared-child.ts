@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@naslab/core';
-import { AvgPool, BatchNorm, Conv2d, GlobalAvgPool, Linear, MaxPool, Module, PaddedFactorizedReduce, ReLU, ReLUConvBN, SepConv, Sequential, type ForwardContext } from '@naslab/engine';
+import { AvgPool, BatchNorm, Conv2d, GlobalAvgPool, Linear, MaxPool, Module, ModuleList, PaddedFactorizedReduce, ReLU, ReLUConvBN, SepConv, Sequential, type ForwardContext } from '@naslab/engine';
 import { looseEnds, NAO_CELL_INPUTS, NAO_NODES, type NaoArch } from '@naslab/space-nao';
 
 /** Op id of the identity (`assert x_op == 4`): drop-path leaves it alone, as `Node.forward`'s `x_op != 4`. */
@@ -38,15 +38,6 @@ function dropPath(x: tf.Tensor, keep: number, ctx: ForwardContext): tf.Tensor {
   return tf.mul(x, tf.tensor4d(mask, [n, 1, 1, 1]));
 }
 
-class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('a module list is a container');
-  }
-}
 
 /** One branch of a node: its ops for every input state it may read. */
 interface Branch {

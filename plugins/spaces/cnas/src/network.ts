@@ -3,7 +3,7 @@
  * `CNAS/darts/model.py` (l.6-253), with the ops of `ops.ts`, on naslab's engine. It imports
  * TensorFlow.js: the package entry loads it on demand (`loadCnasNetwork()`).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { Rng, type ArchitectureCost, type ArchitectureSize, type SearchSpace } from '@naslab/core';
 import {
   BatchNorm,
@@ -11,7 +11,7 @@ import {
   countFlops,
   FactorizedReduce,
   Linear,
-  Module,
+  type Module,
   Network,
   ReLU,
   Sequential,
@@ -23,6 +23,10 @@ import {
   type TrainableSpace,
   type WrapOp,
   resolveStem,
+  ModuleList,
+  TwoInputCell,
+  sumBranchPairs,
+  concatChannels,
 } from '@naslab/engine';
 import type { CnasGenotype } from './genotype.js';
 import { AdaptiveAvgPoolFlat, cnasOpParameterCount, makeCnasOp, ReLUConvBN, type CnasOpOptions } from './ops.js';
@@ -83,7 +87,7 @@ function cellPlan(g: CnasGenotype, channels: number, cells: number): { plan: Cel
 }
 
 /** `BuildCell`: preprocess both inputs, 2 ops per node, sum, concat the `concat` nodes. */
-export class CnasCell extends Module {
+export class CnasCell extends TwoInputCell {
   private readonly preprocess0: Module;
   private readonly preprocess1: Module;
   private readonly ops: Module[] = [];
@@ -111,30 +115,12 @@ export class CnasCell extends Module {
   }
 
   forward2(s0: tf.Tensor, s1: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const states = [this.preprocess0.forward(s0, ctx), this.preprocess1.forward(s1, ctx)];
-    for (let i = 0; i < this.ops.length / 2; i++) {
-      const h1 = this.ops[2 * i]!.forward(states[this.indices[2 * i]!]!, ctx);
-      const h2 = this.ops[2 * i + 1]!.forward(states[this.indices[2 * i + 1]!]!, ctx);
-      states.push(tf.add(h1, h2));
-    }
-    const parts = this.concat.map((j) => states[j]!);
-    return parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+    const states = sumBranchPairs([this.preprocess0.forward(s0, ctx), this.preprocess1.forward(s1, ctx)], this.ops, this.indices, ctx);
+    return concatChannels(this.concat.map((j) => states[j]!));
   }
 
-  forward(): tf.Tensor {
-    throw new Error('CnasCell takes two inputs: use forward2');
-  }
 }
 
-class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('ModuleList is a container');
-  }
-}
 
 export interface CnasNetworkSpec extends NetworkSpec {
   readonly options?: Partial<CnasNetworkOptions>;

@@ -3,7 +3,7 @@
  * `Cell` of quark0/darts (cnn/model.py) with the ops of cnn/operations.py, on naslab's engine,
  * plus the plain convolutions and the 5×5 max-pool of the seed paper's modified op set.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import {
   AvgPool,
   BatchNorm,
@@ -14,7 +14,7 @@ import {
   Identity,
   Linear,
   MaxPool,
-  Module,
+  type Module,
   Network,
   ReLU,
   ReLUConvBN,
@@ -28,6 +28,10 @@ import {
   type TrainableSpace,
   type WrapOp,
   resolveStem,
+  ModuleList,
+  TwoInputCell,
+  sumBranchPairs,
+  concatChannels,
 } from '@naslab/engine';
 import type { Rng, SearchSpace } from '@naslab/core';
 import type { DartsOp, Genotype } from './genotype.js';
@@ -148,7 +152,7 @@ class ReLUConvBNBlock extends Sequential {
 }
 
 /** The reference `Cell`: preprocess both inputs, 2 ops per node, concat the `concat` nodes. */
-export class DartsCell extends Module {
+export class DartsCell extends TwoInputCell {
   readonly reduction: boolean;
   readonly multiplier: number;
   private readonly preprocess0: Module;
@@ -181,7 +185,7 @@ export class DartsCell extends Module {
     if (edges.length % 2 !== 0) throw new Error(`cell ${index}: ${edges.length} edges, expected 2 per node`);
     this.multiplier = this.concat.length;
     this.indices = edges.map(([, from]) => from);
-    const opsHolder = this.child('_ops', new OpList());
+    const opsHolder = this.child('_ops', new ModuleList());
     edges.forEach(([name, from], k) => {
       const stride = reduction && from < 2 ? 2 : 1;
       let op = makeDartsOp(name, c, stride, rng);
@@ -192,30 +196,12 @@ export class DartsCell extends Module {
   }
 
   forward2(s0: tf.Tensor, s1: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const states = [this.preprocess0.forward(s0, ctx), this.preprocess1.forward(s1, ctx)];
-    for (let i = 0; i < this.ops.length / 2; i++) {
-      const h1 = this.ops[2 * i]!.forward(states[this.indices[2 * i]!]!, ctx);
-      const h2 = this.ops[2 * i + 1]!.forward(states[this.indices[2 * i + 1]!]!, ctx);
-      states.push(tf.add(h1, h2));
-    }
-    const parts = this.concat.map((j) => states[j]!);
-    return parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+    const states = sumBranchPairs([this.preprocess0.forward(s0, ctx), this.preprocess1.forward(s1, ctx)], this.ops, this.indices, ctx);
+    return concatChannels(this.concat.map((j) => states[j]!));
   }
 
-  forward(): tf.Tensor {
-    throw new Error('DartsCell takes two inputs: use forward2');
-  }
 }
 
-class OpList extends Module {
-  private n = 0;
-  add(m: Module): Module {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('OpList is a container');
-  }
-}
 
 /** Channel plan of NetworkCIFAR/ImageNet: which cells reduce and each cell's C. */
 function cellPlan(genotype: Genotype, channels: number, cells: number, stem: 'cifar' | 'imagenet') {
@@ -288,7 +274,7 @@ export class DartsNetwork extends Network {
     const { plan, cLast } = cellPlan(genotype, C, spec.cells, stem);
     let size: [number, number] = stem === 'cifar' ? [h, w] : [Math.ceil(h / 8), Math.ceil(w / 8)];
     this.cellInfo = [];
-    const cellsHolder = this.child('cells', new OpList());
+    const cellsHolder = this.child('cells', new ModuleList());
     plan.forEach((p, i) => {
       const cell = new DartsCell(rng, genotype, i, p.cPrevPrev, p.cPrev, p.c, p.reduction, p.reductionPrev, spec.hooks?.wrapOp, spec.pools);
       cellsHolder.add(cell);

@@ -15,7 +15,7 @@ import {
   GlobalAvgPool,
   Identity,
   Linear,
-  Module,
+  type Module,
   Network,
   PaddedFactorizedReduce,
   ReLU,
@@ -31,6 +31,10 @@ import {
   type TrainableSpace,
   type WrapOp,
   resolveStem,
+  ModuleList,
+  TwoInputCell,
+  sumBranchPairs,
+  concatChannels,
 } from '@naslab/engine';
 import { ENAS_CELL_INPUTS, ENAS_NODES, ENAS_OPS, IDENTITY_OP, looseEnds, type EnasArc } from './arc.js';
 
@@ -159,18 +163,9 @@ export function enasOpParameterCount(id: number, f: number, stride: number): num
   return id === IDENTITY_OP && stride === 2 ? f * f + 2 * f : 0;
 }
 
-class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('ModuleList is a container');
-  }
-}
 
 /** One `_fixed_layer`: calibrate, `layer_base`, 5 nodes of 2 branches, `final_combine`. */
-export class EnasLayer extends Module {
+export class EnasLayer extends TwoInputCell {
   private readonly calibrateX?: Module;
   private readonly calibrateY?: Module;
   private readonly base: Module;
@@ -203,19 +198,10 @@ export class EnasLayer extends Module {
   forward2(s0: tf.Tensor, s1: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     const x = this.calibrateX ? this.calibrateX.forward(s0, ctx) : s0;
     const y = this.calibrateY ? this.calibrateY.forward(s1, ctx) : s1;
-    const states = [x, this.base.forward(y, ctx)];
-    for (let i = 0; i < ENAS_NODES; i++) {
-      const a = this.branches[2 * i]!.forward(states[this.inputs[2 * i]!]!, ctx);
-      const b = this.branches[2 * i + 1]!.forward(states[this.inputs[2 * i + 1]!]!, ctx);
-      states.push(tf.add(a, b));
-    }
-    const parts = this.plan.concat.map((s) => this.combine.get(s)?.forward(states[s]!, ctx) ?? states[s]!);
-    return parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+    const states = sumBranchPairs([x, this.base.forward(y, ctx)], this.branches, this.inputs, ctx);
+    return concatChannels(this.plan.concat.map((s) => this.combine.get(s)?.forward(states[s]!, ctx) ?? states[s]!));
   }
 
-  forward(): tf.Tensor {
-    throw new Error('EnasLayer takes two inputs: use forward2');
-  }
 }
 
 export interface EnasNetworkSpec extends NetworkSpec {

@@ -26,6 +26,7 @@ import {
   type NetworkOutput,
   type NetworkSpec,
   type TrainableSpace,
+  ModuleList,
 } from '@naslab/engine';
 import { Rng, type ArchitectureCost, type ArchitectureSize, type CostSpace } from '@naslab/core';
 import { BACKBONE_LAYERS, MBCONV_BN_MOMENTUM, roundFilters, type BackboneLayer } from './backbone.js';
@@ -64,15 +65,6 @@ function batchNormOf(o: Pick<MbconvNetworkOptions, 'batchNormMomentum'>): Mbconv
   return { momentum: o.batchNormMomentum, eps: MBCONV_BN.eps };
 }
 
-class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('ModuleList is a container');
-  }
-}
 
 /** One MBConv block's shape after the width multiplier. */
 export interface MbconvBlockArgs {

@@ -13,7 +13,7 @@ import {
   Dropout,
   GlobalAvgPool,
   Linear,
-  Module,
+  type Module,
   Network,
   PaddedFactorizedReduce,
   RectConv2d,
@@ -27,6 +27,10 @@ import {
   type TrainableSpace,
   type WrapOp,
   resolveStem,
+  ModuleList,
+  TwoInputCell,
+  sumBranchPairs,
+  concatChannels,
 } from '@naslab/engine';
 import { isIdentityOp, looseEnds, NAO_CELL_INPUTS, NAO_NODES, NAO_OPS, type NaoArch } from './arch.js';
 import { makeNaoOp, naoOpParameterCount } from './ops.js';
@@ -123,18 +127,9 @@ function networkPlan(a: NaoArch, size: ArchitectureSize, stem: 'cifar' | 'imagen
   return plans;
 }
 
-class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('ModuleList is a container');
-  }
-}
 
 /** NAO's `Cell`: calibrate both inputs, 5 nodes of 2 branches, concat the loose ends. */
-export class NaoCell extends Module {
+export class NaoCell extends TwoInputCell {
   private readonly calibrateX?: Module;
   private readonly calibrateY?: Module;
   private readonly branches: Module[] = [];
@@ -165,19 +160,11 @@ export class NaoCell extends Module {
   }
 
   forward2(s0: tf.Tensor, s1: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const states = [this.calibrateX ? this.calibrateX.forward(s0, ctx) : s0, this.calibrateY ? this.calibrateY.forward(s1, ctx) : s1];
-    for (let i = 0; i < NAO_NODES; i++) {
-      const x = this.branches[2 * i]!.forward(states[this.inputs[2 * i]!]!, ctx);
-      const y = this.branches[2 * i + 1]!.forward(states[this.inputs[2 * i + 1]!]!, ctx);
-      states.push(tf.add(x, y));
-    }
-    const parts = this.plan.concat.map((s) => this.combine.get(s)?.forward(states[s]!, ctx) ?? states[s]!);
-    return parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+    const inputs = [this.calibrateX ? this.calibrateX.forward(s0, ctx) : s0, this.calibrateY ? this.calibrateY.forward(s1, ctx) : s1];
+    const states = sumBranchPairs(inputs, this.branches, this.inputs, ctx);
+    return concatChannels(this.plan.concat.map((s) => this.combine.get(s)?.forward(states[s]!, ctx) ?? states[s]!));
   }
 
-  forward(): tf.Tensor {
-    throw new Error('NaoCell takes two inputs: use forward2');
-  }
 }
 
 export interface NaoNetworkSpec extends NetworkSpec {

@@ -31,20 +31,12 @@ import {
   type NetworkSpec,
   type TrainableSpace,
   type WrapOp,
+  ModuleList,
 } from '@naslab/engine';
 import { Rng, type ArchitectureCost, type ArchitectureSize, type CostSpace } from '@naslab/core';
 import { NB201_EDGES, NB201_OPS, type Nb201Arch } from './cell.js';
 import { NasBench201Space } from './space.js';
 
-class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('ModuleList is a container');
-  }
-}
 
 function cellOp(rng: Rng, op: string, c: number): Module {
   switch (op) {

@@ -4,7 +4,7 @@
  * `micro_operations.py` (quark0/darts' networks with NSGA-Net's additions), on naslab's engine.
  * It imports TensorFlow.js: the package entry loads it on demand.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { Rng, type ArchitectureCost, type ArchitectureSize, type SearchSpace } from '@naslab/core';
 import {
   AvgPool,
@@ -17,7 +17,7 @@ import {
   Identity,
   Linear,
   MaxPool,
-  Module,
+  type Module,
   Network,
   RectConv2d,
   ReLU,
@@ -32,6 +32,10 @@ import {
   type TrainableSpace,
   type WrapOp,
   resolveStem,
+  ModuleList,
+  TwoInputCell,
+  sumBranchPairs,
+  concatChannels,
 } from '@naslab/engine';
 import { looseEnds, NSGANET_CELL_INPUTS, NSGANET_OPS, type NsganetGenome } from './genome.js';
 
@@ -163,18 +167,9 @@ function networkPlan(g: NsganetGenome, size: ArchitectureSize, stem: 'cifar' | '
   return plans;
 }
 
-class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('ModuleList is a container');
-  }
-}
 
 /** NSGA-Net's `Cell`: preprocess, B blocks of 2 units summed, the loose ends concatenated, SE. */
-export class NsganetCell extends Module {
+export class NsganetCell extends TwoInputCell {
   private readonly preprocess0: Module;
   private readonly preprocess1: Module;
   private readonly units: Module[] = [];
@@ -202,20 +197,11 @@ export class NsganetCell extends Module {
   }
 
   forward2(s0: tf.Tensor, s1: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const states = [this.preprocess0.forward(s0, ctx), this.preprocess1.forward(s1, ctx)];
-    for (let b = 0; b < this.units.length / 2; b++) {
-      const h1 = this.units[2 * b]!.forward(states[this.inputs[2 * b]!]!, ctx);
-      const h2 = this.units[2 * b + 1]!.forward(states[this.inputs[2 * b + 1]!]!, ctx);
-      states.push(tf.add(h1, h2));
-    }
-    const parts = this.plan.concat.map((s) => states[s]!);
-    const out = parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+    const states = sumBranchPairs([this.preprocess0.forward(s0, ctx), this.preprocess1.forward(s1, ctx)], this.units, this.inputs, ctx);
+    const out = concatChannels(this.plan.concat.map((s) => states[s]!));
     return this.se ? this.se.forward(out, ctx) : out;
   }
 
-  forward(): tf.Tensor {
-    throw new Error('NsganetCell takes two inputs: use forward2');
-  }
 }
 
 export interface NsganetNetworkSpec extends NetworkSpec {

@@ -17,6 +17,7 @@ import {
   GlobalAvgPool,
   Linear,
   Module,
+  ModuleList,
   Network,
   ReLUConvBN,
   Sequential,
@@ -26,6 +27,8 @@ import {
   type NetworkOutput,
   type ParameterInfo,
 } from '@naslab/engine';
+/** Re-exported: the supernet methods built their lists with this one before the engine had it. */
+export { ModuleList } from '@naslab/engine';
 import type { Rng } from '@naslab/core';
 import { makeDartsOp } from '../network.js';
 import { DARTS_CELL_INPUTS, DARTS_NODES, DARTS_OPS, type CellName, type DartsOp, type Genotype } from '../genotype.js';
@@ -53,19 +56,6 @@ export function makeSearchOp(name: DartsOp, channels: number, stride: number, rn
   return name === 'max_pool_3x3' || name === 'avg_pool_3x3' ? new Sequential([op, new BatchNorm(channels, { affine: false })]) : op;
 }
 
-/** A container of numbered child modules (PyTorch's `nn.ModuleList`: children `0`, `1`, …). */
-export class ModuleList extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    return this.child(String(this.n++), m);
-  }
-  addNamed<M extends Module>(name: string, m: M): M {
-    return this.child(name, m);
-  }
-  forward(): tf.Tensor {
-    throw new Error('ModuleList is a container');
-  }
-}
 
 /**
  * Weights of one edge: a scalar per op, or null where the op is not computed (a structural
@@ -86,7 +76,7 @@ export class MixedOp extends Module {
     // children named by op index as in the reference (`_ops.4` is sep_conv_3x3); `none` has none
     this.ops = DARTS_OPS.map((name, k) => {
       const op = makeSearchOp(name, channels, stride, rng);
-      return op ? list.addNamed(String(k), op) : null;
+      return op ? list.addAt(k, op) : null;
     });
   }
 
