@@ -6,15 +6,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import { Rng, type ArchitectureCost, type ArchitectureSize, type SearchSpace } from '@naslab/core';
 import {
-  BatchNorm,
-  Conv2d,
   countFlops,
   FactorizedReduce,
   Linear,
   type Module,
   Network,
-  ReLU,
-  Sequential,
   Zero,
   type CellInfo,
   type ForwardContext,
@@ -27,6 +23,8 @@ import {
   TwoInputCell,
   sumBranchPairs,
   concatChannels,
+  cifarStem,
+  imagenetStems,
 } from '@naslab/engine';
 import type { CnasGenotype } from './genotype.js';
 import { AdaptiveAvgPoolFlat, cnasOpParameterCount, makeCnasOp, ReLUConvBN, type CnasOpOptions } from './ops.js';
@@ -142,17 +140,12 @@ export class CnasNetwork extends Network {
     const { rng, channels: C } = spec;
     const [h, w, cin] = spec.inputShape;
     const cStem = STEM_MULTIPLIER * C;
-    const conv = (inChannels: number, outChannels: number, stride: number) =>
-      new Conv2d(rng, { inChannels, outChannels, kernel: 3, stride, padding: 1 });
     if (stem === 'cifar') {
-      this.stem0 = this.child('stem', new Sequential([conv(cin, cStem, 1), new BatchNorm(cStem)]));
+      this.stem0 = this.child('stem', cifarStem(rng, cin, cStem));
     } else {
-      const half = Math.floor(cStem / 2);
-      this.stem0 = this.child(
-        'stem0',
-        new Sequential([conv(cin, half, 2), new BatchNorm(half), new ReLU(), conv(half, cStem, 2), new BatchNorm(cStem)]),
-      );
-      this.stem1 = this.child('stem1', new Sequential([new ReLU(), conv(cStem, cStem, 2), new BatchNorm(cStem)]));
+      const stems = imagenetStems(rng, cin, cStem);
+      this.stem0 = this.child('stem0', stems.stem0);
+      this.stem1 = this.child('stem1', stems.stem1);
     }
     const { plan, cLast } = cellPlan(g, C, spec.cells);
     if (stem === 'imagenet') plan[0] = { ...plan[0]!, reductionPrev: true };

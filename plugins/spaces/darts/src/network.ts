@@ -32,6 +32,8 @@ import {
   TwoInputCell,
   sumBranchPairs,
   concatChannels,
+  cifarStem,
+  imagenetStems,
 } from '@naslab/engine';
 import type { Rng, SearchSpace } from '@naslab/core';
 import type { DartsOp, Genotype } from './genotype.js';
@@ -249,27 +251,12 @@ export class DartsNetwork extends Network {
     const C = spec.channels;
     const [h, w, cin] = spec.inputShape;
     if (stem === 'cifar') {
-      const cStem = STEM_MULTIPLIER * C;
-      this.stem0 = this.child(
-        'stem',
-        new Sequential([new Conv2d(rng, { inChannels: cin, outChannels: cStem, kernel: 3, padding: 1 }), new BatchNorm(cStem)]),
-      );
+      this.stem0 = this.child('stem', cifarStem(rng, cin, STEM_MULTIPLIER * C));
     } else {
       if (C % 2 !== 0) throw new Error(`imagenet stem needs an even C, got ${C}`);
-      this.stem0 = this.child(
-        'stem0',
-        new Sequential([
-          new Conv2d(rng, { inChannels: cin, outChannels: C / 2, kernel: 3, stride: 2, padding: 1 }),
-          new BatchNorm(C / 2),
-          new ReLU(),
-          new Conv2d(rng, { inChannels: C / 2, outChannels: C, kernel: 3, stride: 2, padding: 1 }),
-          new BatchNorm(C),
-        ]),
-      );
-      this.stem1 = this.child(
-        'stem1',
-        new Sequential([new ReLU(), new Conv2d(rng, { inChannels: C, outChannels: C, kernel: 3, stride: 2, padding: 1 }), new BatchNorm(C)]),
-      );
+      const stems = imagenetStems(rng, cin, C);
+      this.stem0 = this.child('stem0', stems.stem0);
+      this.stem1 = this.child('stem1', stems.stem1);
     }
     const { plan, cLast } = cellPlan(genotype, C, spec.cells, stem);
     let size: [number, number] = stem === 'cifar' ? [h, w] : [Math.ceil(h / 8), Math.ceil(w / 8)];

@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, type ArchitectureCost, type ArchitectureSize, type SearchSpace } from '@naslab/core';
 import {
-  BatchNorm,
   Conv2d,
   countFlops,
   Dropout,
@@ -17,9 +16,7 @@ import {
   Network,
   PaddedFactorizedReduce,
   RectConv2d,
-  ReLU,
   ReLUConvBN,
-  Sequential,
   type CellInfo,
   type ForwardContext,
   type NetworkOutput,
@@ -31,6 +28,8 @@ import {
   TwoInputCell,
   sumBranchPairs,
   concatChannels,
+  cifarStem,
+  imagenetStems,
 } from '@naslab/engine';
 import { isIdentityOp, looseEnds, NAO_CELL_INPUTS, NAO_NODES, NAO_OPS, type NaoArch } from './arch.js';
 import { makeNaoOp, naoOpParameterCount } from './ops.js';
@@ -187,13 +186,12 @@ export class NaoNetwork extends Network {
     const stem = resolveStem(o.stem, spec.inputShape);
     const { rng, channels: C } = spec;
     const cin = spec.inputShape[2];
-    const conv = (inChannels: number, outChannels: number, stride: number) => new Conv2d(rng, { inChannels, outChannels, kernel: 3, stride, padding: 1 });
     if (stem === 'cifar') {
-      this.stem0 = this.child('stem', new Sequential([conv(cin, STEM_MULTIPLIER * C, 1), new BatchNorm(STEM_MULTIPLIER * C)]));
+      this.stem0 = this.child('stem', cifarStem(rng, cin, STEM_MULTIPLIER * C));
     } else {
-      const half = Math.floor(C / 2);
-      this.stem0 = this.child('stem0', new Sequential([conv(cin, half, 2), new BatchNorm(half), new ReLU(), conv(half, C, 2), new BatchNorm(C)]));
-      this.stem1 = this.child('stem1', new Sequential([new ReLU(), conv(C, C, 2), new BatchNorm(C)]));
+      const stems = imagenetStems(rng, cin, C);
+      this.stem0 = this.child('stem0', stems.stem0);
+      this.stem1 = this.child('stem1', stems.stem1);
     }
     const plans = networkPlan(a, spec, stem);
     const cells = this.child('cells', new ModuleList());
