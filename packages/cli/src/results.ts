@@ -24,14 +24,7 @@ export interface StudyRun {
 }
 
 /** A training that diverged: its evaluate job, and where the loss became NaN or ∞. */
-export interface DivergedStudyRun {
-  readonly jobId: string;
-  readonly dataset: string;
-  readonly method: string;
-  readonly kind: 'random' | 'searched';
-  readonly seed: number;
-  readonly index: number;
-  readonly protocol: string;
+export interface DivergedStudyRun extends Pick<StudyRun, 'jobId' | 'dataset' | 'method' | 'kind' | 'seed' | 'index' | 'protocol'> {
   /** 1-based, as the stored message says them. */
   readonly epoch?: number;
   readonly step?: number;
