@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, type EnumerableSpace, type Logger } from '@naslab/core';
+import { Rng, z, type EnumerableSpace, type Logger, type RngState, type SearchContext } from '@naslab/core';
 import { describe, expect, it } from 'vitest';
+import { defineQueryMethod } from './define-query-method.js';
 import { QueryBudget } from './query-budget.js';
 import { runRandomSearch } from './random-search.js';
 import { openSearchCheckpoint, SEARCH_CHECKPOINT_FILE, type SearchCheckpointOptions } from './search-checkpoint.js';
@@ -120,5 +121,50 @@ describe('search checkpoint', () => {
     expect(JSON.parse(readFileSync(join(dir, SEARCH_CHECKPOINT_FILE), 'utf8'))).toMatchObject({ version: 1, method: 'random-search', state: { done: true } });
     checkpoint.discard();
     expect(() => readFileSync(join(dir, SEARCH_CHECKPOINT_FILE))).toThrow(/ENOENT/);
+  });
+});
+
+describe('defineQueryMethod with a checkpoint folder', () => {
+  const method = defineQueryMethod({
+    id: 'random-search-every-5',
+    options: z.object({ queries: z.number(), allowRepeats: z.boolean().default(false) }),
+    checkpointCadence: { everyQueries: 5 },
+    search: ({ space, budget, rng, checkpoint }) => runRandomSearch(space, budget, rng, checkpoint),
+  });
+
+  /** One job attempt: noisy observations with simulated seconds under a time budget, cut by aborting the signal after `abortAfter` calls. */
+  async function attempt(dir: string, abortAfter?: number) {
+    const abort = new AbortController();
+    let calls = 0;
+    let observations = new Rng('observations');
+    const ctx = {
+      space,
+      rng: new Rng('job'),
+      signal: abort.signal,
+      checkpointDir: dir,
+      timeBudget: 1e6,
+      query: async (a: number) => {
+        if (++calls === abortAfter) abort.abort(new Error('cut'));
+        return { accuracy: score(a) + observations.int(3), seconds: 10 + (a % 7) };
+      },
+      queryStream: { state: () => observations.state(), restore: (s: RngState) => void (observations = Rng.fromState(s)) },
+      logger: recordingLogger(),
+    };
+    const search = await method.create({ options: { queries: 40, allowRepeats: false }, label: 'rs', resolve: () => { throw new Error('unused'); } });
+    const result = await search.search(ctx as unknown as SearchContext<number>).catch((e: Error) => e);
+    return { result, calls };
+  }
+
+  it('a job cut after 23 queries resumes from the checkpoint at 20: the uninterrupted result and cost, 20 more queries', async () => {
+    const plain = await attempt(mkdtempSync(join(tmpdir(), 'ckpt-job-plain-')));
+    expect(plain.calls).toBe(40);
+    expect(plain.result).toMatchObject({ cost: { queries: 40 } });
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-job-cut-'));
+    expect((await attempt(dir, 23)).result).toBeInstanceOf(Error);
+    const resumed = await attempt(dir);
+    expect(resumed.calls).toBe(20);
+    expect(resumed.result).toEqual(plain.result);
+    expect((resumed.result as { cost: { simulatedSeconds: number } }).cost.simulatedSeconds).toBeGreaterThan(400);
+    expect(existsSync(join(dir, SEARCH_CHECKPOINT_FILE))).toBe(false);
   });
 });
