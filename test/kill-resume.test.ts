@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,15 @@ function weaknasRunning(db: string, pid: number): string[] {
   }
 }
 
+/** search-kit's `SEARCH_CHECKPOINT_FILE`, in the job's artefact folder. */
+const SEARCH_CHECKPOINT_FILE = 'query-search-checkpoint.json';
+
+/** When the job's search checkpoint was last written (ms), or 0 if it has none. */
+function checkpointWritten(dir: string, jobId: string): number {
+  const file = join(dir, 'results', 'artefacts', jobId, SEARCH_CHECKPOINT_FILE);
+  return existsSync(file) ? statSync(file).mtimeMs : 0;
+}
+
 describe('kill -9 while WeakNAS searches', () => {
   it('records the cut attempts as interrupted, not failed; a plain rerun finishes with the uninterrupted table', async () => {
     const refDir = tempDir();
@@ -59,22 +68,28 @@ describe('kill -9 while WeakNAS searches', () => {
     const file = writeManifest(dir, 'study.yaml', manifest);
     const db = join(dir, 'results', 'naslab.db');
     const next = delays(13);
-    // Kills at seeded moments inside the WeakNAS search (it has no checkpoint and starts over)
-    // until three have cut it: as many as the old limit of 3 attempts, which gave it up as failed.
+    // Kills at seeded moments inside the WeakNAS search, each after this attempt wrote a
+    // checkpoint (an iteration boundary), until three have cut it: as many as the old limit of 3
+    // attempts, which gave a search without checkpoints up as failed.
     let hits = 0;
+    let logs = '';
     for (let run = 0; run < 8 && hits < 3; run++) {
-      const child = spawn(process.execPath, [cliMain, 'run', file, '--quiet'], { cwd: repoRoot, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const spawned = Date.now();
+      // Not --quiet: its logger's info lines say where each attempt resumed.
+      const child = spawn(process.execPath, [cliMain, 'run', file], { cwd: repoRoot, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise((r) => child.on('exit', r));
       const deadline = Date.now() + 60_000;
-      while (weaknasRunning(db, child.pid!).length === 0 && Date.now() < deadline && child.exitCode === null) await sleep(20);
+      const checkpointed = () => weaknasRunning(db, child.pid!).some((id) => checkpointWritten(dir, id) >= spawned);
+      while (!checkpointed() && Date.now() < deadline && child.exitCode === null) await sleep(20);
       await sleep(Math.floor(next() * 150));
       // A hit: the search was still this process's when it died.
       const holding = weaknasRunning(db, child.pid!).length > 0;
       child.kill('SIGKILL');
       await exited;
       expect(child.signalCode ?? stderr, stderr).toBe('SIGKILL');
+      logs += stderr;
       if (holding) hits++;
     }
     expect(hits).toBe(3);
@@ -93,6 +108,12 @@ describe('kill -9 while WeakNAS searches', () => {
 
     const rerun = naslab(['run', file]);
     expect(rerun.code, rerun.stderr).toBe(0);
+    // Each attempt after a cut one resumed from its checkpoint: it spent only the queries after
+    // it (25 - taken over), where a restart spends all 25; the checkpoints fall on iteration
+    // boundaries (10 initial samples, then 5 per iteration).
+    const resumes = [...(logs + rerun.stderr).matchAll(/weaknas: resuming after (\d+) queries/g)].map((m) => Number(m[1]));
+    expect(resumes, logs + rerun.stderr).toHaveLength(3);
+    for (const taken of resumes) expect([10, 15, 20, 25]).toContain(taken);
     expect(rerun.stdout).toMatch(/study kill-resume: 13\/13 jobs done .*0 failed, 0 skipped/);
     expect(resultTables(rerun.stdout)).toEqual(resultTables(ref.stdout));
 

@@ -8,8 +8,9 @@
  *
  * Each kill spawns `naslab run` and sends SIGKILL after a seeded random delay in
  * [0.3, max-delay] s. Prints the uninterrupted run's time, the kills that cut a running job,
- * the attempt outcomes in the store, the rerun's summary and whether its tables equal the
- * reference's. Build the packages first (npm run build).
+ * the attempts that resumed from a search checkpoint (and after how many queries), the attempt
+ * outcomes in the store, the rerun's summary and whether its tables equal the reference's.
+ * Build the packages first (npm run build).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -83,9 +84,12 @@ const study = folder('killed');
 const next = uniform(Number(args.seed));
 const maxDelay = Number(args['max-delay']);
 let finishedBeforeKill = 0;
+let logs = '';
 t = performance.now();
 for (let k = 0; k < Number(args.kills); k++) {
-  const child = spawn(process.execPath, [cli, 'run', study.file, '--quiet'], { env: { ...process.env, CI: '1' }, stdio: 'ignore' });
+  // Not --quiet: the logger's info lines say where a search resumed from its checkpoint.
+  const child = spawn(process.execPath, [cli, 'run', study.file], { env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr.on('data', (d) => (logs += d));
   const exited = new Promise((r) => child.on('exit', (code) => r(code)));
   const delay = 300 + next() * (maxDelay - 0.3) * 1000;
   const timer = setTimeout(() => child.kill('SIGKILL'), delay);
@@ -102,6 +106,8 @@ const db = new Database(join(study.dir, 'results', 'naslab.db'), { readonly: tru
 const outcomes = db.prepare(`SELECT outcome, COUNT(*) AS n FROM attempts GROUP BY outcome`).all();
 const perJob = db.prepare(`SELECT j.kind, j.status, j.interrupted, (SELECT COUNT(*) FROM attempts a WHERE a.job_id = j.id) AS attempts FROM jobs j`).all();
 db.close();
+const resumed = [...(logs + rerun.stderr).matchAll(/(\w[\w-]*): resuming after (\d+) queries/g)];
+console.log(`attempts resumed from a search checkpoint: ${resumed.length}${resumed.length ? ` (${resumed.map((m) => `${m[1]} after ${m[2]}`).join(', ')})` : ''}`);
 console.log(`attempts by outcome: ${outcomes.map((o) => `${o.outcome} ${o.n}`).join(', ')}`);
 console.log(`jobs: ${perJob.length}, done ${perJob.filter((j) => j.status === 'done').length}, failed ${perJob.filter((j) => j.status === 'failed').length}; most interrupted attempts of one job: ${Math.max(...perJob.map((j) => j.interrupted))}`);
 console.log(`tables identical to the uninterrupted run: ${tables(rerun.stdout) === tables(refRun.stdout)}`);

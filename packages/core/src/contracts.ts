@@ -6,7 +6,7 @@
  */
 import type { Json } from './jobs.js';
 import type { Logger } from './logger.js';
-import type { Rng } from './rng.js';
+import type { Rng, RngState } from './rng.js';
 
 export type { Json } from './jobs.js';
 
@@ -297,6 +297,12 @@ export interface SearchContext<A = unknown> {
    * the search metric only (a search never sees test accuracy).
    */
   readonly query?: (arch: A) => Promise<SearchObservation>;
+  /**
+   * With `query`: the position of the stream its stochastic observations draw from (one training
+   * seed per query), so a search resumed from its checkpoint sees the draws an uninterrupted one
+   * would.
+   */
+  readonly queryStream?: { state(): RngState; restore(state: RngState): void };
   /**
    * Simulated seconds the queries may cost in all (the benchmark's time budget for this
    * dataset); `query` refuses once their `seconds` reach it. Absent: no time budget.

@@ -18,7 +18,7 @@ import type { Logger } from './logger.js';
 import { CORE_VERSION } from './plugin.js';
 import { protocolForDataset } from './protocols.js';
 import { discoverPlugins, loadPlugin } from './resolver.js';
-import { Rng } from './rng.js';
+import { Rng, type RngState } from './rng.js';
 import { containerForSearch, observationOf } from './search-isolation.js';
 import type { Provenance, ResultStore } from './store.js';
 import type { Study } from './study.js';
@@ -267,7 +267,7 @@ async function runSearch(job: PlannedJob, env: JobEnvironment, c: DependencyCont
   let queries = 0;
   // Benchmarks with a simulated wall-clock budget (NB201's own protocol): queries cost the
   // seconds their observations report, and none is answered once the budget is spent.
-  const queryContext = { dataset: job.dataset, rng: ctx.rng.split('benchmark-observations') };
+  const queryContext: { dataset: string; rng: Rng } = { dataset: job.dataset, rng: ctx.rng.split('benchmark-observations') };
   const timeBudget = benchmark?.searchTimeBudget?.(queryContext);
   let seconds = 0;
   const started = performance.now();
@@ -295,6 +295,7 @@ async function runSearch(job: PlannedJob, env: JobEnvironment, c: DependencyCont
           return o;
         }
       : undefined,
+    ...(benchmark ? { queryStream: { state: () => queryContext.rng.state(), restore: (state: RngState) => void (queryContext.rng = Rng.fromState(state)) } } : {}),
     ...(timeBudget !== undefined ? { timeBudget } : {}),
     recordMetric: (step, values) => store.recordEpoch(job.id, { epoch: step, lr: 0, trainLoss: Number.NaN, trainAccuracy: Number.NaN, seconds: 0, ...values }),
   });

@@ -27,6 +27,14 @@ export interface QueryRecord {
   readonly seconds?: number;
 }
 
+/** A budget's state as `snapshot()` gives it and `restore()` takes it (JSON). */
+export interface QueryBudgetSnapshot {
+  readonly budget: number;
+  readonly allowRepeats: boolean;
+  readonly timeBudget?: number;
+  readonly trajectory: readonly QueryRecord[];
+}
+
 export type StopReason = 'budget' | 'space-exhausted';
 
 export class QueryBudgetError extends Error {}
@@ -133,6 +141,58 @@ export class QueryBudget<A> {
       ...(this.options.timeBudget !== undefined ? { seconds: this.secondsSpent } : {}),
     });
     return accuracy;
+  }
+
+  /** The budget's full state: what a checkpoint stores so a resumed search counts these queries as spent. */
+  snapshot(): QueryBudgetSnapshot {
+    return {
+      budget: this.budget,
+      allowRepeats: this.allowRepeats,
+      ...(this.options.timeBudget !== undefined ? { timeBudget: this.options.timeBudget } : {}),
+      trajectory: this.trajectory.map((r) => ({ ...r })),
+    };
+  }
+
+  /**
+   * Takes over a snapshot's queries without evaluating anything again: they count as spent, the
+   * best is the first to reach the best accuracy (as when they were queried). Only on an unused
+   * budget with the same budget, repeat rule and time budget; a record that does not follow from
+   * the ones before it (numbering, best, seconds) is refused, and the budget is left unused.
+   */
+  restore(snapshot: QueryBudgetSnapshot, parse: (text: string) => A): void {
+    if (this.used > 0) throw new QueryBudgetError('only an unused budget can be restored');
+    if (snapshot.budget !== this.budget) throw new QueryBudgetError(`the snapshot's budget is ${snapshot.budget} queries, this one's ${this.budget}`);
+    if (snapshot.allowRepeats !== this.allowRepeats) throw new QueryBudgetError(`the snapshot ${snapshot.allowRepeats ? 'allows' : 'refuses'} repeats, this budget does not`);
+    if (snapshot.timeBudget !== this.options.timeBudget) throw new QueryBudgetError(`the snapshot's time budget is ${snapshot.timeBudget}, this one's ${this.options.timeBudget}`);
+    const records = snapshot.trajectory;
+    if (!Array.isArray(records) || records.length > this.budget) throw new QueryBudgetError('the snapshot holds more queries than the budget');
+    const seen = new Map<string, number>();
+    let bestArch: A | undefined;
+    let bestAccuracy = Number.NEGATIVE_INFINITY;
+    let bestTest: number | undefined;
+    let seconds = 0;
+    records.forEach((r, k) => {
+      const where = `snapshot query ${k + 1}`;
+      if (r?.query !== k + 1 || typeof r.arch !== 'string' || !Number.isFinite(r.accuracy)) throw new QueryBudgetError(`${where} is malformed`);
+      if (!this.allowRepeats && seen.has(r.arch)) throw new QueryBudgetError(`${where} repeats ${r.arch}`);
+      seen.set(r.arch, r.accuracy);
+      if (r.accuracy > bestAccuracy) {
+        bestAccuracy = r.accuracy;
+        bestArch = parse(r.arch);
+        bestTest = r.bestTest;
+      }
+      if (r.best !== bestAccuracy || r.bestTest !== bestTest) throw new QueryBudgetError(`${where}'s best does not follow from the queries before it`);
+      if (this.options.timeBudget !== undefined) {
+        if (!(typeof r.seconds === 'number' && r.seconds >= seconds)) throw new QueryBudgetError(`${where} lacks its simulated seconds`);
+        seconds = r.seconds;
+      } else if (r.seconds !== undefined) throw new QueryBudgetError(`${where} has simulated seconds without a time budget`);
+    });
+    for (const [key, accuracy] of seen) this.seen.set(key, accuracy);
+    this.trajectory.push(...records.map((r) => ({ ...r })));
+    this.bestArch = bestArch;
+    this.bestAccuracy = bestAccuracy;
+    this.bestTest = bestTest;
+    this.secondsSpent = seconds;
   }
 
   /** Best architecture queried so far (the first one to reach the best accuracy). */

@@ -25,6 +25,34 @@ export class UnseenSampler<A> {
     }
   }
 
+  /**
+   * Where the permutation stands (its stream is the caller's to save): the number drawn and the
+   * positions that differ from the identity, at most two per draw, so it stays small.
+   */
+  snapshot(): UnseenSamplerSnapshot {
+    const moved: [number, number][] = [];
+    const order = this.order;
+    if (order) for (let i = 0; i < order.length; i++) if (order[i] !== i) moved.push([i, order[i]!]);
+    return { size: order?.length ?? 0, next: this.next, moved };
+  }
+
+  /** Continues from `snapshot()` of a sampler over the same space (its stream restored by the caller). */
+  restore(snapshot: UnseenSamplerSnapshot): void {
+    const order = this.order;
+    const size = order?.length ?? 0;
+    if (snapshot.size !== size || !Number.isInteger(snapshot.next) || snapshot.next < 0 || snapshot.next > size) throw new RangeError('the sampler snapshot is of another space');
+    if (order) {
+      for (const [i, v] of snapshot.moved) {
+        if (!(Number.isInteger(i) && Number.isInteger(v) && i >= 0 && i < size && v >= 0 && v < size)) throw new RangeError('the sampler snapshot is malformed');
+        order[i] = v;
+      }
+      const hit = new Uint8Array(size);
+      for (const v of order) hit[v] = 1;
+      if (hit.includes(0)) throw new RangeError('the sampler snapshot is no permutation');
+    }
+    this.next = snapshot.next;
+  }
+
   /** A fresh architecture, or undefined when none is left. */
   draw(): A | undefined {
     if (this.budget.allowRepeats) return this.space.sample(this.rng);
@@ -48,4 +76,11 @@ export class UnseenSampler<A> {
     }
     return undefined;
   }
+}
+
+/** Where an `UnseenSampler` stands (JSON): the permutation's size, the draws made, the moved positions as `[position, index]`. */
+export interface UnseenSamplerSnapshot {
+  readonly size: number;
+  readonly next: number;
+  readonly moved: readonly (readonly [number, number])[];
 }

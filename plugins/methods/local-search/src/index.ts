@@ -15,5 +15,5 @@ export default defineQueryMethod({
     })
     .strict(),
   requires: ['neighbourhood'],
-  search: ({ space, budget, rng, options }) => runLocalSearch(space, budget, rng, options),
+  search: ({ space, budget, rng, options, checkpoint }) => runLocalSearch(space, budget, rng, options, checkpoint),
 });

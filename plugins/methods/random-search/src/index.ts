@@ -12,5 +12,5 @@ export default defineQueryMethod({
       allowRepeats: z.boolean().default(false).describe('Draw with replacement (repeated queries count against the budget)'),
     })
     .strict(),
-  search: ({ space, budget, rng }) => runRandomSearch(space, budget, rng),
+  search: ({ space, budget, rng, checkpoint }) => runRandomSearch(space, budget, rng, checkpoint),
 });

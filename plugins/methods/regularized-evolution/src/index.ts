@@ -17,5 +17,5 @@ export default defineQueryMethod({
     })
     .strict(),
   requires: ['mutable'],
-  search: ({ space, budget, rng, options }) => runRegularizedEvolution(space, budget, rng, options),
+  search: ({ space, budget, rng, options, checkpoint }) => runRegularizedEvolution(space, budget, rng, options, checkpoint),
 });

@@ -30,11 +30,11 @@ export default defineQueryMethod({
   description: 'WeakNAS: iterative weak MLP predictors (Wu et al., NeurIPS 2021) with a query budget on a tabular benchmark.',
   options: weakNasOptions,
   requires: ['enumerable', 'encodable'],
-  search: async ({ space, budget, rng, options, backends, threads, logger }) => {
+  search: async ({ space, budget, rng, options, backends, threads, logger, checkpoint }) => {
     const iterations: WeakNasIteration[] = [];
     // Loaded here, not at import: the CLI lists plugins without loading TensorFlow.js.
     const activate = async () => (await (await import('@naslab/engine')).selectBackend(backends, options.backendPreference, { threads, logger })).name;
-    const out = await runWeakNas(space, budget, rng, options, (it) => iterations.push(it), activate);
+    const out = await runWeakNas(space, budget, rng, options, (it) => iterations.push(it), activate, checkpoint);
     return {
       stopReason: out.stopReason,
       history: {

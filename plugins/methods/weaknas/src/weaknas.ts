@@ -1,5 +1,5 @@
-import type { EncodableSpace as Encodable, EnumerableSpace, Rng } from '@naslab/core';
-import { UnseenSampler, type QueryBudget, type StopReason } from '@naslab/search-kit';
+import type { EncodableSpace as Encodable, EnumerableSpace, Json, Rng } from '@naslab/core';
+import { UnseenSampler, type QueryBudget, type SearchCheckpoint, type StopReason } from '@naslab/search-kit';
 import { MlpRegressor, type MlpOptions } from './mlp.js';
 
 /**
@@ -37,6 +37,12 @@ export interface WeakNasIteration {
  * whole space by its prediction, and query `samplesPerIteration` architectures drawn uniformly
  * from the unqueried ones among the top-K predicted (when fewer than that remain there, the
  * best-predicted unqueried ones). Stops at the budget or when the space is exhausted.
+ *
+ * Its checkpoint is saved at every iteration boundary (after the initial samples and after each
+ * iteration's queries, before the next predictor is fitted): the next iteration's number and the
+ * iterations reported so far; the predictor's training set is the budget's trajectory (first
+ * query of each architecture) and every stream is split by iteration, so nothing else is needed.
+ * `onIteration` is called for every iteration, the resumed ones included, in order.
  */
 export async function runWeakNas<A>(
   space: EncodableSpace<A>,
@@ -46,7 +52,13 @@ export async function runWeakNas<A>(
   onIteration?: (it: WeakNasIteration) => void,
   /** Makes the tfjs backend the predictor trains on active and names it (default: the pure-JS `cpu` backend). */
   activate?: () => Promise<string>,
+  checkpoint?: SearchCheckpoint,
 ): Promise<WeakNasOutcome> {
+  const resumed = checkpoint?.resume((state) => {
+    const s = state as { iteration?: number; iterations?: WeakNasIteration[] };
+    if (!Number.isInteger(s.iteration) || s.iteration! < 1 || !Array.isArray(s.iterations) || s.iterations.length !== s.iteration! - 1) throw new Error('no iteration');
+    return { iteration: s.iteration!, iterations: s.iterations.map((it) => ({ ...it, epochs: [...it.epochs] })) };
+  });
   const tf = await import('@tensorflow/tfjs');
   const backend = activate ? await activate() : await defaultBackend(tf);
   tf.enableProdMode();
@@ -65,11 +77,33 @@ export async function runWeakNas<A>(
     }
   };
 
-  const sampler = new UnseenSampler(space, budget, rng.split('initial'));
-  for (let i = 0; i < o.initialSamples && !budget.exhausted; i++) {
-    const arch = sampler.draw();
-    if (arch === undefined) return { stopReason: 'space-exhausted', backend };
-    await query(arch);
+  const reported: WeakNasIteration[] = [];
+  const report = (it: WeakNasIteration) => {
+    reported.push(it);
+    onIteration?.(it);
+  };
+  const save = (next: number) => checkpoint?.save({ iteration: next, iterations: reported.map((it) => ({ ...it, epochs: [...it.epochs] })) as unknown as Json });
+  let first = 1;
+  if (resumed) {
+    // The training set as it was: each architecture's first query, in query order.
+    for (const r of budget.trajectory) {
+      const i = space.index(space.parse(r.arch));
+      if (!queried[i]) {
+        queried[i] = 1;
+        rows.push(i);
+        targets.push(r.accuracy);
+      }
+    }
+    for (const it of resumed.iterations) report(it);
+    first = resumed.iteration;
+  } else {
+    const sampler = new UnseenSampler(space, budget, rng.split('initial'));
+    for (let i = 0; i < o.initialSamples && !budget.exhausted; i++) {
+      const arch = sampler.draw();
+      if (arch === undefined) return { stopReason: 'space-exhausted', backend };
+      await query(arch);
+    }
+    save(1);
   }
 
   const n = space.size;
@@ -78,7 +112,7 @@ export async function runWeakNas<A>(
   for (let i = 0; i < n; i++) space.encodeInto(space.atIndex(i), features, i * d, o.encoding);
   const allFeatures = useTensorForward(o) ? tf.tensor2d(features, [n, d]) : undefined;
   try {
-    for (let iteration = 1; ; iteration++) {
+    for (let iteration = first; ; iteration++) {
       if (budget.exhausted && o.finalPredictor === false) return { stopReason: 'budget', backend };
       const { predicted, epochs } = fitAndPredict(tf, rows, targets, features, allFeatures, n, d, o, rng, iteration);
       const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
@@ -86,7 +120,7 @@ export async function runWeakNas<A>(
       if (budget.exhausted) {
         // The reference's last predictor is fitted on every sample queried (`index_pred_top` of
         // its last iteration): its top-1 is half of the reference's reported metric.
-        onIteration?.({ iteration, trainingSize: rows.length, epochs, freshInTopK: ranked.slice(0, o.topK).filter((i) => !queried[i]).length });
+        report({ iteration, trainingSize: rows.length, epochs, freshInTopK: ranked.slice(0, o.topK).filter((i) => !queried[i]).length });
         return { stopReason: 'budget', backend, predictorTop1: space.atIndex(top1) };
       }
       const fresh = ranked.slice(0, o.topK).filter((i) => !queried[i]);
@@ -98,13 +132,14 @@ export async function runWeakNas<A>(
       } else {
         picks = ranked.filter((i) => !queried[i]).slice(0, m);
       }
-      onIteration?.({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
+      report({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
       if (picks.length === 0) return { stopReason: 'space-exhausted', backend, predictorTop1: space.atIndex(top1) };
       for (const i of picks) {
         // A time budget can run out inside an iteration.
         if (budget.exhausted) break;
         await query(space.atIndex(i));
       }
+      save(iteration + 1);
     }
   } finally {
     allFeatures?.dispose();
