@@ -8,6 +8,7 @@ import os from 'node:os';
 import type { DependencyContainer } from 'tsyringe';
 import { declaredBackend, declaredBackendProblem, type DeclaredBackend } from './backend-metadata.js';
 import { unimplementedCapabilities } from './capabilities.js';
+import { interruptedSinceProgress } from './checkpoint-progress.js';
 import type { Backend, BackendProbe, BackendSpeed, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
 import { DivergedError, InputError } from './errors.js';
 import { methodSpace } from './manifest.js';
@@ -124,8 +125,9 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
       return { id: job.id, status: claim.status, error: store.getJob(job.id)?.error, elsewhere: by };
     }
     const maxInterrupted = env.maxInterrupted ?? DEFAULT_MAX_INTERRUPTED;
-    if (claim.interrupted >= maxInterrupted) {
-      const error = `gave up after ${claim.interrupted} attempts cut short by the death of the process running them (out of memory? a native crash?); \`naslab run --retry-failed\` tries again`;
+    const withoutProgress = claim.interrupted > 0 ? interruptedSinceProgress(store.artefactDir(job.id), claim.interrupted) : 0;
+    if (withoutProgress >= maxInterrupted) {
+      const error = `gave up after ${withoutProgress} attempts cut short by the death of the process running them, none of which left a newer checkpoint (out of memory? a native crash?); \`naslab run --retry-failed\` tries again`;
       store.failJob(job.id, error, 0);
       env.events?.emit('job-end', { job, status: 'failed', seconds: 0, error });
       return { id: job.id, status: 'failed', error };

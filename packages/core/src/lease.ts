@@ -11,9 +11,9 @@ import { hostname } from 'node:os';
 export const DEFAULT_LEASE_MS = 60_000;
 
 /**
- * After this many attempts cut short by the death of their process, a job is given up as failed
- * (a job that kills its own process, out of memory say, is caught; 20 random kills of a study
- * cut one WeakNAS search, which has no checkpoint, 5 times in `bench/kill-resume`).
+ * After this many attempts cut short by the death of their process without a newer checkpoint
+ * (`interruptedSinceProgress`), a job is given up as failed: a job that kills its own process,
+ * out of memory say, is caught; one that random kills cut while it advances is not.
  */
 export const DEFAULT_MAX_INTERRUPTED = 10;
 

@@ -93,6 +93,17 @@ describe('prepareStudy and runJob', () => {
     const outcome = await runJob(other, { study, store, logger, maxInterrupted: 5 });
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatch(/gave up after 5 attempts cut short by the death of the process running them/);
+
+    // Deaths after a newer checkpoint made progress: a search cut by random kills but resuming
+    // from its checkpoints is not given up.
+    const resuming = study.jobs[5]!;
+    for (let i = 0; i < 5; i++) {
+      store.claimJob(resuming.id, `elsewhere:${i}:dead`, -1, () => false);
+      store.startJob(resuming.id, p, `elsewhere:${i}:dead`);
+      if (i === 3) writeFileSync(join(store.artefactDir(resuming.id), 'search-checkpoint.json'), '{"queries":40}');
+    }
+    const resumed = await runJob(resuming, { study, store, logger, maxInterrupted: 5 });
+    expect(resumed.status, resumed.error).toBe('done');
   });
 
   it('leaves a job another live runner holds to it', async () => {
