@@ -76,11 +76,11 @@ export async function runWeakNas<A>(
   const d = space.encodingLength(o.encoding);
   const features = new Float32Array(n * d);
   for (let i = 0; i < n; i++) space.encodeInto(space.atIndex(i), features, i * d, o.encoding);
-  const allFeatures = useTensorForward(o) ? tf.tensor2d(features, [n, d]) : undefined;
-  try {
+  // biome-ignore lint/complexity/noUselessLoneBlockStatements: the search loop keeps its indentation (its history stays readable)
+  {
     for (let iteration = 1; ; iteration++) {
       if (budget.exhausted && o.finalPredictor === false) return { stopReason: 'budget', backend };
-      const { predicted, epochs } = fitAndPredict(tf, rows, targets, features, allFeatures, n, d, o, rng, iteration);
+      const { predicted, epochs } = fitAndPredict(tf, rows, targets, features, n, d, o, rng, iteration);
       const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
       const top1 = ranked[0]!;
       if (budget.exhausted) {
@@ -106,8 +106,6 @@ export async function runWeakNas<A>(
         await query(space.atIndex(i));
       }
     }
-  } finally {
-    allFeatures?.dispose();
   }
 }
 
@@ -125,18 +123,12 @@ async function defaultBackend(tf: typeof import('@tensorflow/tfjs')): Promise<st
   return 'cpu';
 }
 
-/** Large predictors rank the space with tfjs matrix products (native on libtorch); small ones with the sparse JS loop. */
-function useTensorForward(o: Pick<WeakNasOptions, 'hiddenLayers'>): boolean {
-  return Math.max(...o.hiddenLayers) > 64;
-}
-
 /** Fit the iteration's predictors (targets standardised over the queried ones) and average their predictions of the whole space. */
 function fitAndPredict(
   tf: typeof import('@tensorflow/tfjs'),
   rows: readonly number[],
   targets: readonly number[],
   features: Float32Array,
-  allFeatures: import('@tensorflow/tfjs').Tensor2D | undefined,
   n: number,
   d: number,
   o: WeakNasOptions,
@@ -154,7 +146,7 @@ function fitAndPredict(
     const mlp = new MlpRegressor(tf, d, o, rng.split(`mlp/${iteration}/${e}`));
     try {
       epochs.push(mlp.fit(x, y));
-      const p = allFeatures ? mlp.predictInChunks(allFeatures) : mlp.predictRows(features, n);
+      const p = mlp.predictRows(features, n);
       for (let i = 0; i < n; i++) predicted[i]! += p[i]! / o.ensemble;
     } finally {
       mlp.dispose();

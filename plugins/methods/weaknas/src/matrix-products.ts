@@ -1,0 +1,145 @@
+type Tf = typeof import('@tensorflow/tfjs');
+type Tensor = import('@tensorflow/tfjs').Tensor;
+
+/**
+ * The three dense products a ReLU MLP needs, on row-major Float32Arrays. Results are fresh arrays
+ * the caller owns (it may overwrite them).
+ */
+export interface MatrixProducts {
+  /** Names the route (`js`, `conv2d-1x1`, `matMul`): benchmarks print it. */
+  readonly route: string;
+  /** `A·B`: A is n×k, B is k×m; the result is n×m (forward pass). */
+  ab(a: Float32Array, b: Float32Array, n: number, k: number, m: number): Float32Array;
+  /** `Aᵀ·B`: A is n×k, B is n×m; the result is k×m (weight gradients). */
+  atb(a: Float32Array, b: Float32Array, n: number, k: number, m: number): Float32Array;
+  /** `A·Bᵀ`: A is n×m, B is k×m; the result is n×k (gradients of a layer's input). */
+  abt(a: Float32Array, b: Float32Array, n: number, m: number, k: number): Float32Array;
+}
+
+/** Plain-JS loops; zero entries of the left factor are skipped (one-hot inputs, ReLU outputs). */
+export const jsMatrixProducts: MatrixProducts = {
+  route: 'js',
+  ab(a, b, n, k, m) {
+    const c = new Float32Array(n * m);
+    for (let r = 0; r < n; r++) {
+      const cr = r * m;
+      for (let i = 0; i < k; i++) {
+        const v = a[r * k + i]!;
+        if (v === 0) continue;
+        const bi = i * m;
+        for (let j = 0; j < m; j++) c[cr + j]! += v * b[bi + j]!;
+      }
+    }
+    return c;
+  },
+  atb(a, b, n, k, m) {
+    const c = new Float32Array(k * m);
+    for (let r = 0; r < n; r++) {
+      const br = r * m;
+      for (let i = 0; i < k; i++) {
+        const v = a[r * k + i]!;
+        if (v === 0) continue;
+        const ci = i * m;
+        for (let j = 0; j < m; j++) c[ci + j]! += v * b[br + j]!;
+      }
+    }
+    return c;
+  },
+  abt(a, b, n, m, k) {
+    const c = new Float32Array(n * k);
+    for (let r = 0; r < n; r++) {
+      const ar = r * m;
+      for (let i = 0; i < k; i++) {
+        const bi = i * m;
+        let s = 0;
+        for (let j = 0; j < m; j++) s += a[ar + j]! * b[bi + j]!;
+        c[r * k + i] = s;
+      }
+    }
+    return c;
+  },
+};
+
+function readAndDispose(tf: Tf, out: Tensor, inputs: Tensor[]): Float32Array {
+  const values = out.dataSync() as Float32Array;
+  tf.dispose([out, ...inputs]);
+  return values;
+}
+
+/**
+ * Products as 1×1 convolutions of a [1, 1, n, k] NHWC image: `ab` is `Conv2D` with filter
+ * [1, 1, k, m], `atb` is `Conv2DBackpropFilter`, `abt` is `Conv2DBackpropInput`. The libtorch
+ * backend runs these kernels on oneDNN, while its `BatchMatMul` runs on the reference BLAS of
+ * Debian's libtorch (15–50× slower, bench/nb201-study `--products`).
+ */
+export function convMatrixProducts(tf: Tf): MatrixProducts {
+  const engine = tf.engine();
+  const common = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' };
+  return {
+    route: 'conv2d-1x1',
+    ab(a, b, n, k, m) {
+      const x = tf.tensor4d(a, [1, 1, n, k]);
+      const f = tf.tensor4d(b, [1, 1, k, m]);
+      return readAndDispose(tf, engine.runKernel('Conv2D', { x, filter: f }, { ...common, dilations: [1, 1] }) as Tensor, [x, f]);
+    },
+    atb(a, b, n, k, m) {
+      const x = tf.tensor4d(a, [1, 1, n, k]);
+      const dy = tf.tensor4d(b, [1, 1, n, m]);
+      return readAndDispose(tf, engine.runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: [1, 1, k, m] }) as Tensor, [x, dy]);
+    },
+    abt(a, b, n, m, k) {
+      const dy = tf.tensor4d(a, [1, 1, n, m]);
+      const f = tf.tensor4d(b, [1, 1, k, m]);
+      return readAndDispose(tf, engine.runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...common, inputShape: [1, 1, n, k] }) as Tensor, [dy, f]);
+    },
+  };
+}
+
+/** Products through `tf.matMul` (backends whose matMul is fast: wasm's XNNPACK, tfjs-node). */
+export function matMulMatrixProducts(tf: Tf): MatrixProducts {
+  return {
+    route: 'matMul',
+    ab(a, b, n, k, m) {
+      const x = tf.tensor2d(a, [n, k]);
+      const y = tf.tensor2d(b, [k, m]);
+      return readAndDispose(tf, tf.matMul(x, y), [x, y]);
+    },
+    atb(a, b, n, k, m) {
+      const x = tf.tensor2d(a, [n, k]);
+      const y = tf.tensor2d(b, [n, m]);
+      return readAndDispose(tf, tf.matMul(x, y, true, false), [x, y]);
+    },
+    abt(a, b, n, m, k) {
+      const x = tf.tensor2d(a, [n, m]);
+      const y = tf.tensor2d(b, [k, m]);
+      return readAndDispose(tf, tf.matMul(x, y, false, true), [x, y]);
+    },
+  };
+}
+
+/** Products below this many multiply-adds stay in JS: a tfjs kernel call costs tens of µs. */
+export const SMALL_PRODUCT_MACS = 1 << 18;
+
+/** `large` for products of at least `SMALL_PRODUCT_MACS` multiply-adds, the JS loops for smaller ones. */
+export function bySize(large: MatrixProducts): MatrixProducts {
+  if (large === jsMatrixProducts) return large;
+  const small = (macs: number) => macs < SMALL_PRODUCT_MACS;
+  return {
+    route: large.route,
+    ab: (a, b, n, k, m) => (small(n * k * m) ? jsMatrixProducts : large).ab(a, b, n, k, m),
+    atb: (a, b, n, k, m) => (small(n * k * m) ? jsMatrixProducts : large).atb(a, b, n, k, m),
+    abt: (a, b, n, m, k) => (small(n * k * m) ? jsMatrixProducts : large).abt(a, b, n, m, k),
+  };
+}
+
+/**
+ * The fastest route on the active tfjs backend: 1×1 convolutions on libtorch (oneDNN), plain JS
+ * on the pure-JS `cpu` backend (its matMul is a JS loop too, without the zero skipping), `matMul`
+ * elsewhere; small products always in JS.
+ */
+export function selectMatrixProducts(tf: Tf): MatrixProducts {
+  const backend = tf.getBackend();
+  if (backend === 'libtorch') return bySize(convMatrixProducts(tf));
+  if (backend === 'cpu') return jsMatrixProducts;
+  return bySize(matMulMatrixProducts(tf));
+}
