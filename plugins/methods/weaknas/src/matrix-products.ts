@@ -67,10 +67,25 @@ function readAndDispose(tf: Tf, out: Tensor, inputs: Tensor[]): Float32Array {
 }
 
 /**
+ * oneDNN picks a slow algorithm for 1×1 convolutions of fewer than about 24 pixels (10 rows:
+ * 4–8× the time of 32 rows on this machine); zero rows added up to this count change no result.
+ */
+export const CONV_MIN_ROWS = 32;
+
+/** `a` (n × cols) with zero rows appended up to `rows`. */
+function padRows(a: Float32Array, n: number, cols: number, rows: number): Float32Array {
+  if (n >= rows) return a;
+  const out = new Float32Array(rows * cols);
+  out.set(a.subarray(0, n * cols));
+  return out;
+}
+
+/**
  * Products as 1×1 convolutions of a [1, 1, n, k] NHWC image: `ab` is `Conv2D` with filter
  * [1, 1, k, m], `atb` is `Conv2DBackpropFilter`, `abt` is `Conv2DBackpropInput`. The libtorch
  * backend runs these kernels on oneDNN, while its `BatchMatMul` runs on the reference BLAS of
- * Debian's libtorch (15–50× slower, bench/nb201-study `--products`).
+ * Debian's libtorch (15–50× slower, bench/nb201-study `--products`). Fewer than
+ * `CONV_MIN_ROWS` rows are padded with zeros.
  */
 export function convMatrixProducts(tf: Tf): MatrixProducts {
   const engine = tf.engine();
@@ -78,19 +93,24 @@ export function convMatrixProducts(tf: Tf): MatrixProducts {
   return {
     route: 'conv2d-1x1',
     ab(a, b, n, k, m) {
-      const x = tf.tensor4d(a, [1, 1, n, k]);
+      const rows = Math.max(n, CONV_MIN_ROWS);
+      const x = tf.tensor4d(padRows(a, n, k, rows), [1, 1, rows, k]);
       const f = tf.tensor4d(b, [1, 1, k, m]);
-      return readAndDispose(tf, engine.runKernel('Conv2D', { x, filter: f }, { ...common, dilations: [1, 1] }) as Tensor, [x, f]);
+      const c = readAndDispose(tf, engine.runKernel('Conv2D', { x, filter: f }, { ...common, dilations: [1, 1] }) as Tensor, [x, f]);
+      return rows === n ? c : c.subarray(0, n * m);
     },
     atb(a, b, n, k, m) {
-      const x = tf.tensor4d(a, [1, 1, n, k]);
-      const dy = tf.tensor4d(b, [1, 1, n, m]);
+      const rows = Math.max(n, CONV_MIN_ROWS);
+      const x = tf.tensor4d(padRows(a, n, k, rows), [1, 1, rows, k]);
+      const dy = tf.tensor4d(padRows(b, n, m, rows), [1, 1, rows, m]);
       return readAndDispose(tf, engine.runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: [1, 1, k, m] }) as Tensor, [x, dy]);
     },
     abt(a, b, n, m, k) {
-      const dy = tf.tensor4d(a, [1, 1, n, m]);
+      const rows = Math.max(n, CONV_MIN_ROWS);
+      const dy = tf.tensor4d(padRows(a, n, m, rows), [1, 1, rows, m]);
       const f = tf.tensor4d(b, [1, 1, k, m]);
-      return readAndDispose(tf, engine.runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...common, inputShape: [1, 1, n, k] }) as Tensor, [dy, f]);
+      const c = readAndDispose(tf, engine.runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...common, inputShape: [1, 1, rows, k] }) as Tensor, [dy, f]);
+      return rows === n ? c : c.subarray(0, n * k);
     },
   };
 }

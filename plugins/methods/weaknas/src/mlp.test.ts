@@ -86,29 +86,42 @@ describe('the hand-written backward pass', () => {
 });
 
 describe('Adam', () => {
-  it("takes scikit-learn's AdamOptimizer steps", () => {
+  it.each([
+    ['WebAssembly SIMD', false],
+    ['JS', true],
+  ])("takes scikit-learn's AdamOptimizer steps, gradients finished as _compute_loss_grad does (%s)", (_, forceJs) => {
     const rng = new Rng('adam');
-    const size = 17;
-    const p = Float32Array.from({ length: size }, () => 2 * rng.uniform() - 1);
-    const adam = new AdamOptimizer([size], SKLEARN_ADAM);
-    // sklearn/neural_network/_stochastic_optimizers.py, AdamOptimizer._get_updates, in float64.
+    const sizes = [17, 6];
+    const [alpha, rows] = [0.3, 7];
+    const adam = new AdamOptimizer(sizes, SKLEARN_ADAM, [true, false], forceJs);
+    // Node ≥ 20 has WebAssembly SIMD: the kernel must have compiled.
+    expect(adam.route).toBe(forceJs ? 'js' : 'wasm-simd');
+    for (const p of adam.params) for (let i = 0; i < p.length; i++) p[i] = 2 * rng.uniform() - 1;
+    const initial = adam.params.map((p) => Float32Array.from(p));
+    // sklearn/neural_network/_stochastic_optimizers.py AdamOptimizer._get_updates and
+    // _multilayer_perceptron.py _compute_loss_grad, in float64.
     const { learningRate: lr, beta1, beta2, epsilon } = SKLEARN_ADAM;
-    const initial = Float32Array.from(p);
-    const ref = { p: Array.from(p), m: new Array<number>(size).fill(0), v: new Array<number>(size).fill(0) };
+    const ref = adam.params.map((p) => ({ p: Array.from(p), m: new Array<number>(p.length).fill(0), v: new Array<number>(p.length).fill(0) }));
     for (let t = 1; t <= 5; t++) {
-      const g = Float32Array.from({ length: size }, () => (2 * rng.uniform() - 1) * 10 ** (3 * rng.uniform() - 2));
-      adam.step([p], [g]);
+      let sumSquares = 0;
+      ref[0]!.p.forEach((w) => (sumSquares += w * w));
+      adam.grads.forEach((g) => g.forEach((_, i) => (g[i] = (2 * rng.uniform() - 1) * 10 ** (3 * rng.uniform() - 2))));
+      const raw = adam.grads.map((g) => Array.from(g));
+      expect(adam.step(1 / rows, alpha)).toBeCloseTo(sumSquares, 5);
       const lrT = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-      for (let i = 0; i < size; i++) {
-        ref.m[i] = beta1 * ref.m[i]! + (1 - beta1) * g[i]!;
-        ref.v[i] = beta2 * ref.v[i]! + (1 - beta2) * g[i]! ** 2;
-        ref.p[i]! += (-lrT * ref.m[i]!) / (Math.sqrt(ref.v[i]!) + epsilon);
-      }
+      ref.forEach((r, k) => {
+        for (let i = 0; i < r.p.length; i++) {
+          const g = k === 0 ? (raw[k]![i]! + alpha * r.p[i]!) / rows : raw[k]![i]! / rows;
+          r.m[i] = beta1 * r.m[i]! + (1 - beta1) * g;
+          r.v[i] = beta2 * r.v[i]! + (1 - beta2) * g ** 2;
+          r.p[i]! += (-lrT * r.m[i]!) / (Math.sqrt(r.v[i]!) + epsilon);
+        }
+      });
       expect(adam.steps).toBe(t);
-      p.forEach((v, i) => expect(Math.abs(v - ref.p[i]!)).toBeLessThan(1e-6));
+      adam.params.forEach((p, k) => p.forEach((v, i) => expect(Math.abs(v - ref[k]!.p[i]!)).toBeLessThan(1e-6)));
     }
     // The steps (about lr each, signs drawn at random) moved every parameter.
-    p.forEach((v, i) => expect(Math.abs(v - initial[i]!)).toBeGreaterThan(1e-5));
+    adam.params.forEach((p, k) => p.forEach((v, i) => expect(Math.abs(v - initial[k]![i]!)).toBeGreaterThan(1e-5)));
   });
 });
 

@@ -42,6 +42,7 @@ export const PREDICT_CHUNK_ROWS = 4096;
 export class MlpRegressor {
   /** Layer l maps `sizes[l]` to `sizes[l + 1]` units; its weights are row-major `sizes[l] × sizes[l + 1]`. */
   readonly sizes: readonly number[];
+  /** Weights of each layer (replaced by views of the optimizer's memory when `fit` starts). */
   readonly weights: Float32Array[] = [];
   readonly biases: Float32Array[] = [];
   readonly products: MatrixProducts;
@@ -112,11 +113,12 @@ export class MlpRegressor {
   }
 
   /**
-   * Loss and gradients on `rows` rows of `x` with targets `y`, as sklearn's `_backprop`:
-   * δ_out = ŷ − y; ∂W_l = (a_{l−1}ᵀ·δ_l + α·W_l)/n; ∂b_l = mean(δ_l); δ_{l−1} = δ_l·W_lᵀ ⊙ [a_{l−1} > 0].
+   * Backpropagation as sklearn's `_backprop`, writing the raw sums into `weightGrads` and
+   * `biasGrads` (sklearn's gradients are (these + α·W)/n for weights, these/n for biases):
+   * δ_out = ŷ − y; a_{l−1}ᵀ·δ_l and Σ_rows δ_l per layer; δ_{l−1} = δ_l·W_lᵀ ⊙ [a_{l−1} > 0].
+   * Returns Σ(ŷ − y)².
    */
-  gradients(x: Float32Array, y: Float32Array, rows: number): MlpGradients {
-    const { l2 } = this.options;
+  backward(x: Float32Array, y: Float32Array, rows: number, weightGrads: readonly Float32Array[], biasGrads: readonly Float32Array[]): number {
     const acts = this.forward(x, rows);
     const last = this.weights.length - 1;
     const out = acts[last + 1]!;
@@ -127,50 +129,63 @@ export class MlpRegressor {
       delta[r] = e;
       squared += e * e;
     }
-    const weightGrads: Float32Array[] = new Array(last + 1);
-    const biasGrads: Float32Array[] = new Array(last + 1);
-    let sumW2 = 0;
     for (let l = last; l >= 0; l--) {
       const fanIn = this.sizes[l]!;
       const fanOut = this.sizes[l + 1]!;
       const input = acts[l]!;
-      // The first layer's input is the encoding: zero entries are skipped either way.
-      const gw = (l === 0 ? jsMatrixProducts : this.products).atb(input, delta, rows, fanIn, fanOut);
-      const w = this.weights[l]!;
-      let s = 0;
-      for (let i = 0; i < gw.length; i++) {
-        const wi = w[i]!;
-        s += wi * wi;
-        gw[i] = (gw[i]! + l2 * wi) / rows;
-      }
-      sumW2 += s;
-      const gb = new Float32Array(fanOut);
+      // The first layer's input is the encoding: its zero entries are skipped.
+      weightGrads[l]!.set((l === 0 ? jsMatrixProducts : this.products).atb(input, delta, rows, fanIn, fanOut));
+      const gb = biasGrads[l]!;
+      gb.fill(0);
       for (let r = 0; r < rows; r++) for (let j = 0; j < fanOut; j++) gb[j]! += delta[r * fanOut + j]!;
-      for (let j = 0; j < fanOut; j++) gb[j]! /= rows;
-      weightGrads[l] = gw;
-      biasGrads[l] = gb;
       if (l > 0) {
-        const back = this.products.abt(delta, w, rows, fanOut, fanIn);
+        const back = this.products.abt(delta, this.weights[l]!, rows, fanOut, fanIn);
         for (let i = 0; i < back.length; i++) if (input[i]! <= 0) back[i] = 0;
         delta = back;
       }
     }
-    const loss = (0.5 * squared) / rows + (0.5 * l2 * sumW2) / rows;
-    return { loss, weights: weightGrads, biases: biasGrads };
+    return squared;
+  }
+
+  /** sklearn's loss `½·mean((y−ŷ)²) + ½·α·ΣW²/n` and gradients on `rows` rows of `x` with targets `y`. */
+  gradients(x: Float32Array, y: Float32Array, rows: number): MlpGradients {
+    const { l2 } = this.options;
+    const weights = this.weights.map((w) => new Float32Array(w.length));
+    const biases = this.biases.map((b) => new Float32Array(b.length));
+    const squared = this.backward(x, y, rows, weights, biases);
+    let sumW2 = 0;
+    weights.forEach((g, l) => {
+      const w = this.weights[l]!;
+      for (let i = 0; i < g.length; i++) {
+        sumW2 += w[i]! * w[i]!;
+        g[i] = (g[i]! + l2 * w[i]!) / rows;
+      }
+    });
+    for (const g of biases) for (let j = 0; j < g.length; j++) g[j]! /= rows;
+    return { loss: (0.5 * squared) / rows + (0.5 * l2 * sumW2) / rows, weights, biases };
   }
 
   /** Fit on rows of `x` (n × d, row-major) and targets `y`. Returns the epochs run. */
   fit(x: Float32Array, y: Float32Array): number {
+    const { l2 } = this.options;
     const n = y.length;
     const d = x.length / n;
     const batch = Math.min(this.options.batchSize, n);
-    const adam = new AdamOptimizer([...this.weights, ...this.biases].map((p) => p.length), {
-      learningRate: this.options.learningRate,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-    });
+    const layers = this.weights.length;
     const params = [...this.weights, ...this.biases];
+    const adam = new AdamOptimizer(
+      params.map((p) => p.length),
+      { learningRate: this.options.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+      params.map((_, k) => k < layers),
+    );
+    // From here on the parameters live in the optimizer's memory.
+    params.forEach((p, k) => adam.params[k]!.set(p));
+    for (let l = 0; l < layers; l++) {
+      this.weights[l] = adam.params[l]!;
+      this.biases[l] = adam.params[layers + l]!;
+    }
+    const weightGrads = adam.grads.slice(0, layers);
+    const biasGrads = adam.grads.slice(layers);
     const order = Array.from({ length: n }, (_, i) => i);
     const bx = new Float32Array(batch * d);
     const by = new Float32Array(batch);
@@ -187,9 +202,10 @@ export class MlpRegressor {
           bx.set(x.subarray(i * d, i * d + d), r * d);
           by[r] = y[i]!;
         }
-        const g = this.gradients(bx.subarray(0, rows * d), by.subarray(0, rows), rows);
-        adam.step(params, [...g.weights, ...g.biases]);
-        epochLoss += g.loss * rows;
+        const squared = this.backward(bx.subarray(0, rows * d), by.subarray(0, rows), rows, weightGrads, biasGrads);
+        // The loss of the weights before the step, as sklearn computes it.
+        const sumW2 = adam.step(1 / rows, l2);
+        epochLoss += ((0.5 * squared) / rows + (0.5 * l2 * sumW2) / rows) * rows;
       }
       epochLoss /= n;
       // sklearn's `_update_no_improvement_count`
