@@ -80,32 +80,56 @@ function padRows(a: Float32Array, n: number, cols: number, rows: number): Float3
   return out;
 }
 
+/** `a` (n × cols) transposed, with zero columns appended up to `rows`: cols × rows. */
+function transposePadded(a: Float32Array, n: number, cols: number, rows: number): Float32Array {
+  const t = new Float32Array(cols * rows);
+  for (let r = 0; r < n; r++) {
+    const ar = r * cols;
+    for (let i = 0; i < cols; i++) t[i * rows + r] = a[ar + i]!;
+  }
+  return t;
+}
+
+/** Below this many rows `abt` runs as the transposed product W·δᵀ (a convolution over W's rows). */
+export const CONV_TRANSPOSED_ABT_MAX_ROWS = 64;
+
 /**
- * Products as 1×1 convolutions of a [1, 1, n, k] NHWC image: `ab` is `Conv2D` with filter
- * [1, 1, k, m], `atb` is `Conv2DBackpropFilter`, `abt` is `Conv2DBackpropInput`. The libtorch
- * backend runs these kernels on oneDNN, while its `BatchMatMul` runs on the reference BLAS of
- * Debian's libtorch (15–50× slower, bench/nb201-study `--products`). Fewer than
- * `CONV_MIN_ROWS` rows are padded with zeros.
+ * Products as 1×1 convolutions (NHWC images of one row of pixels), which the libtorch backend
+ * runs on oneDNN while its `BatchMatMul` runs on the reference BLAS of Debian's libtorch (15–50×
+ * slower, bench/nb201-study `--products`). Each product takes the layout oneDNN runs fastest at
+ * the predictor's shapes (measured on this machine):
+ * - `ab`: `Conv2D` of A as n pixels × k channels with the filter B [1, 1, k, m];
+ * - `atb`: `Conv2D` of Aᵀ (k pixels × n channels) with B as filter [1, 1, n, m] (faster than
+ *   `Conv2DBackpropFilter`: 0.9 ms against 1.7 ms at 32 × 1000 × 1000);
+ * - `abt`: for few rows, (B·Aᵀ)ᵀ: `Conv2D` of B (k pixels × m channels) with Aᵀ as filter
+ *   [1, 1, m, n], transposed back (0.4 ms against 1.1 ms at 10 rows); for more,
+ *   `Conv2DBackpropInput` of A with the filter B.
+ * Fewer than `CONV_MIN_ROWS` rows are padded with zeros.
  */
 export function convMatrixProducts(tf: Tf): MatrixProducts {
   const engine = tf.engine();
   const common = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' };
+  const conv = (x: Float32Array, pixels: number, channels: number, filter: Float32Array, out: number) => {
+    const xt = tf.tensor4d(x, [1, 1, pixels, channels]);
+    const ft = tf.tensor4d(filter, [1, 1, channels, out]);
+    return readAndDispose(tf, engine.runKernel('Conv2D', { x: xt, filter: ft }, { ...common, dilations: [1, 1] }) as Tensor, [xt, ft]);
+  };
   return {
     route: 'conv2d-1x1',
     ab(a, b, n, k, m) {
       const rows = Math.max(n, CONV_MIN_ROWS);
-      const x = tf.tensor4d(padRows(a, n, k, rows), [1, 1, rows, k]);
-      const f = tf.tensor4d(b, [1, 1, k, m]);
-      const c = readAndDispose(tf, engine.runKernel('Conv2D', { x, filter: f }, { ...common, dilations: [1, 1] }) as Tensor, [x, f]);
+      const c = conv(padRows(a, n, k, rows), rows, k, b, m);
       return rows === n ? c : c.subarray(0, n * m);
     },
     atb(a, b, n, k, m) {
       const rows = Math.max(n, CONV_MIN_ROWS);
-      const x = tf.tensor4d(padRows(a, n, k, rows), [1, 1, rows, k]);
-      const dy = tf.tensor4d(padRows(b, n, m, rows), [1, 1, rows, m]);
-      return readAndDispose(tf, engine.runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: [1, 1, k, m] }) as Tensor, [x, dy]);
+      return conv(transposePadded(a, n, k, rows), k, rows, padRows(b, n, m, rows), m);
     },
     abt(a, b, n, m, k) {
+      if (n <= CONV_TRANSPOSED_ABT_MAX_ROWS) {
+        const ct = conv(b, k, m, transposePadded(a, n, m, n), n);
+        return transposePadded(ct, k, n, k);
+      }
       const rows = Math.max(n, CONV_MIN_ROWS);
       const dy = tf.tensor4d(padRows(a, n, m, rows), [1, 1, rows, m]);
       const f = tf.tensor4d(b, [1, 1, k, m]);

@@ -16,9 +16,10 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('matrix products', () => {
-  const rng = new Rng('products');
-  const [n, k, m] = [5, 4, 3];
+// 5 rows: padded, and the transposed A·Bᵀ; 70 rows: Conv2DBackpropInput.
+describe.each([5, 70])('matrix products, %i rows', (n) => {
+  const rng = new Rng(`products/${n}`);
+  const [k, m] = [4, 3];
   const a = randomMatrix(rng, n * k);
   const b = randomMatrix(rng, k * m);
   const dy = randomMatrix(rng, n * m);
