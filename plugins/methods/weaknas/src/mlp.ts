@@ -70,8 +70,8 @@ export class MlpRegressor {
     }
   }
 
-  /** Pre-activations of layer `l` for `rows` rows of `input`: `input·W + b`. */
-  private layer(l: number, input: Float32Array, rows: number): Float32Array {
+  /** Layer `l` on `rows` rows of `input`: `input·W + b`, through a ReLU when `relu`. */
+  private layer(l: number, input: Float32Array, rows: number, relu: boolean): Float32Array {
     const fanIn = this.sizes[l]!;
     const fanOut = this.sizes[l + 1]!;
     const w = this.weights[l]!;
@@ -90,12 +90,21 @@ export class MlpRegressor {
           for (let j = 0; j < fanOut; j++) z[zr + j]! += v * w[wi + j]!;
         }
       }
+      if (relu) for (let i = 0; i < z.length; i++) if (z[i]! < 0) z[i] = 0;
       return z;
     }
     z = this.products.ab(input, w, rows, fanIn, fanOut);
+    // Bias and ReLU in one pass (ranking the space runs this over 47M values per predictor).
     for (let r = 0; r < rows; r++) {
       const zr = r * fanOut;
-      for (let j = 0; j < fanOut; j++) z[zr + j]! += b[j]!;
+      if (relu) {
+        for (let j = 0; j < fanOut; j++) {
+          const v = z[zr + j]! + b[j]!;
+          z[zr + j] = v > 0 ? v : 0;
+        }
+      } else {
+        for (let j = 0; j < fanOut; j++) z[zr + j]! += b[j]!;
+      }
     }
     return z;
   }
@@ -104,11 +113,7 @@ export class MlpRegressor {
   private forward(x: Float32Array, rows: number): Float32Array[] {
     const acts = [x];
     const last = this.weights.length - 1;
-    for (let l = 0; l <= last; l++) {
-      const z = this.layer(l, acts[l]!, rows);
-      if (l < last) for (let i = 0; i < z.length; i++) if (z[i]! < 0) z[i] = 0;
-      acts.push(z);
-    }
+    for (let l = 0; l <= last; l++) acts.push(this.layer(l, acts[l]!, rows, l < last));
     return acts;
   }
 
