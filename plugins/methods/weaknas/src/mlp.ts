@@ -36,8 +36,8 @@ export const PREDICT_CHUNK_ROWS = 4096;
  *
  * Forward and backward passes are written out (no autograd): parameters, moments and
  * activations are Float32Arrays, the dense products go through `products` (on libtorch: 1×1
- * convolutions run by oneDNN), everything else is a JS loop. The first layer skips the zero
- * entries of its input (the one-hot encoding: a sum of weight rows).
+ * convolutions run by oneDNN; in JS, zero entries of the left factor are skipped, so the one-hot
+ * first layer is a sum of weight rows), everything else is a JS loop.
  */
 export class MlpRegressor {
   /** Layer l maps `sizes[l]` to `sizes[l + 1]` units; its weights are row-major `sizes[l] × sizes[l + 1]`. */
@@ -76,31 +76,16 @@ export class MlpRegressor {
     const fanOut = this.sizes[l + 1]!;
     const w = this.weights[l]!;
     const b = this.biases[l]!;
-    let z: Float32Array;
-    if (l === 0) {
-      // The encoding: a sum of the weight rows of its non-zero entries.
-      z = new Float32Array(rows * fanOut);
-      for (let r = 0; r < rows; r++) {
-        const zr = r * fanOut;
-        z.set(b, zr);
-        for (let i = 0; i < fanIn; i++) {
-          const v = input[r * fanIn + i]!;
-          if (v === 0) continue;
-          const wi = i * fanOut;
-          for (let j = 0; j < fanOut; j++) z[zr + j]! += v * w[wi + j]!;
-        }
-      }
-      if (relu) for (let i = 0; i < z.length; i++) if (z[i]! < 0) z[i] = 0;
-      return z;
-    }
-    z = this.products.ab(input, w, rows, fanIn, fanOut);
+    // The JS route skips zero inputs (the one-hot first layer: a sum of weight rows); oneDNN's
+    // dense product of the 30 one-hot columns is faster still.
+    const z = this.products.ab(input, w, rows, fanIn, fanOut);
     // Bias and ReLU in one pass (ranking the space runs this over 47M values per predictor).
     for (let r = 0; r < rows; r++) {
       const zr = r * fanOut;
       if (relu) {
         for (let j = 0; j < fanOut; j++) {
           const v = z[zr + j]! + b[j]!;
-          z[zr + j] = v > 0 ? v : 0;
+          z[zr + j] = Math.max(v, 0);
         }
       } else {
         for (let j = 0; j < fanOut; j++) z[zr + j]! += b[j]!;
@@ -138,8 +123,7 @@ export class MlpRegressor {
       const fanIn = this.sizes[l]!;
       const fanOut = this.sizes[l + 1]!;
       const input = acts[l]!;
-      // The first layer's input is the encoding: its zero entries are skipped.
-      weightGrads[l]!.set((l === 0 ? jsMatrixProducts : this.products).atb(input, delta, rows, fanIn, fanOut));
+      weightGrads[l]!.set(this.products.atb(input, delta, rows, fanIn, fanOut));
       const gb = biasGrads[l]!;
       gb.fill(0);
       for (let r = 0; r < rows; r++) for (let j = 0; j < fanOut; j++) gb[j]! += delta[r * fanOut + j]!;
