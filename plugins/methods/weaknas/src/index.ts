@@ -3,7 +3,9 @@ import { defineQueryMethod } from '@naslab/search-kit';
 import { runWeakNas, type WeakNasIteration } from './weaknas.js';
 
 export { runWeakNas, type EncodableSpace, type WeakNasOptions, type WeakNasIteration, type WeakNasOutcome } from './weaknas.js';
-export { MlpRegressor, type MlpOptions } from './mlp.js';
+export { MlpRegressor, PREDICT_CHUNK_ROWS, type MlpGradients, type MlpOptions } from './mlp.js';
+export { AdamOptimizer, SKLEARN_ADAM, type AdamSettings } from './adam.js';
+export { bySize, convMatrixProducts, jsMatrixProducts, matMulMatrixProducts, selectMatrixProducts, type MatrixProducts } from './matrix-products.js';
 
 export const weakNasOptions = z
   .object({

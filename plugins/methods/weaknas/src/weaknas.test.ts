@@ -4,7 +4,6 @@ import { loadNb201Table, Nb201Benchmark } from '@naslab/benchmark-nas-bench-201'
 import { QueryBudget, runRandomSearch } from '@naslab/search-kit';
 import { NasBench201Space, type Nb201Arch } from '@naslab/space-nas-bench-201';
 import { builtinCpuBackend } from '@naslab/engine';
-import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import plugin, { runWeakNas, weakNasOptions, type EncodableSpace } from './index.js';
 
@@ -65,25 +64,6 @@ describe('budget and repeats', () => {
 });
 
 describe('the predictor', () => {
-  it('ranks the space with tensors (large predictors) as the sparse JS loop does (small ones)', async () => {
-    const { MlpRegressor } = await import('./mlp.js');
-    await tf.setBackend('cpu');
-    const d = space.encodingLength('one-hot');
-    const n = 300;
-    const x = new Float32Array(n * d);
-    for (let i = 0; i < n; i++) space.encodeInto(space.atIndex(i * 41), x, i * d, 'one-hot');
-    const y = Float32Array.from({ length: n }, (_, i) => fakeAccuracy(space.atIndex(i * 41)) / 50 - 1);
-    const mlp = new MlpRegressor(tf, d, { ...cheap, hiddenLayers: [12, 9], epochs: 3 }, new Rng('p'));
-    mlp.fit(x, y);
-    const t = tf.tensor2d(x, [n, d]);
-    const viaTensors = mlp.predictInChunks(t, 128);
-    const viaLoop = mlp.predictRows(x, n);
-    t.dispose();
-    mlp.dispose();
-    for (let i = 0; i < n; i++) expect(viaTensors[i]).toBeCloseTo(viaLoop[i]!, 4);
-    expect(new Set(viaLoop).size).toBeGreaterThan(10);
-  });
-
   it('averages an ensemble of independently initialised predictors', async () => {
     const iterations: { epochs: number[] }[] = [];
     const budget = new QueryBudget(20, fakeAccuracy, (a) => space.format(a));

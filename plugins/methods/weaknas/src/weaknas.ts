@@ -110,39 +110,34 @@ export async function runWeakNas<A>(
   const d = space.encodingLength(o.encoding);
   const features = new Float32Array(n * d);
   for (let i = 0; i < n; i++) space.encodeInto(space.atIndex(i), features, i * d, o.encoding);
-  const allFeatures = useTensorForward(o) ? tf.tensor2d(features, [n, d]) : undefined;
-  try {
-    for (let iteration = first; ; iteration++) {
-      if (budget.exhausted && o.finalPredictor === false) return { stopReason: 'budget', backend };
-      const { predicted, epochs } = fitAndPredict(tf, rows, targets, features, allFeatures, n, d, o, rng, iteration);
-      const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
-      const top1 = ranked[0]!;
-      if (budget.exhausted) {
-        // The reference's last predictor is fitted on every sample queried (`index_pred_top` of
-        // its last iteration): its top-1 is half of the reference's reported metric.
-        report({ iteration, trainingSize: rows.length, epochs, freshInTopK: ranked.slice(0, o.topK).filter((i) => !queried[i]).length });
-        return { stopReason: 'budget', backend, predictorTop1: space.atIndex(top1) };
-      }
-      const fresh = ranked.slice(0, o.topK).filter((i) => !queried[i]);
-      const m = Math.min(o.samplesPerIteration, budget.remaining);
-      let picks: number[];
-      if (fresh.length >= m) {
-        const pickRng = rng.split(`pick/${iteration}`);
-        picks = pickRng.sampleWithoutReplacement(fresh.length, m).map((k) => fresh[k]!);
-      } else {
-        picks = ranked.filter((i) => !queried[i]).slice(0, m);
-      }
-      report({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
-      if (picks.length === 0) return { stopReason: 'space-exhausted', backend, predictorTop1: space.atIndex(top1) };
-      for (const i of picks) {
-        // A time budget can run out inside an iteration.
-        if (budget.exhausted) break;
-        await query(space.atIndex(i));
-      }
-      save(iteration + 1);
+  for (let iteration = first; ; iteration++) {
+    if (budget.exhausted && o.finalPredictor === false) return { stopReason: 'budget', backend };
+    const { predicted, epochs } = fitAndPredict(tf, rows, targets, features, n, d, o, rng, iteration);
+    const ranked = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
+    const top1 = ranked[0]!;
+    if (budget.exhausted) {
+      // The reference's last predictor is fitted on every sample queried (`index_pred_top` of
+      // its last iteration): its top-1 is half of the reference's reported metric.
+      report({ iteration, trainingSize: rows.length, epochs, freshInTopK: ranked.slice(0, o.topK).filter((i) => !queried[i]).length });
+      return { stopReason: 'budget', backend, predictorTop1: space.atIndex(top1) };
     }
-  } finally {
-    allFeatures?.dispose();
+    const fresh = ranked.slice(0, o.topK).filter((i) => !queried[i]);
+    const m = Math.min(o.samplesPerIteration, budget.remaining);
+    let picks: number[];
+    if (fresh.length >= m) {
+      const pickRng = rng.split(`pick/${iteration}`);
+      picks = pickRng.sampleWithoutReplacement(fresh.length, m).map((k) => fresh[k]!);
+    } else {
+      picks = ranked.filter((i) => !queried[i]).slice(0, m);
+    }
+    report({ iteration, trainingSize: rows.length, epochs, freshInTopK: fresh.length });
+    if (picks.length === 0) return { stopReason: 'space-exhausted', backend, predictorTop1: space.atIndex(top1) };
+    for (const i of picks) {
+      // A time budget can run out inside an iteration.
+      if (budget.exhausted) break;
+      await query(space.atIndex(i));
+    }
+    save(iteration + 1);
   }
 }
 
@@ -160,18 +155,12 @@ async function defaultBackend(tf: typeof import('@tensorflow/tfjs')): Promise<st
   return 'cpu';
 }
 
-/** Large predictors rank the space with tfjs matrix products (native on libtorch); small ones with the sparse JS loop. */
-function useTensorForward(o: Pick<WeakNasOptions, 'hiddenLayers'>): boolean {
-  return Math.max(...o.hiddenLayers) > 64;
-}
-
 /** Fit the iteration's predictors (targets standardised over the queried ones) and average their predictions of the whole space. */
 function fitAndPredict(
   tf: typeof import('@tensorflow/tfjs'),
   rows: readonly number[],
   targets: readonly number[],
   features: Float32Array,
-  allFeatures: import('@tensorflow/tfjs').Tensor2D | undefined,
   n: number,
   d: number,
   o: WeakNasOptions,
@@ -189,7 +178,7 @@ function fitAndPredict(
     const mlp = new MlpRegressor(tf, d, o, rng.split(`mlp/${iteration}/${e}`));
     try {
       epochs.push(mlp.fit(x, y));
-      const p = allFeatures ? mlp.predictInChunks(allFeatures) : mlp.predictRows(features, n);
+      const p = mlp.predictRows(features, n);
       for (let i = 0; i < n; i++) predicted[i]! += p[i]! / o.ensemble;
     } finally {
       mlp.dispose();
