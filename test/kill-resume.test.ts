@@ -7,7 +7,11 @@ import { cliMain, naslab, repoRoot, resultTables, tempDir, writeManifest } from 
 
 const table = join(repoRoot, '..', 'shared', 'data', 'nb201', 'nb201_cifar10_200ep.csv');
 
-/** A small NB201 look-up study with WeakNAS on its small predictor (one search takes about a second). */
+/**
+ * A small NB201 look-up study with WeakNAS on its small predictor. Each predictor trains a fixed
+ * 8,000 epochs (no early stop), so every checkpoint is followed by at least one fit of a few
+ * hundred milliseconds: a kill soon after a checkpoint finds the search still running.
+ */
 const manifest = `name: kill-resume
 seeds: 1
 datasets: [cifar10]
@@ -16,7 +20,7 @@ methods:
   - id: random-sampling
     options: { samples: 10 }
   - id: weaknas
-    options: { queries: 25, initialSamples: 10, topK: 10, samplesPerIteration: 5, hiddenLayers: [16, 16] }
+    options: { queries: 25, initialSamples: 10, topK: 10, samplesPerIteration: 5, hiddenLayers: [16, 16], epochs: 8000, patience: 8000 }
 baseline: random-sampling
 benchmark: { id: nas-bench-201, options: { path: '${table}', metric: valid } }
 store: results
@@ -83,7 +87,7 @@ describe('kill -9 while WeakNAS searches', () => {
       const deadline = Date.now() + 60_000;
       const checkpointed = () => weaknasRunning(db, child.pid!).some((id) => checkpointWritten(dir, id) >= spawned);
       while (!checkpointed() && Date.now() < deadline && child.exitCode === null) await sleep(20);
-      await sleep(Math.floor(next() * 150));
+      await sleep(Math.floor(next() * 40));
       // A hit: the search was still this process's when it died.
       const holding = weaknasRunning(db, child.pid!).length > 0;
       child.kill('SIGKILL');
