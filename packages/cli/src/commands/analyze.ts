@@ -7,8 +7,11 @@ import {
   type OutputFormat,
   type RunRecord,
 } from '@naslab/analysis';
-import { InputError } from '@naslab/core';
+import { InputError, readableFileProblem } from '@naslab/core';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+
+/** Result CSVs larger than this are refused (the paper's files are a few kB; a long-format file of a million runs is about 60 MB). */
+const MAX_RESULTS_BYTES = 256 * 2 ** 20;
 
 interface AnalyzeArgs {
   results: string[];
@@ -32,6 +35,9 @@ export async function runAnalyze(args: Omit<AnalyzeArgs, 'out'>): Promise<{ text
   const records: RunRecord[] = [];
   const warnings: string[] = [];
   for (const file of args.results) {
+    // By type and size before reading: a folder or a FIFO is a user's slip, not an internal error.
+    const problem = readableFileProblem(file, { maxBytes: MAX_RESULTS_BYTES, what: 'results file' });
+    if (problem) throw new InputError({ file: '--results', message: problem });
     const text = await readFile(file, 'utf8');
     // A paper-layout file holds one dataset: named by --dataset, else by the file name.
     const dataset = args.dataset ?? basename(file, extname(file));

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, isExecutableManifest, writableFolderProblem } from '@naslab/core';
+import { InputError, isExecutableManifest, readableFileProblem, writableFolderProblem } from '@naslab/core';
 import { readOnlyRefusal } from './status.js';
 import { paperReanalysis, reportFolderProblem, writeReport } from '@naslab/report';
 import { openManifestStore } from '../open-store.js';
@@ -33,14 +33,18 @@ const command: CommandModule<object, ReportArgs> = {
       .option('permutations', { type: 'number', default: 10_000, describe: 'Permutations for the permutation test' })
       .option('seed', { type: 'number', default: 0, describe: 'Base seed of the bootstrap and permutation RNG' })
       .check((a) => {
-        if (!a.paper && !a.manifest) throw new Error('name a study manifest, or pass --paper <seed-data-dir>');
-        if (a.paper && !a.out) throw new Error('--paper needs --out <folder>');
+        if (!a.paper && !a.manifest) throw new InputError({ file: '<arguments>', message: 'name a study manifest, or pass --paper <seed-data-dir>' });
+        if (a.paper && !a.out) throw new InputError({ file: '<arguments>', message: '--paper needs --out <folder>' });
         return true;
       }) as unknown as Argv<ReportArgs>,
   handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
     const outProblem = args.out === undefined ? undefined : (writableFolderProblem(resolve(args.out)) ?? reportFolderProblem(resolve(args.out)));
     if (outProblem) throw new InputError({ file: '<arguments>', path: 'out', message: `cannot write the report there: ${outProblem}` });
     if (args.paper) {
+      // The seed-data folder is checked by what it must hold, so a wrong folder is the user's slip, named as such.
+      const first = join(resolve(args.paper), 'nas-benchmark', 'performance', 'CIFAR10.csv');
+      const problem = readableFileProblem(first, { what: 'the released results file' });
+      if (problem) throw new InputError({ file: '--paper', message: `${problem}: pass the seed-data folder, the one containing nas-benchmark/` });
       const data = await paperReanalysis(resolve(args.paper), { resamples: args.resamples, permutations: args.permutations, seed: args.seed });
       const written = await writeReport(resolve(args.out!), data);
       for (const w of data.warnings) process.stderr.write(`warning: ${w}\n`);
