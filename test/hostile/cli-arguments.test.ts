@@ -17,6 +17,8 @@ describe('command-line paths and flags', () => {
     ['report without a manifest or --paper', ['report'], 'name a study manifest, or pass --paper'],
     ['report --paper without --out', ['report', '--paper', folder], '--paper needs --out <folder>'],
     ['report --paper of a folder that is not the seed data', ['report', '--paper', folder, '--out', join(dir, 'out')], '--paper: the released results file'],
+    ['schema --out a folder', ['schema', '--out', folder], `--out: ${folder} is a folder, not a file to write`],
+    ['schema --out in a missing folder', ['schema', '--out', join(dir, 'none', 'schema.json')], 'does not exist'],
   ];
   it.each(cases)('%s: exit 2, the flag named, no stack trace', async (_, args, message) => {
     const r = await naslabInProcess(args);
