@@ -1,7 +1,7 @@
 import { mkdirSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { CORE_VERSION, InputError, PLUGIN_KINDS, type PluginKind } from '@naslab/core';
+import { CORE_VERSION, InputError, PLUGIN_KINDS, writableFolderProblem, type PluginKind } from '@naslab/core';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { EXTRA_FILES, TEMPLATES } from '../scaffold/templates.js';
 
@@ -122,13 +122,21 @@ const command: CommandModule<object, NewArgs> = {
       .option('dir', { type: 'string', describe: 'folder to write (default: ./<package name without scope>)' }) as unknown as Argv<NewArgs>,
   handler: (args: ArgumentsCamelCase<NewArgs>) => {
     const kind = args.kind as PluginKind;
-    let written: string[];
-    let dir: string;
+    let packageName: string;
     try {
-      dir = resolve(args.dir ?? basename(namesFor(kind, args.name).packageName));
-      written = scaffoldPlugin(kind, args.name, dir);
+      packageName = namesFor(kind, args.name).packageName;
     } catch (e) {
       throw new InputError({ file: '<arguments>', path: 'name', message: (e as Error).message });
+    }
+    const dir = resolve(args.dir ?? basename(packageName));
+    // Checked before anything is created: a system folder (recursive mkdir under /proc never returns) or a file in the way.
+    const problem = writableFolderProblem(dir) ?? (existsSync(dir) && readdirSync(dir).length > 0 ? `${dir} exists and is not empty` : undefined);
+    if (problem) throw new InputError({ file: '<arguments>', path: 'dir', message: problem });
+    let written: string[];
+    try {
+      written = scaffoldPlugin(kind, args.name, dir);
+    } catch (e) {
+      throw new InputError({ file: '<arguments>', path: 'dir', message: (e as Error).message });
     }
     process.stdout.write(`${kind} plugin in ${dir}: ${written.join(', ')}\nnext: cd ${relative(process.cwd(), dir) || '.'} && npm install && npm run build && npm test\n`);
   },
