@@ -21,7 +21,7 @@ export {
 export { rankAgreementStudies, rankAgreementTable, rankScatterSpec, type ProtocolRun, type RankAgreementStudy } from './rank-agreement.js';
 export { ablationTableView, allTables, divergedTable, reportCsvFiles, reportToMarkdown, searchCostTable, tableToHtml, tableToMarkdown, type Table } from './tables.js';
 export { REPORT_MARKER, reportFolderProblem, writeReport, type WrittenReport } from './write-report.js';
-export { paperReanalysis, PAPER_ALIASES, PAPER_SEARCH_GPU_DAYS, type PaperReanalysisOptions } from './paper-reanalysis.js';
+export { paperDataProblem, paperReanalysis, PAPER_ALIASES, PAPER_SEARCH_GPU_DAYS, type PaperReanalysisOptions } from './paper-reanalysis.js';
 export { buildStudyReport, divergedNote, type DivergedRun, type StudyAblation, type StudyDataset, type StudyReportInput, type StudyDiverged, type StudyRun } from './study-report.js';
 export {
   dartsCellGraph,

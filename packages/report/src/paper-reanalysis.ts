@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -75,6 +76,20 @@ function paperSearchCost(records: readonly RunRecord[], ddof: number): SearchCos
       accuracyStd: acc.length > ddof ? std(acc, ddof) : null,
     };
   });
+}
+
+/**
+ * Why `seedDataDir` is not the paper's seed-data folder, or undefined: checked on the first file
+ * `paperReanalysis` reads (a regular file), so a wrong folder is named before any work.
+ */
+export function paperDataProblem(seedDataDir: string): string | undefined {
+  const first = join(seedDataDir, 'nas-benchmark', 'performance', `${PAPER_DATASETS[0]}.csv`);
+  try {
+    if (statSync(first).isFile()) return undefined;
+    return `the released results file ${first} is not a regular file`;
+  } catch {
+    return `the released results file ${first} does not exist`;
+  }
 }
 
 /**

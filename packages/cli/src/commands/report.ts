@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, isExecutableManifest, readableFileProblem, writableFolderProblem } from '@naslab/core';
+import { InputError, isExecutableManifest, writableFolderProblem } from '@naslab/core';
 import { readOnlyRefusal } from './status.js';
-import { paperReanalysis, reportFolderProblem, writeReport } from '@naslab/report';
+import { paperDataProblem, paperReanalysis, reportFolderProblem, writeReport } from '@naslab/report';
 import { openManifestStore } from '../open-store.js';
 import { collectRuns, divergedPolicy, formatDiverged } from '../results.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -41,9 +41,8 @@ const command: CommandModule<object, ReportArgs> = {
     const outProblem = args.out === undefined ? undefined : (writableFolderProblem(resolve(args.out)) ?? reportFolderProblem(resolve(args.out)));
     if (outProblem) throw new InputError({ file: '<arguments>', path: 'out', message: `cannot write the report there: ${outProblem}` });
     if (args.paper) {
-      // The seed-data folder is checked by what it must hold, so a wrong folder is the user's slip, named as such.
-      const first = join(resolve(args.paper), 'nas-benchmark', 'performance', 'CIFAR10.csv');
-      const problem = readableFileProblem(first, { what: 'the released results file' });
+      // A wrong seed-data folder is the user's slip, named as such before any work.
+      const problem = paperDataProblem(resolve(args.paper));
       if (problem) throw new InputError({ file: '--paper', message: `${problem}: pass the seed-data folder, the one containing nas-benchmark/` });
       const data = await paperReanalysis(resolve(args.paper), { resamples: args.resamples, permutations: args.permutations, seed: args.seed });
       const written = await writeReport(resolve(args.out!), data);
