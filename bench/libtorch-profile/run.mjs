@@ -3,7 +3,7 @@
  * Where the time of one DARTS training step goes on the `libtorch` backend: every kernel of the
  * backend is wrapped with a timer (`registerLibtorchBackend({ profile: true })`, read back with
  * `kernelStats()`), split into calls that ran natively (ATen) and calls that fell back to the
- * pure-JS cpu kernel. Also prints tf.memory(), the buffer pool and RSS after each step.
+ * pure-JS cpu kernel. Also prints tf.memory(), the device tensors, reads/uploads and RSS after each step.
  *
  *   npm run build && node bench/libtorch-profile/run.mjs [--channels 16] [--cells 8] [--batch 64]
  *       [--threads 2] [--steps 2] [--top 40]
@@ -21,13 +21,12 @@ const threads = Number(opt('threads', '2'));
 const steps = Number(opt('steps', '2'));
 const top = Number(opt('top', '40'));
 const size = Number(opt('size', '32'));
-const poolMiB = opt('pool', undefined);
 
 const tf = await import('@tensorflow/tfjs');
 const lt = await import('@naslab/backend-libtorch');
 
-// Registered here rather than through the plugin: the profile needs `profile: true` and the pool size.
-lt.registerLibtorchBackend({ threads, profile: true, ...(poolMiB !== undefined ? { poolMiB: Number(poolMiB) } : {}) });
+// Registered here rather than through the plugin: the profile needs `profile: true`.
+lt.registerLibtorchBackend({ threads, profile: true, device: opt('device', 'cpu') });
 await tf.setBackend('libtorch');
 tf.enableProdMode();
 
@@ -37,8 +36,8 @@ const { x, labels } = batches[0];
 const mb = (b) => `${(b / 2 ** 20).toFixed(0)} MB`;
 const memLine = () => {
   const m = tf.memory();
-  const p = lt.poolStats();
-  return `tensors ${m.numTensors}, tensor bytes ${mb(m.numBytes)}, pool ${mb(p.pooledBytes)} (reused ${p.reused}), rss ${mb(process.memoryUsage().rss)}, heap ${mb(process.memoryUsage().heapUsed)}, external ${mb(process.memoryUsage().external + process.memoryUsage().arrayBuffers)}`;
+  const d = lt.deviceStats();
+  return `tensors ${m.numTensors}, tensor bytes ${mb(m.numBytes)}, device tensors ${d.handles} (${mb(d.handleBytes)}, peak ${mb(d.peakHandleBytes)}), reads ${d.reads} (${mb(d.readBytes)}), uploads ${d.uploads} (${mb(d.uploadBytes)}), rss ${mb(process.memoryUsage().rss)}, heap ${mb(process.memoryUsage().heapUsed)}, external ${mb(process.memoryUsage().external + process.memoryUsage().arrayBuffers)}`;
 };
 
 console.log(`DARTS V2, C=${channels}, L=${cells}, ${size}×${size}×3, batch ${batch}, ${threads} ATen threads`);

@@ -211,6 +211,8 @@ export interface TrainResult {
   readonly flops?: number;
   /** The backend that actually ran, e.g. `libtorch`, `wasm`, `cpu`. */
   readonly backend: string;
+  /** The device it ran on, when the backend says (`cuda:0 (NVIDIA H100 80GB HBM3)`, `cpu`). */
+  readonly device?: string;
   readonly wallSeconds: number;
   /** Final weights, relative to the job's artefact folder, if saved. */
   readonly weightsFile?: string;

@@ -39,7 +39,7 @@ function gitCommit(dir: string): string | undefined {
 }
 
 /** What produced a job's result. */
-export function provenanceOf(study: Study, _job: PlannedJob, backend?: string, threads?: number): Provenance {
+export function provenanceOf(study: Study, _job: PlannedJob, backend?: string, threads?: number, device?: string): Provenance {
   const plugins: Record<string, string> = {};
   for (const b of study.host.all()) plugins[b.loaded.packageName] = b.loaded.version;
   return {
@@ -47,6 +47,7 @@ export function provenanceOf(study: Study, _job: PlannedJob, backend?: string, t
     core: CORE_VERSION,
     manifestHash: study.manifest.hash,
     backend,
+    ...(device !== undefined ? { device } : {}),
     threads,
     gitCommit: gitCommit(study.manifest.dir),
     node: process.version,
@@ -86,7 +87,7 @@ export interface SearchJobResult {
 }
 
 /** Stored result of a train job. */
-export type TrainJobResult = Omit<EvaluationResult, 'source'> & { readonly arch: string; readonly wallSeconds: number };
+export type TrainJobResult = Omit<EvaluationResult, 'source'> & { readonly arch: string; readonly wallSeconds: number; readonly device?: string };
 
 /** Stored result of an evaluate job. */
 export type EvaluateJobResult = EvaluationResult & {
@@ -185,9 +186,9 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
     child.register(Tokens.Trainer, { useFactory: (c) => study.host.instantiate(c, 'trainer', label) });
   }
   try {
-    const { result, backend } = await executeJob(job, env, child, jobContext);
+    const { result, backend, device } = await executeJob(job, env, child, jobContext);
     const seconds = (performance.now() - started) / 1000;
-    store.finishJob(job.id, result, seconds, provenanceOf(study, job, backend, threads));
+    store.finishJob(job.id, result, seconds, provenanceOf(study, job, backend, threads, device));
     env.events?.emit('job-end', { job, status: 'done', seconds });
     return { id: job.id, status: 'done' };
   } catch (e) {
@@ -227,7 +228,7 @@ async function executeJob(
   env: JobEnvironment,
   c: DependencyContainer,
   ctx: JobContext,
-): Promise<{ result: Json; backend?: string }> {
+): Promise<{ result: Json; backend?: string; device?: string }> {
   const { study } = env;
   const space = await spaceFor(study, c, job.method);
   if (job.kind === 'search') return { result: (await runSearch(job, env, c, ctx, space)) as unknown as Json };
@@ -235,7 +236,7 @@ async function executeJob(
   const arch = space.parse(archText);
   if (job.kind === 'train') {
     const r = await runTrain(job, env, c, ctx, space, arch, archText);
-    return { result: r as unknown as Json, backend: r.backend };
+    return { result: r as unknown as Json, backend: r.backend, device: r.device };
   }
   const r = await runEvaluate(job, env, c, space, arch, archText);
   return { result: r as unknown as Json, backend: r.backend };
@@ -358,6 +359,7 @@ async function runTrain(
     params: r.params,
     flops: r.flops,
     backend: r.backend,
+    ...(r.device !== undefined ? { device: r.device } : {}),
     wallSeconds: r.wallSeconds,
   };
 }

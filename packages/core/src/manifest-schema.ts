@@ -115,9 +115,9 @@ export const manifestSchema = z
       .describe('A tabular benchmark: look-ups replace train-from-scratch and evaluation'),
     trainer: pluginRefSchema.optional().describe('Trainer plugin (default: the CLI\'s, @naslab/engine/trainer)'),
     backend: z
-      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .union([z.string().min(1), pluginRefObject, z.array(pluginRefSchema).min(1)])
       .default('auto')
-      .describe('`auto` (fastest loadable), a backend id, or a list tried in order'),
+      .describe('`auto` (fastest loadable), a backend id or {id, options} (`{id: libtorch, options: {device: cuda}}`), or a list tried in order'),
     executor: pluginRefSchema.default('local'),
     store: z.string().min(1).default('.naslab').describe('Results folder, relative to the manifest'),
     scoring: z

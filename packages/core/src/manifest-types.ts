@@ -61,7 +61,10 @@ export interface Manifest extends ManifestSource {
   readonly protocols: ResolvedProtocol[];
   readonly benchmark?: PluginRef;
   readonly trainer?: PluginRef;
+  /** Labels of the backends the manifest allows, in its order (`['auto']` by default). */
   readonly backends: string[];
+  /** Those backends with their options (`auto` has none). */
+  readonly backendRefs: PluginRef[];
   readonly executor: PluginRef;
   /** Absolute path of the results folder. */
   readonly store: string;

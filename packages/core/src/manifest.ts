@@ -162,8 +162,11 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
   if (!methods.some((mm) => mm.label === m.baseline)) {
     at(['baseline'], `baseline "${m.baseline}" is not one of the methods (${methods.map((x) => x.label).join(', ')}); add it to methods or set baseline`);
   }
-  const backends = Array.isArray(m.backend) ? m.backend : [m.backend];
+  const backendRefs = (Array.isArray(m.backend) ? m.backend : [m.backend]).map((b, i) => ref(b, Array.isArray(m.backend) ? ['backend', i] : ['backend']));
+  const backends = backendRefs.map((b) => b.label);
   if (backends.includes('auto') && backends.length > 1) at(['backend'], '`auto` cannot be combined with other backends');
+  if (backendRefs.some((b) => b.id === 'auto' && Object.keys(b.options).length > 0)) at(['backend'], '`auto` takes no options');
+  unique(backendRefs.filter((b) => b.id !== 'auto'), 'backend');
   if (problems.length) throw new InputError(problems);
 
   const { tricks: _t, ...protocolRest } = m.protocol;
@@ -233,6 +236,7 @@ function validateManifest(source: ManifestSource & { raw: unknown }, options: Ma
     benchmark: m.benchmark === undefined ? undefined : ref(m.benchmark, ['benchmark']),
     trainer: m.trainer === undefined ? undefined : ref(m.trainer, ['trainer']),
     backends,
+    backendRefs,
     executor: ref(m.executor, ['executor']),
     store,
     scoring: m.scoring,

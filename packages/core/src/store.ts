@@ -9,6 +9,8 @@ export interface Provenance {
   readonly core: string;
   readonly manifestHash: string;
   readonly backend?: string;
+  /** The device the backend ran on (`cuda:0 (NVIDIA H100 80GB HBM3)`), when it says. */
+  readonly device?: string;
   /**
    * CPU threads the job was given. A multi-threaded backend (libtorch) splits reductions by
    * thread count, so the same job on the same backend is bit-identical only at the same count.

@@ -96,8 +96,8 @@ export async function prepareStudy(given: Manifest, options: PrepareOptions = {}
     trainerLabel = 'default';
     await bind('trainer', { id: options.defaultTrainer, label: 'default', options: {}, path: ['trainer'] });
   }
-  for (const b of manifest.backends) {
-    if (b !== 'auto') await bind('backend', { id: b, label: b, options: {}, path: ['backend'] });
+  for (const b of manifest.backendRefs) {
+    if (b.id !== 'auto') await bind('backend', b);
   }
   if (problems.length) throw new InputError(problems.flatMap((p) => p.problems));
 

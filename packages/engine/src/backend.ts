@@ -24,6 +24,8 @@ export const builtinCpuBackend: Backend = { ...createCpuBackend(), priority: 0 }
 
 export interface BackendSelection {
   readonly name: string;
+  /** The device it runs on, when the backend says (`cuda:0 (NVIDIA H100 80GB HBM3)`). */
+  readonly device?: string;
   /** Backends skipped, with why. */
   readonly skipped: ReadonlyArray<{ name: string } & BackendProbe>;
 }
@@ -51,14 +53,15 @@ export async function selectBackend(
       options.logger?.debug?.(`backend ${backend.name} unavailable: ${probe.reason ?? 'unknown reason'}`);
       continue;
     }
+    let device: string | undefined;
     try {
-      await backend.activate({ threads });
+      device = (await backend.activate({ threads }))?.device;
     } catch (e) {
       skipped.push({ name: backend.name, available: false, reason: `activation failed: ${(e as Error).message}` });
       continue;
     }
     await tf.ready();
-    return { name: backend.name, skipped };
+    return { name: backend.name, ...(device !== undefined ? { device } : {}), skipped };
   }
   throw new Error(`no backend could be activated: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}`);
 }

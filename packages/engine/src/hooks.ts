@@ -60,8 +60,11 @@ export const TRAINING_HOOKS = ['buildNetwork', 'wrapOp', 'augmentPixels', 'augme
 declare module '@naslab/core' {
   interface TrickHooks extends TrainingHooks {}
   interface Backend {
-    /** Make this backend the active tfjs backend in this process. */
-    activate(options: { threads: number }): Promise<void>;
+    /**
+     * Make this backend the active tfjs backend in this process; it may say which device it runs
+     * on (recorded with the results).
+     */
+    activate(options: { threads: number }): Promise<void | { device?: string }>;
   }
   interface SpaceCapabilities {
     /** Builds the networks the engine trains (`buildNetwork`). */

@@ -24,6 +24,7 @@ export {
   type TrainStepSetup,
 } from './train.js';
 export * from './gradcheck.js';
+export { variableGradsFreeing } from './backprop.js';
 export * from './fused.js';
 export * from './stems.js';
 export { gatherImages, imageSetHead } from './image-sets.js';

@@ -8,6 +8,7 @@ import { gatherImages } from './image-sets.js';
 import * as tf from '@tensorflow/tfjs';
 import { DivergedError, Rng, canonicalJson, type Dataset, type EpochMetrics, type ImageBatch, type ImageSet, type TrainContext, type TrainResult } from '@naslab/core';
 import { selectBackend } from './backend.js';
+import { variableGradsFreeing } from './backprop.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { composeWrapOp, type EpochState, type TrainingHooks } from './hooks.js';
 import { crossEntropy, topKCorrect } from './loss.js';
@@ -128,7 +129,8 @@ export function createTrainStep(s: TrainStepSetup) {
       let xs = tf.tensor4d(x, [n, h, w, c]);
       for (const hook of hooks) if (hook.augmentBatch) xs = hook.augmentBatch(xs, rng!);
       const ys = tf.tensor1d(labels, 'int32');
-      const { value, grads } = tf.variableGrads(() => {
+      // The backward pass frees each gradient once used (tfjs keeps them all to the end).
+      const { value, grads } = variableGradsFreeing(() => {
         const output = network.run(xs, fctx);
         hits = tf.keep(topKCorrect(output.logits, ys, 1));
         let loss = crossEntropy(output.logits, ys, classes);
@@ -305,6 +307,7 @@ export async function trainFromScratch(ctx: TrainContext<unknown, EngineProtocol
     params: paramCount,
     flops,
     backend: selection.name,
+    ...(selection.device !== undefined ? { device: selection.device } : {}),
     wallSeconds: (performance.now() - started) / 1000,
     weightsFile: 'checkpoint.json',
   };

@@ -19,9 +19,15 @@ export abstract class TwoInputCell extends Module {
  */
 export function sumBranchPairs(states: tf.Tensor[], branches: readonly Module[], inputs: readonly number[], ctx: ForwardContext): tf.Tensor[] {
   for (let i = 0; i < branches.length / 2; i++) {
-    const a = branches[2 * i]!.forward(states[inputs[2 * i]!]!, ctx);
-    const b = branches[2 * i + 1]!.forward(states[inputs[2 * i + 1]!]!, ctx);
-    states.push(tf.add(a, b));
+    // The branches' intermediates go as soon as the node is summed (what backprop needs of them
+    // it saved), not when the whole forward pass ends: the forward peak holds one node's.
+    states.push(
+      tf.tidy(() => {
+        const a = branches[2 * i]!.forward(states[inputs[2 * i]!]!, ctx);
+        const b = branches[2 * i + 1]!.forward(states[inputs[2 * i + 1]!]!, ctx);
+        return tf.add(a, b);
+      }),
+    );
   }
   return states;
 }

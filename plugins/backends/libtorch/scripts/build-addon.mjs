@@ -41,7 +41,7 @@ try {
       { tried, stale: true },
     );
   }
-  found = { source: libtorch.source, dir: libtorch.dir, torchVersion: libtorch.torchVersion, cxx11Abi: libtorch.cxx11Abi, libDir: libtorch.libDir };
+  found = { source: libtorch.source, dir: libtorch.dir, torchVersion: libtorch.torchVersion, cxx11Abi: libtorch.cxx11Abi, libDir: libtorch.libDir, cuda: libtorch.cuda };
   if (libtorch.problem) done(false, `${describeLibtorch(libtorch)}: ${libtorch.problem}`, { stale: true });
   const header = join(libtorch.includeDirs[0], 'ATen', 'ATen.h');
   let nodeAddonApi;
@@ -101,7 +101,7 @@ try {
     done(false, `the addon was built against ${describeLibtorch(libtorch)} but cannot be loaded: ${first}${abi}`, { stale: true });
   }
   const info = JSON.parse(check.stdout);
-  done(true, undefined, { key, torchVersion: info.torchVersion, mkldnn: info.mkldnn });
+  done(true, undefined, { key, torchVersion: info.torchVersion, mkldnn: info.mkldnn, cudaLinked: info.cudaLinked });
 } catch (e) {
   done(false, `build script error: ${e?.message ?? e}`);
 }

@@ -15,6 +15,8 @@ export interface FoundLibtorch {
   /** The _GLIBCXX_USE_CXX11_ABI value the addon is compiled with. */
   cxx11Abi?: 0 | 1;
   defines?: string[];
+  /** libtorch_cuda and libc10_cuda are there (and NASLAB_LIBTORCH_CUDA is not 0): the addon links them. */
+  cuda?: boolean;
   /** Why this libtorch cannot be used (an ABI mismatch…); absent when it can. */
   problem?: string;
 }
@@ -34,4 +36,4 @@ export function discoverLibtorch(options?: {
   root?: string;
   python?: (env: NodeJS.ProcessEnv) => PythonTorch;
 }): { libtorch: FoundLibtorch | undefined; tried: string[] };
-export function describeLibtorch(l: Pick<FoundLibtorch, 'source' | 'dir' | 'torchVersion'>): string;
+export function describeLibtorch(l: Pick<FoundLibtorch, 'source' | 'dir' | 'torchVersion' | 'cuda'>): string;

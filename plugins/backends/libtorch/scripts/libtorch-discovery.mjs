@@ -106,6 +106,9 @@ function inspect({ source, dir, includeDir, libDir, rpath, declaredAbi, declared
     libDir,
     rpath,
     torchVersion: version ?? headerVersion(includeDir),
+    // A CUDA build of libtorch (pip's default wheels, LibTorch "cu" archives) ships libtorch_cuda;
+    // linking it registers ATen's CUDA hooks. NASLAB_LIBTORCH_CUDA=0 builds a CPU-only addon.
+    cuda: env.NASLAB_LIBTORCH_CUDA !== '0' && ['libtorch_cuda.so', 'libc10_cuda.so'].every((l) => existsSync(join(libDir, l))),
   };
   // The addon must be compiled with the C++ ABI libtorch was compiled with, or it fails to load
   // (undefined symbols). Compare what is declared with what the library exports.
@@ -126,7 +129,7 @@ function inspect({ source, dir, includeDir, libDir, rpath, declaredAbi, declared
     };
   }
   const abi = wanted ?? actual ?? 1;
-  return { ...found, cxx11Abi: abi, defines: [`_GLIBCXX_USE_CXX11_ABI=${abi}`] };
+  return { ...found, cxx11Abi: abi, defines: [`_GLIBCXX_USE_CXX11_ABI=${abi}`, ...(found.cuda ? ['NASLAB_WITH_CUDA=1'] : [])] };
 }
 
 function fromLibtorchDir(dir, env) {
@@ -224,5 +227,5 @@ export function discoverLibtorch({ env = process.env, root = '/', python = query
 
 /** One line for people: `libtorch 1.13.1 from Debian's libtorch-dev (/usr)`. */
 export function describeLibtorch(l) {
-  return `libtorch ${l.torchVersion ?? '(version unknown)'} from ${LABEL[l.source]} (${l.dir})`;
+  return `libtorch ${l.torchVersion ?? '(version unknown)'}${l.cuda ? ' with CUDA' : ''} from ${LABEL[l.source]} (${l.dir})`;
 }

@@ -14,6 +14,9 @@ if (libtorch) {
     // Outside the system's library path the addon finds libtorch through an rpath.
     if (libtorch.rpath) out.push(`-L${libtorch.libDir}`, `-Wl,-rpath,${libtorch.libDir}`);
     out.push('-ltorch_cpu', '-lc10');
+    // --no-as-needed: nothing in the addon references libtorch_cuda's symbols directly, but loading
+    // it is what registers ATen's CUDA backend.
+    if (libtorch.cuda) out.push('-Wl,--no-as-needed', '-ltorch_cuda', '-lc10_cuda', '-Wl,--as-needed');
   }
 }
 process.stdout.write(out.map((s) => JSON.stringify(s).slice(1, -1)).join(' '));

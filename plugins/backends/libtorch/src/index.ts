@@ -6,7 +6,7 @@ import type { Backend } from '@naslab/engine';
 import { engine, version_core } from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 
-import { BACKEND_NAME, registerLibtorchBackend, type LibtorchOptions } from './backend.js';
+import { BACKEND_NAME, cudaDevices, deviceDescription, registerLibtorchBackend, type LibtorchDevice, type LibtorchOptions } from './backend.js';
 import { probeNative, type ProbeResult } from './native.js';
 
 export {
@@ -15,14 +15,19 @@ export {
   defaultThreads,
   kernelStats,
   resetKernelStats,
-  poolStats,
+  deviceStats,
+  cudaDevices,
+  deviceDescription,
+  resolveDevice,
   nativeKernelNames,
   registerLibtorchBackend,
   setThreads,
   unregisterLibtorchBackend,
+  type LibtorchDevice,
   type LibtorchOptions,
 } from './backend.js';
-export type { ProbeResult } from './native.js';
+export type { AddonCounters, CudaDevice, ProbeResult } from './native.js';
+export type { Handle } from './storage.js';
 
 /** The tfjs version this backend was tested with; it reads the cpu backend's storage directly. */
 export const TESTED_TFJS_VERSION = '4.22.0';
@@ -51,28 +56,69 @@ export async function activateLibtorch(opts: LibtorchOptions = {}): Promise<void
   if (!ok) throw new Error(`tfjs could not initialise the ${BACKEND_NAME} backend`);
 }
 
+const deviceSchema = z
+  .string()
+  .regex(/^(cpu|auto|cuda(:\d+)?)$/, 'cpu, cuda, cuda:N or auto')
+  .default('cpu')
+  .describe('Where tensors live and kernels run: cpu, cuda (= cuda:0), cuda:N, or auto (a GPU when libtorch can use one)');
+
 const options = z.object({
+  device: deviceSchema,
   /** Tensors with fewer elements stay in JS (an N-API call costs about 1.5 µs). */
-  minElements: z.number().int().positive().default(4096),
+  minElements: z.number().int().nonnegative().optional().describe('CPU: tensors with fewer elements stay in JS (default 4096; 0 on CUDA)'),
   /** ATen threads when the runner gives none. Default: the cores the job was given. */
   threads: z.number().int().positive().optional(),
+  mixedPrecision: z.boolean().default(false).describe('CUDA: convolutions and matmuls in float16 (results in float32)'),
+  cudnnBenchmark: z.boolean().default(false).describe('CUDA: cuDNN picks the fastest algorithms by timing them (not reproducible)'),
+  tf32: z.boolean().default(false).describe('CUDA: TensorFloat-32 in convolutions and matmuls'),
 });
 
-export function createLibtorchBackend(opts: { minElements?: number; threads?: number } = {}): Backend {
+/** What the backend plugin takes: {@link LibtorchOptions}' manifest-facing part. */
+export type LibtorchPluginOptions = Pick<LibtorchOptions, 'minElements' | 'threads' | 'mixedPrecision' | 'cudnnBenchmark' | 'tf32'> & { device?: LibtorchDevice | string };
+
+/**
+ * A naslab backend on libtorch. `device: cuda…` is unavailable (with the reason) where libtorch
+ * cannot use a GPU; `auto` takes one when it can.
+ */
+export function createLibtorchBackend(opts: LibtorchPluginOptions = {}, name = BACKEND_NAME): Backend {
+  const device = (opts.device ?? 'cpu') as LibtorchDevice;
   return {
-    name: BACKEND_NAME,
+    name,
     priority: LIBTORCH_PRIORITY,
     speed: LIBTORCH_SPEED,
     async probe(): Promise<BackendProbe> {
       const { available, reason, fix, detail } = await probeLibtorch();
-      const found = detail ? { detail } : {};
-      return available ? { available, ...found } : { available, reason, fix, ...found };
+      if (!available) return { available, reason, fix, ...(detail ? { detail } : {}) };
+      const found = { detail: [detail, `devices: ${describeDevices()}`].filter(Boolean).join('; ') };
+      if (device.startsWith('cuda')) {
+        const gpus = cudaDevices();
+        const index = Number(device.split(':')[1] ?? 0);
+        if (!gpus.usable) return { available: false, reason: `libtorch backend on ${device} unavailable: ${gpus.reason}`, fix: CUDA_FIX, ...found };
+        if (!gpus.devices.some((d) => d.index === index)) {
+          return { available: false, reason: `libtorch backend on ${device} unavailable: ${gpus.devices.length} GPU(s) visible`, fix: 'name a visible GPU (CUDA_VISIBLE_DEVICES renumbers them from 0)', ...found };
+        }
+      }
+      return { available, ...found };
     },
-    async activate({ threads }: { threads?: number }): Promise<void> {
-      await activateLibtorch({ threads: threads ?? opts.threads, minElements: opts.minElements });
+    async activate({ threads }: { threads?: number }): Promise<{ device: string }> {
+      const { device: _d, ...rest } = opts;
+      await activateLibtorch({ ...rest, device, threads: threads ?? opts.threads });
+      return { device: deviceDescription() };
     },
   };
 }
+
+/** `cpu, cuda:0 (NVIDIA H100 80GB HBM3, 79.6 GiB)`, or `cpu (no CUDA: why)`: for `naslab plugins`. */
+export function describeDevices(): string {
+  const gpus = cudaDevices();
+  if (!gpus.usable) return `cpu (no CUDA: ${gpus.reason})`;
+  const list = gpus.devices.map((d) => `cuda:${d.index}${d.name ? ` (${d.name}${d.memoryBytes ? `, ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB` : ''})` : ''}`);
+  return ['cpu', ...list].join(', ');
+}
+
+/** How to get a libtorch that can use the GPU. */
+export const CUDA_FIX =
+  'install a CUDA build of PyTorch (`pip install torch`, whose default Linux wheels bring libtorch_cuda) and `npm rebuild @naslab/backend-libtorch`; check the GPU with `nvidia-smi`';
 
 /**
  * bench/train-throughput, medians of 5 runs: 80–86 % of PyTorch 1.13 at 2 threads, 98–105 % at 1

@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BatchNorm, ReLU } from '@naslab/engine';
 
-import { kernelStats, poolStats, registerLibtorchBackend, setThreads } from './backend.js';
+import { deviceStats, kernelStats, registerLibtorchBackend, setThreads } from './backend.js';
 import { loadAddon, probeNative } from './native.js';
 
 tf.enableProdMode();
-process.env.NASLAB_LIBTORCH_POOL_POISON = '1';
 
 const probe = probeNative();
 const libtorchInstalled = existsSync('/usr/include/ATen/ATen.h') || !!process.env.LIBTORCH_DIR;
@@ -455,27 +454,45 @@ if (!probe.available) {
       }
     });
 
-    it('reuses output arrays, but never one that escaped through dataSync or is still viewed', async () => {
+    it('keeps native outputs in ATen until read, frees them on dispose, and reads them once', async () => {
       await tf.setBackend('libtorch');
       const x = tf.randomNormal([64, 64, 4]);
-      const reused0 = poolStats().reused;
-      tf.dispose(tf.relu(x)); // back to the pool
-      const y = tf.relu(x); // reuses it
-      expect(poolStats().reused).toBeGreaterThan(reused0);
-      const kept = y.dataSync(); // escapes
-      const copy = Float32Array.from(kept);
-      y.dispose();
-      const z = tf.relu(tf.neg(x)); // must not reuse `kept`
-      expect(kept).toEqual(copy);
-      // A contiguous slice is a view of its input's array: disposing the input must not recycle it.
+      const expected = Float32Array.from(x.dataSync(), (v) => Math.max(0, v));
+      const h0 = deviceStats().handles;
+      const y = tf.relu(x);
+      expect(deviceStats().handles).toBe(h0 + 1);
+      const reads0 = deviceStats().reads;
+      expect(y.dataSync()).toEqual(expected);
+      expect(y.dataSync()).toEqual(expected);
+      expect(deviceStats().reads).toBe(reads0 + 1);
+      // On the CPU the read copy replaces the device copy: one copy of the data at any time.
+      expect(deviceStats().handles).toBe(h0);
+      // A native kernel on the read tensor views its JS array (no upload on the CPU).
+      const uploads0 = deviceStats().uploads;
+      const z = tf.neg(y);
+      expect(deviceStats().uploads).toBe(uploads0);
+      expect(deviceStats().handles).toBe(h0 + 1);
+      tf.dispose([y, z]);
+      expect(deviceStats().handles).toBe(h0);
+      x.dispose();
+    });
+
+    it('a contiguous slice of device data is a view that outlives its source', async () => {
+      await tf.setBackend('libtorch');
+      const x = tf.randomNormal([64, 64, 4]);
       const w = tf.relu(x);
-      const view = tf.slice(w, [0, 0, 0], [32, 64, 4]);
-      const expected = Float32Array.from((w.dataSync() as Float32Array).subarray(0, 32 * 64 * 4));
-      tf.dispose([w, z]);
-      const w2 = tf.mul(x, 2);
-      const others = tf.relu(tf.mul(x, 3));
+      const h0 = deviceStats().handles;
+      const before = kernelStats().Slice?.native ?? 0;
+      const view = tf.slice(w, [8, 0, 0], [32, 64, 4]);
+      expect(kernelStats().Slice.native - before).toBe(1);
+      expect(deviceStats().handles).toBe(h0 + 1);
+      const bytes = deviceStats().handleBytes;
+      const expected = Float32Array.from((await tf.relu(x).data()) as Float32Array).subarray(8 * 64 * 4, 40 * 64 * 4);
+      w.dispose();
+      expect(deviceStats().handleBytes).toBeLessThan(bytes);
+      tf.dispose(tf.mul(x, 3)); // reuses freed memory; the view keeps its storage alive
       expect(view.dataSync()).toEqual(expected);
-      tf.dispose([x, view, w2, others]);
+      tf.dispose([x, view]);
     });
 
     it('a synchronous loop of native kernels does not grow memory', async () => {
@@ -487,12 +504,14 @@ if (!probe.available) {
       const gc = vm.runInNewContext('gc') as () => void;
       for (let i = 0; i < 20; i++) step();
       const tensors = tf.memory().numTensors;
+      const handles = deviceStats().handles;
       gc();
       const rss0 = process.memoryUsage().rss;
       for (let i = 0; i < 200; i++) step();
       gc();
       const grown = process.memoryUsage().rss - rss0;
       expect(tf.memory().numTensors).toBe(tensors);
+      expect(deviceStats().handles).toBe(handles);
       // 200 iterations produce 400 outputs of 2 MB: a leak of ATen- or JS-side outputs would show
       // hundreds of MiB.
       expect(grown, `rss grew by ${(grown / 2 ** 20).toFixed(0)} MiB`).toBeLessThan(64 * 2 ** 20);

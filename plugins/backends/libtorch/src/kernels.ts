@@ -12,7 +12,7 @@ import {
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 import type { NativeAddon } from './native.js';
-import type { BufferPool } from './pool.js';
+import { handleOf, nativeInput, writeHandle, type Handle, type NativeInput } from './storage.js';
 
 export interface KernelArgs {
   inputs: Record<string, TensorInfo> | TensorInfo[];
@@ -30,9 +30,13 @@ export interface NativeContext {
    * train alike; true: the exact gradient of the forward pass.
    */
   exactAvgPoolGrad: boolean;
-  /** Output allocation (from the buffer pool when enabled). */
-  alloc(n: number): Float32Array;
-  pool?: BufferPool;
+  /**
+   * Every tensor a native kernel touches lives on the device: JS data is uploaded once, every
+   * output is a handle, a read keeps the device copy. Always so on CUDA; on the CPU the `resident`
+   * option runs this data path too (tests), otherwise small outputs are JS arrays and a read
+   * replaces the device copy.
+   */
+  resident: boolean;
   /** Calls per kernel that ran natively / fell back to JS, and the milliseconds spent in each. */
   stats: Map<string, KernelStat>;
 }
@@ -47,14 +51,42 @@ export interface KernelStat {
 /** Returns the output, or null to fall back to the cpu kernel. */
 type NativeImpl = (args: KernelArgs, ctx: NativeContext) => TensorInfo | TensorInfo[] | null;
 
-function f32(backend: MathBackendCPU, t: TensorInfo | undefined | null): Float32Array | null {
-  if (t == null || t.dtype !== 'float32') return null;
-  const v = backend.data.get(t.dataId)?.values;
-  return v instanceof Float32Array ? v : null;
+/** A kernel's result as the addon returns it: the handles of the outputs it allocated. */
+type NativeResult = Handle | Handle[] | undefined;
+
+/**
+ * Where an output of `n` elements goes: null lets ATen allocate it on the device (returned as a
+ * handle); on the CPU a small one is a JS array, since JS kernels read small tensors next (an
+ * optimizer step on a bias, a metric) and a handle would cost them a read.
+ */
+function outFor(ctx: NativeContext, n: number): Float32Array | null {
+  return !ctx.resident && n < ctx.minElements ? new Float32Array(n) : null;
 }
 
-function out(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
-  return backend.makeTensorInfo(shape, 'float32', values);
+/** The output tensor: the JS array passed, or the handle the addon returned. */
+function emit(args: KernelArgs, ctx: NativeContext, shape: number[], o: Float32Array | null, r: NativeResult): TensorInfo {
+  if (o) return args.backend.makeTensorInfo(shape, 'float32', o);
+  if (r === undefined || Array.isArray(r)) throw new Error('internal: the addon returned no tensor handle');
+  return writeHandle(args.backend, r, shape, ctx.addon, ctx.resident);
+}
+
+/** Several outputs: the addon returns the handles of those passed as null, in argument order. */
+function emitAll(args: KernelArgs, ctx: NativeContext, outs: Array<[number[], Float32Array | null]>, r: NativeResult): TensorInfo[] {
+  const handles = r === undefined ? [] : Array.isArray(r) ? r : [r];
+  let k = 0;
+  return outs.map(([shape, o]) => (o ? args.backend.makeTensorInfo(shape, 'float32', o) : writeHandle(args.backend, handles[k++]!, shape, ctx.addon, ctx.resident)));
+}
+
+/** The tensor as a native argument (its handle, or its JS data), or null: fall back to JS. */
+function inp(args: KernelArgs, ctx: NativeContext, t: TensorInfo | undefined | null): NativeInput | null {
+  return nativeInput(args.backend, t, ctx.addon, ctx.resident);
+}
+
+/** Elements [offset, offset + size(shape)) of `x` as a tensor: a view sharing x's device data; null when x's data is in JS. */
+function flatPiece(args: KernelArgs, ctx: NativeContext, x: TensorInfo, offset: number, shape: number[]): TensorInfo | null {
+  const h = handleOf(args.backend, x);
+  if (!h) return null;
+  return writeHandle(args.backend, ctx.addon.sliceFlat(h, offset, size(shape)), shape, ctx.addon, ctx.resident);
 }
 
 function size(shape: readonly number[]): number {
@@ -78,13 +110,13 @@ const conv2d: NativeImpl = (args, ctx) => {
   const { x, filter } = named(args);
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as any;
   if (dataFormat === 'NCHW' || x.shape.length !== 4) return null;
-  const xv = f32(args.backend, x), wv = f32(args.backend, filter);
+  const xv = inp(args, ctx, x), wv = inp(args, ctx, filter);
   if (!xv || !wv) return null;
   const info = backend_util.computeConv2DInfo(x.shape as any, filter.shape as any, strides, dilations ?? 1, pad, dimRoundingMode, false, 'channelsLast');
   if (size(info.outShape) < minElements) return null;
-  const o = ctx.alloc(size(info.outShape));
-  addon.conv2d(xv, x.shape, wv, filter.shape, o, info.outShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), false);
-  return out(args.backend, info.outShape, o);
+  const o = outFor(ctx, size(info.outShape));
+  const r = addon.conv2d(xv, x.shape, wv, filter.shape, o, info.outShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), false);
+  return emit(args, ctx, info.outShape, o, r);
 };
 
 const conv2dBackpropInput: NativeImpl = (args, ctx) => {
@@ -92,12 +124,12 @@ const conv2dBackpropInput: NativeImpl = (args, ctx) => {
   const { dy, filter } = named(args);
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = args.attrs as any;
   if (dataFormat === 'NCHW') return null;
-  const dyv = f32(args.backend, dy), wv = f32(args.backend, filter);
+  const dyv = inp(args, ctx, dy), wv = inp(args, ctx, filter);
   if (!dyv || !wv || size(inputShape) < minElements) return null;
   const info = backend_util.computeConv2DInfo(inputShape, filter.shape as any, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const o = ctx.alloc(size(inputShape));
-  addon.conv2dBackpropInput(dyv, dy.shape, wv, filter.shape, o, inputShape, [info.strideHeight, info.strideWidth], [1, 1], padsOf(info), false);
-  return out(args.backend, [...inputShape], o);
+  const o = outFor(ctx, size(inputShape));
+  const r = addon.conv2dBackpropInput(dyv, dy.shape, wv, filter.shape, o, inputShape, [info.strideHeight, info.strideWidth], [1, 1], padsOf(info), false);
+  return emit(args, ctx, [...inputShape], o, r);
 };
 
 const conv2dBackpropFilter: NativeImpl = (args, ctx) => {
@@ -105,49 +137,49 @@ const conv2dBackpropFilter: NativeImpl = (args, ctx) => {
   const { x, dy } = named(args);
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as any;
   if (dataFormat === 'NCHW') return null;
-  const xv = f32(args.backend, x), dyv = f32(args.backend, dy);
+  const xv = inp(args, ctx, x), dyv = inp(args, ctx, dy);
   if (!xv || !dyv || size(x.shape) < minElements) return null;
   const info = backend_util.computeConv2DInfo(x.shape as any, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const o = ctx.alloc(size(filterShape));
-  addon.conv2dBackpropFilter(xv, x.shape, dyv, dy.shape, o, filterShape, [info.strideHeight, info.strideWidth], [1, 1], padsOf(info), false);
-  return out(args.backend, [...filterShape], o);
+  const o = outFor(ctx, size(filterShape));
+  const r = addon.conv2dBackpropFilter(xv, x.shape, dyv, dy.shape, o, filterShape, [info.strideHeight, info.strideWidth], [1, 1], padsOf(info), false);
+  return emit(args, ctx, [...filterShape], o, r);
 };
 
 const depthwiseConv2d: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x, filter } = named(args);
   const { strides, pad, dilations, dimRoundingMode } = args.attrs as any;
-  const xv = f32(args.backend, x), wv = f32(args.backend, filter);
+  const xv = inp(args, ctx, x), wv = inp(args, ctx, filter);
   if (!xv || !wv || x.shape.length !== 4) return null;
   const info = backend_util.computeConv2DInfo(x.shape as any, filter.shape as any, strides, dilations ?? [1, 1], pad, dimRoundingMode, true);
   if (size(info.outShape) < minElements) return null;
-  const o = ctx.alloc(size(info.outShape));
-  addon.conv2d(xv, x.shape, wv, filter.shape, o, info.outShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), true);
-  return out(args.backend, info.outShape, o);
+  const o = outFor(ctx, size(info.outShape));
+  const r = addon.conv2d(xv, x.shape, wv, filter.shape, o, info.outShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), true);
+  return emit(args, ctx, info.outShape, o, r);
 };
 
 const depthwiseConv2dBackpropInput: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { dy, filter } = named(args);
   const { strides, dilations, pad, dimRoundingMode, inputShape } = args.attrs as any;
-  const dyv = f32(args.backend, dy), wv = f32(args.backend, filter);
+  const dyv = inp(args, ctx, dy), wv = inp(args, ctx, filter);
   if (!dyv || !wv || size(inputShape) < minElements) return null;
   const info = backend_util.computeConv2DInfo(inputShape, filter.shape as any, strides, dilations ?? [1, 1], pad, dimRoundingMode, true);
-  const o = ctx.alloc(size(inputShape));
-  addon.conv2dBackpropInput(dyv, dy.shape, wv, filter.shape, o, inputShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), true);
-  return out(args.backend, [...inputShape], o);
+  const o = outFor(ctx, size(inputShape));
+  const r = addon.conv2dBackpropInput(dyv, dy.shape, wv, filter.shape, o, inputShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), true);
+  return emit(args, ctx, [...inputShape], o, r);
 };
 
 const depthwiseConv2dBackpropFilter: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x, dy } = named(args);
   const { strides, dilations, pad, dimRoundingMode, filterShape } = args.attrs as any;
-  const xv = f32(args.backend, x), dyv = f32(args.backend, dy);
+  const xv = inp(args, ctx, x), dyv = inp(args, ctx, dy);
   if (!xv || !dyv || size(x.shape) < minElements) return null;
   const info = backend_util.computeConv2DInfo(x.shape as any, filterShape, strides, dilations ?? [1, 1], pad, dimRoundingMode, true);
-  const o = ctx.alloc(size(filterShape));
-  addon.conv2dBackpropFilter(xv, x.shape, dyv, dy.shape, o, filterShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), true);
-  return out(args.backend, [...filterShape], o);
+  const o = outFor(ctx, size(filterShape));
+  const r = addon.conv2dBackpropFilter(xv, x.shape, dyv, dy.shape, o, filterShape, [info.strideHeight, info.strideWidth], [info.dilationHeight, info.dilationWidth], padsOf(info), true);
+  return emit(args, ctx, [...filterShape], o, r);
 };
 
 // --------------------------------------------------------------------------------------------
@@ -194,41 +226,41 @@ function isIdentityPool(info: backend_util.Conv2DInfo): boolean {
 const makePool = (kind: 0 | 1): NativeImpl => (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
-  const xv = f32(args.backend, x);
+  const xv = inp(args, ctx, x);
   if (!xv || x.shape.length !== 4 || size(x.shape) < minElements) return null;
   const info = poolInfo(x.shape, args.attrs);
   if (isIdentityPool(info)) return null;
   const p = poolParams(info);
   if (!p) return null;
-  const o = ctx.alloc(size(info.outShape));
-  addon.pool(kind, xv, x.shape, o, info.outShape, p.k, p.s, p.pad, p.ceil);
-  return out(args.backend, info.outShape, o);
+  const o = outFor(ctx, size(info.outShape));
+  const r = addon.pool(kind, xv, x.shape, o, info.outShape, p.k, p.s, p.pad, p.ceil);
+  return emit(args, ctx, info.outShape, o, r);
 };
 
 const maxPoolGrad: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { dy, input } = named(args);
-  const dyv = f32(args.backend, dy), xv = f32(args.backend, input);
+  const dyv = inp(args, ctx, dy), xv = inp(args, ctx, input);
   if (!dyv || !xv || size(input.shape) < minElements) return null;
   const info = poolInfo(input.shape, args.attrs);
   const p = poolParams(info);
   if (!p) return null;
-  const o = ctx.alloc(size(input.shape));
-  addon.maxPoolGrad(dyv, dy.shape, xv, input.shape, o, p.k, p.s, p.pad, p.ceil);
-  return out(args.backend, [...input.shape], o);
+  const o = outFor(ctx, size(input.shape));
+  const r = addon.maxPoolGrad(dyv, dy.shape, xv, input.shape, o, p.k, p.s, p.pad, p.ceil);
+  return emit(args, ctx, [...input.shape], o, r);
 };
 
 const avgPoolGrad: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { dy, input } = named(args);
-  const dyv = f32(args.backend, dy);
+  const dyv = inp(args, ctx, dy);
   if (!dyv || input.shape.length !== 4 || size(input.shape) < minElements) return null;
   const info = poolInfo(input.shape, args.attrs);
   const p = poolParams(info);
   if (!p) return null;
-  const o = ctx.alloc(size(input.shape));
-  addon.avgPoolGrad(dyv, dy.shape, o, input.shape, p.k, p.s, p.pad, p.ceil, ctx.exactAvgPoolGrad ? 0 : p.k[0] * p.k[1]);
-  return out(args.backend, [...input.shape], o);
+  const o = outFor(ctx, size(input.shape));
+  const r = addon.avgPoolGrad(dyv, dy.shape, o, input.shape, p.k, p.s, p.pad, p.ceil, ctx.exactAvgPoolGrad ? 0 : p.k[0] * p.k[1]);
+  return emit(args, ctx, [...input.shape], o, r);
 };
 
 // --------------------------------------------------------------------------------------------
@@ -237,70 +269,70 @@ const avgPoolGrad: NativeImpl = (args, ctx) => {
 const makeBinary = (op: number): NativeImpl => (args, ctx) => {
   const { addon, minElements } = ctx;
   const { a, b } = named(args);
-  const av = f32(args.backend, a), bv = f32(args.backend, b);
+  const av = inp(args, ctx, a), bv = inp(args, ctx, b);
   if (!av || !bv) return null;
   const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
   if (size(shape) < minElements) return null;
-  const o = ctx.alloc(size(shape));
-  addon.binary(op, av, a.shape, bv, b.shape, o, shape);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(shape));
+  const r = addon.binary(op, av, a.shape, bv, b.shape, o, shape);
+  return emit(args, ctx, shape, o, r);
 };
 
 const makeUnary = (op: number, alphaAttr?: string): NativeImpl => (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
-  const xv = f32(args.backend, x);
-  if (!xv || xv.length < minElements) return null;
-  const o = ctx.alloc(xv.length);
+  const xv = inp(args, ctx, x);
+  if (!xv || size(x.shape) < minElements) return null;
+  const n = size(x.shape);
+  const o = outFor(ctx, n);
   const alpha = alphaAttr ? Number((args.attrs as any)?.[alphaAttr] ?? 0) : undefined;
-  addon.unary(op, xv, o, xv.length, alpha);
-  return out(args.backend, [...x.shape], o);
+  const r = addon.unary(op, xv, o, n, alpha);
+  return emit(args, ctx, [...x.shape], o, r);
 };
 
 const makeReduce = (op: number, axisAttr: string): NativeImpl => (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
-  const xv = f32(args.backend, x);
-  if (!xv || xv.length < minElements) return null;
+  const xv = inp(args, ctx, x);
+  if (!xv || size(x.shape) < minElements) return null;
   const attrs = args.attrs as any;
   const axes = util.parseAxisParam(attrs[axisAttr], x.shape as number[]);
   if (axes.length === 0) return null;
   const reduced = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const shape = attrs.keepDims ? reduced : x.shape.filter((_, i) => !axes.includes(i));
-  const o = ctx.alloc(size(reduced));
-  addon.reduce(op, xv, x.shape, axes, o);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(reduced));
+  const r = addon.reduce(op, xv, x.shape, axes, o);
+  return emit(args, ctx, shape, o, r);
 };
 
 const softmax: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { logits } = named(args);
   const { dim } = args.attrs as any;
-  const xv = f32(args.backend, logits);
+  const xv = inp(args, ctx, logits);
   const rank = logits.shape.length;
-  if (!xv || xv.length < minElements || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
-  const o = ctx.alloc(xv.length);
-  addon.softmax(xv, logits.shape, o);
-  return out(args.backend, [...logits.shape], o);
+  if (!xv || size(logits.shape) < minElements || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
+  const o = outFor(ctx, size(logits.shape));
+  const r = addon.softmax(xv, logits.shape, o);
+  return emit(args, ctx, [...logits.shape], o, r);
 };
 
 const fusedBatchNorm: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x, mean, variance, offset, scale } = named(args);
-  const { backend } = args;
-  const xv = f32(backend, x), mv = f32(backend, mean), vv = f32(backend, variance);
-  if (!xv || !mv || !vv || xv.length < minElements || x.shape.length === 0) return null;
-  const ov = offset ? f32(backend, offset) : null;
-  const sv = scale ? f32(backend, scale) : null;
+  const xv = inp(args, ctx, x), mv = inp(args, ctx, mean), vv = inp(args, ctx, variance);
+  if (!xv || !mv || !vv || size(x.shape) < minElements || x.shape.length === 0) return null;
+  const ov = offset ? inp(args, ctx, offset) : null;
+  const sv = scale ? inp(args, ctx, scale) : null;
   if ((offset && !ov) || (scale && !sv)) return null;
   // The cpu kernel cycles each parameter over the flat index: same as broadcasting over the last
   // dimension when the parameter's length is that dimension (or 1).
   const last = x.shape[x.shape.length - 1];
-  for (const p of [mv, vv, ov, sv]) if (p && p.length !== last && p.length !== 1) return null;
+  for (const p of [mean, variance, offset, scale]) if (p && size(p.shape) !== last && size(p.shape) !== 1) return null;
   const eps = (args.attrs as any)?.varianceEpsilon ?? 0.001;
-  const o = ctx.alloc(xv.length);
-  addon.batchNorm(xv, x.shape, mv, vv, ov, sv, eps, o);
-  return out(backend, [...x.shape], o);
+  const o = outFor(ctx, size(x.shape));
+  const r = addon.batchNorm(xv, x.shape, mv, vv, ov, sv, eps, o);
+  return emit(args, ctx, [...x.shape], o, r);
 };
 
 // --------------------------------------------------------------------------------------------
@@ -310,7 +342,7 @@ const batchMatMul: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { a, b } = named(args);
   const { transposeA, transposeB } = args.attrs as any;
-  const av = f32(args.backend, a), bv = f32(args.backend, b);
+  const av = inp(args, ctx, a), bv = inp(args, ctx, b);
   if (!av || !bv || a.shape.length < 2 || b.shape.length < 2) return null;
   const ra = a.shape.length, rb = b.shape.length;
   const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
@@ -322,9 +354,9 @@ const batchMatMul: NativeImpl = (args, ctx) => {
   const shape = [...batch, m, n];
   // Work, not output size, decides: m*n*k multiply-adds.
   if (size(batch) * m * n * ka < minElements * 16) return null;
-  const o = ctx.alloc(size(shape));
-  addon.batchMatMul(av, a.shape, bv, b.shape, !!transposeA, !!transposeB, o, shape);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(shape));
+  const r = addon.batchMatMul(av, a.shape, bv, b.shape, !!transposeA, !!transposeB, o, shape);
+  return emit(args, ctx, shape, o, r);
 };
 
 const concat: NativeImpl = (args, ctx) => {
@@ -337,30 +369,33 @@ const concat: NativeImpl = (args, ctx) => {
   if (size(shape) < minElements) return null;
   const inputs = all.filter((t) => size(t.shape) > 0);
   if (inputs.length < 2) return null;
-  const vals: Float32Array[] = [];
+  const vals: NativeInput[] = [];
   for (const t of inputs) {
-    const v = f32(args.backend, t);
+    const v = inp(args, ctx, t);
     if (!v) return null;
     vals.push(v);
   }
-  const o = ctx.alloc(size(shape));
-  addon.concat(vals, inputs.map((t) => t.shape), $axis, o, shape);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(shape));
+  const r = addon.concat(vals, inputs.map((t) => t.shape), $axis, o, shape);
+  return emit(args, ctx, shape, o, r);
 };
 
 const slice: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
   const { begin, size: sz } = args.attrs as any;
-  const xv = f32(args.backend, x);
+  const xv = inp(args, ctx, x);
   if (!xv) return null;
   const [$begin, $size] = slice_util.parseSliceParams(x as any, begin, sz);
   slice_util.assertParamsValid(x as any, $begin, $size);
-  // Contiguous slices are zero-copy subarrays in the cpu kernel already.
-  if (size($size) < minElements || slice_util.isSliceContinous(x.shape as number[], $begin, $size)) return null;
-  const o = ctx.alloc(size($size));
-  addon.slice(xv, x.shape, $begin, $size, o);
-  return out(args.backend, $size, o);
+  if (slice_util.isSliceContinous(x.shape as number[], $begin, $size)) {
+    // A view of device data; JS data: the cpu kernel's zero-copy subarray.
+    return flatPiece(args, ctx, x, slice_util.computeFlatOffset($begin, util.computeStrides(x.shape as number[])), $size);
+  }
+  if (size($size) < minElements) return null;
+  const o = outFor(ctx, size($size));
+  const r = addon.slice(xv, x.shape, $begin, $size, o);
+  return emit(args, ctx, $size, o, r);
 };
 
 /**
@@ -371,22 +406,32 @@ const splitV = (args: KernelArgs, ctx: NativeContext): TensorInfo[] | null => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
   const { numOrSizeSplits, axis } = args.attrs as any;
-  const xv = f32(args.backend, x);
-  if (!xv || xv.length < minElements) return null;
+  const xv = inp(args, ctx, x);
+  if (!xv) return null;
   const $axis = util.parseAxisParam(axis, x.shape as number[])[0];
   const sizes = backend_util.prepareSplitSize(x as any, numOrSizeSplits, $axis) as number[];
   const begin = new Array(x.shape.length).fill(0);
   const first = [...x.shape];
   first[$axis] = sizes[0];
-  // Pieces along a leading axis are zero-copy subarrays in the cpu kernel.
-  if (slice_util.isSliceContinous(x.shape as number[], begin, first)) return null;
+  const pieceShape = (s: number) => x.shape.map((d, i) => (i === $axis ? s : d));
+  if (slice_util.isSliceContinous(x.shape as number[], begin, first)) {
+    // Pieces along a leading axis: views of device data; JS data: the cpu kernel's subarrays.
+    if (!handleOf(args.backend, x)) return null;
+    const inner = size(x.shape) / Math.max(1, x.shape[$axis]);
+    let offset = 0;
+    return sizes.map((s) => {
+      const piece = flatPiece(args, ctx, x, offset, pieceShape(s))!;
+      offset += s * inner;
+      return piece;
+    });
+  }
+  if (size(x.shape) < minElements) return null;
   const res: TensorInfo[] = [];
   for (const s of sizes) {
-    const sz = [...x.shape];
-    sz[$axis] = s;
-    const o = ctx.alloc(size(sz));
-    if (o.length > 0) addon.slice(xv, x.shape, begin, sz, o);
-    res.push(out(args.backend, sz, o));
+    const sz = pieceShape(s);
+    const o = outFor(ctx, size(sz));
+    const r = addon.slice(xv, x.shape, begin, sz, o);
+    res.push(emit(args, ctx, sz, o, r));
     begin[$axis] += s;
   }
   return res;
@@ -396,53 +441,53 @@ const padV2: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
   const { paddings, constantValue } = args.attrs as any;
-  const xv = f32(args.backend, x);
+  const xv = inp(args, ctx, x);
   if (!xv || x.shape.length === 0) return null;
   const shape = paddings.map((p: [number, number], i: number) => p[0] + x.shape[i] + p[1]);
   if (size(shape) < minElements) return null;
-  const o = ctx.alloc(size(shape));
-  addon.pad(xv, x.shape, paddings.flat(), Number(constantValue ?? 0), o, shape);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(shape));
+  const r = addon.pad(xv, x.shape, paddings.flat(), Number(constantValue ?? 0), o, shape);
+  return emit(args, ctx, shape, o, r);
 };
 
 const tile: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
   const { reps } = args.attrs as any;
-  const xv = f32(args.backend, x);
+  const xv = inp(args, ctx, x);
   if (!xv || x.shape.length === 0 || reps.length !== x.shape.length) return null;
   const shape = x.shape.map((d, i) => d * reps[i]);
   if (size(shape) < minElements) return null;
-  const o = ctx.alloc(size(shape));
-  addon.tile(xv, x.shape, reps, o);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(shape));
+  const r = addon.tile(xv, x.shape, reps, o);
+  return emit(args, ctx, shape, o, r);
 };
 
 const transpose: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
   const { perm } = args.attrs as any;
-  const xv = f32(args.backend, x);
-  if (!xv || xv.length < minElements || perm.length !== x.shape.length) return null;
+  const xv = inp(args, ctx, x);
+  if (!xv || size(x.shape) < minElements || perm.length !== x.shape.length) return null;
   const shape = perm.map((p: number) => x.shape[p]);
-  const o = ctx.alloc(xv.length);
-  addon.transpose(xv, x.shape, perm, o);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(x.shape));
+  const r = addon.transpose(xv, x.shape, perm, o);
+  return emit(args, ctx, shape, o, r);
 };
 
 const addN: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const all = args.inputs as TensorInfo[];
   if (all.length === 0 || size(all[0].shape) < minElements) return null;
-  const vals: Float32Array[] = [];
+  const vals: NativeInput[] = [];
   for (const t of all) {
-    const v = f32(args.backend, t);
+    const v = inp(args, ctx, t);
     if (!v || !util.arraysEqual(t.shape, all[0].shape)) return null;
     vals.push(v);
   }
-  const o = ctx.alloc(vals[0].length);
-  addon.addN(vals, all[0].shape, o);
-  return out(args.backend, [...all[0].shape], o);
+  const o = outFor(ctx, size(all[0].shape));
+  const r = addon.addN(vals, all[0].shape, o);
+  return emit(args, ctx, [...all[0].shape], o, r);
 };
 
 const pack: NativeImpl = (args, ctx) => {
@@ -454,39 +499,45 @@ const pack: NativeImpl = (args, ctx) => {
   let axis = Number((args.attrs as any).axis ?? 0);
   if (axis < 0) axis += rank + 1;
   if (axis < 0 || axis > rank || size(shape0) * all.length < minElements) return null;
-  const vals: Float32Array[] = [];
+  const vals: NativeInput[] = [];
   for (const t of all) {
-    const v = f32(args.backend, t);
+    const v = inp(args, ctx, t);
     if (!v || !util.arraysEqual(t.shape, shape0)) return null;
     vals.push(v);
   }
   const expanded = [...shape0.slice(0, axis), 1, ...shape0.slice(axis)];
   const shape = [...shape0.slice(0, axis), all.length, ...shape0.slice(axis)];
-  const o = ctx.alloc(size(shape));
-  addon.concat(vals, vals.map(() => expanded), axis, o, shape);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(shape));
+  const r = addon.concat(vals, vals.map(() => expanded), axis, o, shape);
+  return emit(args, ctx, shape, o, r);
 };
 
 const unpack = (args: KernelArgs, ctx: NativeContext): TensorInfo[] | null => {
   const { addon, minElements } = ctx;
   const { value } = named(args);
-  const xv = f32(args.backend, value);
+  const xv = inp(args, ctx, value);
   const rank = value.shape.length;
   let axis = Number((args.attrs as any).axis ?? 0);
   if (axis < 0) axis += rank;
-  // Along axis 0 the cpu kernel's slices are zero-copy subarrays.
-  if (!xv || axis <= 0 || axis >= rank || xv.length < minElements) return null;
+  if (!xv || axis < 0 || axis >= rank) return null;
   const num = value.shape[axis];
   const outShape = value.shape.filter((_, i) => i !== axis);
+  if (axis === 0) {
+    // Views of device data; JS data: the cpu kernel's zero-copy subarrays.
+    if (!handleOf(args.backend, value)) return null;
+    const n = size(outShape);
+    return Array.from({ length: num }, (_, i) => flatPiece(args, ctx, value, i * n, outShape)!);
+  }
+  if (size(value.shape) < minElements) return null;
   const begin = new Array(rank).fill(0);
   const sz = [...value.shape];
   sz[axis] = 1;
   const res: TensorInfo[] = [];
   for (let i = 0; i < num; i++) {
     begin[axis] = i;
-    const o = ctx.alloc(size(outShape));
-    addon.slice(xv, value.shape, begin, sz, o);
-    res.push(out(args.backend, outShape, o));
+    const o = outFor(ctx, size(outShape));
+    const r = addon.slice(xv, value.shape, begin, sz, o);
+    res.push(emit(args, ctx, outShape, o, r));
   }
   return res;
 };
@@ -495,32 +546,32 @@ const spaceToBatchND: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
   const { blockShape, paddings } = args.attrs as any;
-  const xv = f32(args.backend, x);
-  if (!xv || x.shape.length !== 4 || blockShape.length !== 2 || xv.length < minElements) return null;
+  const xv = inp(args, ctx, x);
+  if (!xv || x.shape.length !== 4 || blockShape.length !== 2 || size(x.shape) < minElements) return null;
   const [bh, bw] = blockShape as number[];
   const [[pt, pb], [pl, pr]] = paddings as number[][];
   const hp = x.shape[1] + pt + pb, wp = x.shape[2] + pl + pr;
   if (hp % bh !== 0 || wp % bw !== 0) return null;
   const shape = [x.shape[0] * bh * bw, hp / bh, wp / bw, x.shape[3]];
-  const o = ctx.alloc(size(shape));
-  addon.spaceToBatch(xv, x.shape, [bh, bw], [pt, pb, pl, pr], o, shape);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(shape));
+  const r = addon.spaceToBatch(xv, x.shape, [bh, bw], [pt, pb, pl, pr], o, shape);
+  return emit(args, ctx, shape, o, r);
 };
 
 const batchToSpaceND: NativeImpl = (args, ctx) => {
   const { addon, minElements } = ctx;
   const { x } = named(args);
   const { blockShape, crops } = args.attrs as any;
-  const xv = f32(args.backend, x);
-  if (!xv || x.shape.length !== 4 || blockShape.length !== 2 || xv.length < minElements) return null;
+  const xv = inp(args, ctx, x);
+  if (!xv || x.shape.length !== 4 || blockShape.length !== 2 || size(x.shape) < minElements) return null;
   const [bh, bw] = blockShape as number[];
   const [[ct, cb], [cl, cr]] = crops as number[][];
   if (x.shape[0] % (bh * bw) !== 0) return null;
   const shape = [x.shape[0] / (bh * bw), x.shape[1] * bh - ct - cb, x.shape[2] * bw - cl - cr, x.shape[3]];
   if (shape[1] <= 0 || shape[2] <= 0) return null;
-  const o = ctx.alloc(size(shape));
-  addon.batchToSpace(xv, x.shape, [bh, bw], [ct, cb, cl, cr], o, shape);
-  return out(args.backend, shape, o);
+  const o = outFor(ctx, size(shape));
+  const r = addon.batchToSpace(xv, x.shape, [bh, bw], [ct, cb, cl, cr], o, shape);
+  return emit(args, ctx, shape, o, r);
 };
 
 // --------------------------------------------------------------------------------------------
@@ -535,8 +586,8 @@ export const FUSED_KERNEL_NAMES = {
   reluGrad: 'NaslabReluGrad',
 } as const;
 
-function required(backend: MathBackendCPU, t: TensorInfo | undefined, kernel: string, what: string): Float32Array {
-  const v = f32(backend, t);
+function required(args: KernelArgs, ctx: NativeContext, t: TensorInfo | undefined, kernel: string, what: string): NativeInput {
+  const v = inp(args, ctx, t);
   if (!v) throw new Error(`${kernel}: ${what} must be a float32 tensor`);
   return v;
 }
@@ -549,48 +600,48 @@ function channelsOf(x: TensorInfo): number {
 const batchNormTraining = (args: KernelArgs, ctx: NativeContext): TensorInfo[] => {
   const name = FUSED_KERNEL_NAMES.batchNormTraining;
   const { x, scale, offset } = named(args);
-  const { backend } = args;
-  const xv = required(backend, x, name, 'x');
-  const sv = scale ? required(backend, scale, name, 'scale') : null;
-  const ov = offset ? required(backend, offset, name, 'offset') : null;
+  const xv = required(args, ctx, x, name, 'x');
+  const sv = scale ? required(args, ctx, scale, name, 'scale') : null;
+  const ov = offset ? required(args, ctx, offset, name, 'offset') : null;
   const c = channelsOf(x);
   const eps = Number((args.attrs as any)?.varianceEpsilon ?? 1e-5);
-  const y = ctx.alloc(xv.length);
-  const mean = new Float32Array(c);
-  const variance = new Float32Array(c);
-  ctx.addon.batchNormTraining(xv, x.shape, sv, ov, eps, y, mean, variance);
-  return [out(backend, [...x.shape], y), out(backend, [c], mean), out(backend, [c], variance)];
+  const y = outFor(ctx, size(x.shape));
+  const mean = outFor(ctx, c);
+  const variance = outFor(ctx, c);
+  const r = ctx.addon.batchNormTraining(xv, x.shape, sv, ov, eps, y, mean, variance);
+  return emitAll(args, ctx, [[[...x.shape], y], [[c], mean], [[c], variance]], r);
 };
 
 /** Inputs {dy, x, mean, variance, scale?}, attr varianceEpsilon → [dx, dscale, doffset]. */
 const batchNormTrainingGrad = (args: KernelArgs, ctx: NativeContext): TensorInfo[] => {
   const name = FUSED_KERNEL_NAMES.batchNormTrainingGrad;
   const { dy, x, mean, variance, scale } = named(args);
-  const { backend } = args;
-  const dyv = required(backend, dy, name, 'dy');
-  const xv = required(backend, x, name, 'x');
-  const mv = required(backend, mean, name, 'mean');
-  const vv = required(backend, variance, name, 'variance');
-  const sv = scale ? required(backend, scale, name, 'scale') : null;
+  const dyv = required(args, ctx, dy, name, 'dy');
+  const xv = required(args, ctx, x, name, 'x');
+  const mv = required(args, ctx, mean, name, 'mean');
+  const vv = required(args, ctx, variance, name, 'variance');
+  const sv = scale ? required(args, ctx, scale, name, 'scale') : null;
+  if (size(dy.shape) !== size(x.shape)) throw new Error(`${name}: dy and x differ in size`);
   const c = channelsOf(x);
   const eps = Number((args.attrs as any)?.varianceEpsilon ?? 1e-5);
-  const dx = ctx.alloc(xv.length);
-  const dscale = new Float32Array(c);
-  const doffset = new Float32Array(c);
-  ctx.addon.batchNormTrainingGrad(dyv, xv, x.shape, mv, vv, sv, eps, dx, dscale, doffset);
-  return [out(backend, [...x.shape], dx), out(backend, [c], dscale), out(backend, [c], doffset)];
+  const dx = outFor(ctx, size(x.shape));
+  const dscale = outFor(ctx, c);
+  const doffset = outFor(ctx, c);
+  const r = ctx.addon.batchNormTrainingGrad(dyv, xv, x.shape, mv, vv, sv, eps, dx, dscale, doffset);
+  return emitAll(args, ctx, [[[...x.shape], dx], [[c], dscale], [[c], doffset]], r);
 };
 
 /** Inputs {dy, y} (y = relu(x)) → dy where y > 0, else 0. */
 const reluGrad = (args: KernelArgs, ctx: NativeContext): TensorInfo => {
   const name = FUSED_KERNEL_NAMES.reluGrad;
   const { dy, y } = named(args);
-  const dyv = required(args.backend, dy, name, 'dy');
-  const yv = required(args.backend, y, name, 'y');
-  if (dyv.length !== yv.length) throw new Error(`${name}: dy and y differ in size`);
-  const o = ctx.alloc(yv.length);
-  ctx.addon.reluGrad(dyv, yv, o, yv.length);
-  return out(args.backend, [...y.shape], o);
+  const dyv = required(args, ctx, dy, name, 'dy');
+  const yv = required(args, ctx, y, name, 'y');
+  const n = size(y.shape);
+  if (size(dy.shape) !== n) throw new Error(`${name}: dy and y differ in size`);
+  const o = outFor(ctx, n);
+  const r = ctx.addon.reluGrad(dyv, yv, o, n);
+  return emit(args, ctx, [...y.shape], o, r);
 };
 
 /** Kernel name → implementation, for the kernels only this backend has. */

@@ -4,38 +4,97 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describeLibtorch, type LibtorchSource } from '../scripts/libtorch-discovery.mjs';
+import type { Handle } from './storage.js';
 
-type F32 = Float32Array;
+type In = Float32Array | Handle;
+/** An output: a Float32Array to write into (CPU only), or null for a new device tensor returned as a handle. */
+type Out = Float32Array | null;
 type Shape = readonly number[];
+/** The handles of the outputs passed as null: one, or several in argument order. */
+type R = Handle | Handle[] | undefined;
+
+/** What the addon says about itself. */
+export interface AddonInfo {
+  torchVersion?: string;
+  parallelInfo: string;
+  mkldnn: boolean;
+  threads: number;
+  /** Built against libtorch_cuda (a CUDA build of libtorch). */
+  cudaLinked: boolean;
+  /** ATen can use CUDA here (linked, runtime and driver loaded). */
+  cuda: boolean;
+  /** CUDA devices ATen sees. */
+  cudaDevices: number;
+  /** Where new tensors go: `cpu`, `cuda:0`… */
+  device: string;
+}
+
+/** A GPU the CUDA driver reports (CUDA_VISIBLE_DEVICES applies). */
+export interface CudaDevice {
+  index: number;
+  name?: string;
+  memoryBytes?: number;
+}
+
+/** The addon's counters: live handles and the transfers between JS and the device. */
+export interface AddonCounters {
+  handles: number;
+  handleBytes: number;
+  /** Most handleBytes at any time so far (views count their elements too). */
+  peakHandleBytes: number;
+  uploads: number;
+  uploadBytes: number;
+  reads: number;
+  readBytes: number;
+  /** Freed CPU memory the caching allocator keeps for reuse. */
+  cpuCachedBytes: number;
+}
 
 /** The functions exported by native/addon.cc. */
 export interface NativeAddon {
-  conv2d(x: F32, xs: Shape, w: F32, ws: Shape, out: F32, os: Shape, strides: Shape, dil: Shape, pads: Shape, depthwise: boolean): void;
-  conv2dBackpropInput(dy: F32, dys: Shape, w: F32, ws: Shape, out: F32, xs: Shape, strides: Shape, dil: Shape, pads: Shape, depthwise: boolean): void;
-  conv2dBackpropFilter(x: F32, xs: Shape, dy: F32, dys: Shape, out: F32, ws: Shape, strides: Shape, dil: Shape, pads: Shape, depthwise: boolean): void;
-  pool(kind: number, x: F32, xs: Shape, out: F32, os: Shape, k: Shape, s: Shape, pad: Shape, ceil: boolean): void;
-  maxPoolGrad(dy: F32, dys: Shape, x: F32, xs: Shape, out: F32, k: Shape, s: Shape, pad: Shape, ceil: boolean): void;
-  avgPoolGrad(dy: F32, dys: Shape, out: F32, xs: Shape, k: Shape, s: Shape, pad: Shape, ceil: boolean, divisor: number): void;
-  binary(op: number, a: F32, as: Shape, b: F32, bs: Shape, out: F32, os: Shape): void;
-  unary(op: number, x: F32, out: F32, n: number, alpha?: number): void;
-  reduce(op: number, x: F32, xs: Shape, axes: Shape, out: F32): void;
-  softmax(x: F32, xs: Shape, out: F32): void;
-  batchNorm(x: F32, xs: Shape, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, eps: number, out: F32): void;
-  batchNormTraining(x: F32, xs: Shape, scale: F32 | null, offset: F32 | null, eps: number, out: F32, mean: F32, variance: F32): void;
-  batchNormTrainingGrad(dy: F32, x: F32, xs: Shape, mean: F32, variance: F32, scale: F32 | null, eps: number, dx: F32, dscale: F32 | null, doffset: F32 | null): void;
-  reluGrad(dy: F32, y: F32, out: F32, n: number): void;
-  batchMatMul(a: F32, as: Shape, b: F32, bs: Shape, transposeA: boolean, transposeB: boolean, out: F32, os: Shape): void;
-  concat(xs: F32[], shapes: Shape[], axis: number, out: F32, os: Shape): void;
-  slice(x: F32, xs: Shape, begin: Shape, size: Shape, out: F32): void;
-  pad(x: F32, xs: Shape, paddings: Shape, value: number, out: F32, os: Shape): void;
-  tile(x: F32, xs: Shape, reps: Shape, out: F32): void;
-  transpose(x: F32, xs: Shape, perm: Shape, out: F32): void;
-  addN(xs: F32[], shape: Shape, out: F32): void;
-  spaceToBatch(x: F32, xs: Shape, block: Shape, pads: Shape, out: F32, os: Shape): void;
-  batchToSpace(x: F32, xs: Shape, block: Shape, crops: Shape, out: F32, os: Shape): void;
+  conv2d(x: In, xs: Shape, w: In, ws: Shape, out: Out, os: Shape, strides: Shape, dil: Shape, pads: Shape, depthwise: boolean): R;
+  conv2dBackpropInput(dy: In, dys: Shape, w: In, ws: Shape, out: Out, xs: Shape, strides: Shape, dil: Shape, pads: Shape, depthwise: boolean): R;
+  conv2dBackpropFilter(x: In, xs: Shape, dy: In, dys: Shape, out: Out, ws: Shape, strides: Shape, dil: Shape, pads: Shape, depthwise: boolean): R;
+  pool(kind: number, x: In, xs: Shape, out: Out, os: Shape, k: Shape, s: Shape, pad: Shape, ceil: boolean): R;
+  maxPoolGrad(dy: In, dys: Shape, x: In, xs: Shape, out: Out, k: Shape, s: Shape, pad: Shape, ceil: boolean): R;
+  avgPoolGrad(dy: In, dys: Shape, out: Out, xs: Shape, k: Shape, s: Shape, pad: Shape, ceil: boolean, divisor: number): R;
+  binary(op: number, a: In, as: Shape, b: In, bs: Shape, out: Out, os: Shape): R;
+  unary(op: number, x: In, out: Out, n: number, alpha?: number): R;
+  reduce(op: number, x: In, xs: Shape, axes: Shape, out: Out): R;
+  softmax(x: In, xs: Shape, out: Out): R;
+  batchNorm(x: In, xs: Shape, mean: In, variance: In, offset: In | null, scale: In | null, eps: number, out: Out): R;
+  batchNormTraining(x: In, xs: Shape, scale: In | null, offset: In | null, eps: number, out: Out, mean: Out, variance: Out): R;
+  /** dscale/doffset: false skips that gradient. */
+  batchNormTrainingGrad(dy: In, x: In, xs: Shape, mean: In, variance: In, scale: In | null, eps: number, dx: Out, dscale: Out | false, doffset: Out | false): R;
+  reluGrad(dy: In, y: In, out: Out, n: number): R;
+  batchMatMul(a: In, as: Shape, b: In, bs: Shape, transposeA: boolean, transposeB: boolean, out: Out, os: Shape): R;
+  concat(xs: In[], shapes: Shape[], axis: number, out: Out, os: Shape): R;
+  slice(x: In, xs: Shape, begin: Shape, size: Shape, out: Out): R;
+  pad(x: In, xs: Shape, paddings: Shape, value: number, out: Out, os: Shape): R;
+  tile(x: In, xs: Shape, reps: Shape, out: Out): R;
+  transpose(x: In, xs: Shape, perm: Shape, out: Out): R;
+  addN(xs: In[], shape: Shape, out: Out): R;
+  spaceToBatch(x: In, xs: Shape, block: Shape, pads: Shape, out: Out, os: Shape): R;
+  batchToSpace(x: In, xs: Shape, block: Shape, crops: Shape, out: Out, os: Shape): R;
+  /** A copy of JS data on the current device. */
+  upload(values: Float32Array): Handle;
+  /** A copy of a tensor's data in JS (waits for the device). */
+  read(h: Handle): Float32Array;
+  /** Elements [offset, offset + n) as a handle sharing the storage. */
+  sliceFlat(h: Handle, offset: number, n: number): Handle;
+  /** Frees the tensor now (its finalizer would, later). */
+  release(h: Handle): void;
+  counters(): AddonCounters;
+  cudaDevices(): { devices: CudaDevice[]; error?: string };
+  /** `cpu`, `cuda` or `cuda:N`; throws with the reason when CUDA is not usable. */
+  setDevice(device: string): void;
+  setMathMode(mode: { mixedPrecision?: boolean; cudnnBenchmark?: boolean; cudnnDeterministic?: boolean; tf32?: boolean }): void;
+  synchronize(): void;
+  /** Bytes of freed CPU tensor memory kept for reuse (installs the caching allocator; 0: keep none). */
+  setCpuCache(bytes: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
-  info(): { torchVersion?: string; parallelInfo: string; mkldnn: boolean; threads: number };
+  info(): AddonInfo;
 }
 
 export interface ProbeResult {
@@ -58,7 +117,9 @@ export interface ProbeResult {
 export interface AddonStatus {
   built?: boolean;
   reason?: string;
-  libtorch?: { source: LibtorchSource; dir: string; torchVersion?: string; cxx11Abi?: 0 | 1; libDir?: string };
+  libtorch?: { source: LibtorchSource; dir: string; torchVersion?: string; cxx11Abi?: 0 | 1; libDir?: string; cuda?: boolean };
+  /** The built addon is linked against libtorch_cuda. */
+  cudaLinked?: boolean;
 }
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));

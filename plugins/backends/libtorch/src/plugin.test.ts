@@ -23,11 +23,12 @@ describe('plugin definition', () => {
     expect(plugin.id).toBe('libtorch');
     expect(compatibilityProblem(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')))).toBeUndefined();
     expect(plugin.priority).toBe(100);
-    expect(plugin.options!.parse({})).toEqual({ minElements: 4096 });
+    expect(plugin.options!.parse({})).toEqual({ device: 'cpu', mixedPrecision: false, cudnnBenchmark: false, tf32: false });
+    expect(() => plugin.options!.parse({ device: 'gpu' })).toThrow(/cpu, cuda, cuda:N or auto/);
   });
 
   it('creates a backend whose probe agrees with the addon', async () => {
-    const backend = await plugin.create({ options: { minElements: 4096 }, label: 'libtorch', resolve: () => undefined as never });
+    const backend = await plugin.create({ options: plugin.options!.parse({ minElements: 4096 }), label: 'libtorch', resolve: () => undefined as never });
     expect(backend.name).toBe('libtorch');
     expect(backend.priority).toBe(100);
     const p = await backend.probe();
