@@ -41,6 +41,30 @@ describe('renderBatchScript', () => {
     ]);
   });
 
+  it('asks for GPUs per task among the other #SBATCH lines', () => {
+    const text = renderBatchScript({
+      kind: 'train',
+      jobName: 'naslab-train',
+      array: '0-1',
+      tasks: [
+        { index: 0, jobId: 't-aaa' },
+        { index: 1, jobId: 't-bbb' },
+      ],
+      resources: { partition: 'gpu', cpus: 8, gpusPerTask: 1, gpuType: 'h100', mem: '32G', extraArgs: ['--requeue'] },
+      output: '/store/slurm/logs/%A_%a.out',
+      chdir: '/work',
+      setup: [],
+      node: '/usr/bin/node',
+      worker: { entry: '/opt/naslab/worker.js', args: ['/studies/s.yaml'] },
+    });
+    const lines = text.split('\n');
+    const sbatch = lines.filter((l) => l.startsWith('#SBATCH'));
+    expect(sbatch.slice(5)).toEqual(['#SBATCH --partition=gpu', '#SBATCH --cpus-per-task=8', '#SBATCH --ntasks=1', '#SBATCH --gpus-per-task=h100:1', '#SBATCH --mem=32G', '#SBATCH --requeue']);
+    // sbatch reads #SBATCH lines only up to the first command: all of them come before it.
+    expect(lines.findIndex((l) => l.startsWith('#SBATCH --gpus-per-task'))).toBeLessThan(lines.indexOf('set -eu'));
+    expect(text).not.toMatch(/--gres/);
+  });
+
   it('runs the worker on the job of its array task, with the allocation\'s threads', () => {
     // Run the script as Slurm would for task 3, with a stand-in for node that prints what it got.
     const dir = mkdtempSync(join(tmpdir(), 'naslab-batch-'));

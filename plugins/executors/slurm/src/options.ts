@@ -6,6 +6,8 @@ const TIME = /^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-
 const MEM = /^\d+[KMGT]?$/;
 /** A GPU count, or `type:count` (gres `gpu:a100:2`). */
 const GPUS = /^([A-Za-z0-9_.-]+:)?\d+$/;
+/** A GPU type as gres names it (`h100`, `a100_80g`, `v100s-pcie`). */
+const GPU_TYPE = /^[A-Za-z0-9_.-]+$/;
 
 /** sbatch options the executor sets itself: giving them in `extraArgs` would break the study's DAG. */
 const MANAGED = ['--array', '-a', '--dependency', '-d', '--output', '-o', '--error', '-e', '--job-name', '-J', '--parsable', '--wrap', '--chdir', '-D', '--kill-on-invalid-dep'];
@@ -24,6 +26,17 @@ const resourceFields = {
     .union([z.number().int().min(0), z.string().regex(GPUS, 'a GPU count, or "type:count" such as "a100:1"')])
     .optional()
     .describe('GPUs per task: a count or "type:count" (sbatch --gres=gpu:…); 0 asks for none'),
+  gpusPerTask: z
+    .number()
+    .int('a whole number of GPUs')
+    .min(0, 'a GPU count, 0 or more')
+    .optional()
+    .describe('GPUs of each task (sbatch --gpus-per-task, with --ntasks=1); 0 asks for none. Slurm sets the task\'s CUDA_VISIBLE_DEVICES'),
+  gpuType: z
+    .string()
+    .regex(GPU_TYPE, 'a GPU type: letters, digits, "_", "." and "-" (e.g. "h100")')
+    .optional()
+    .describe('Type of the GPUs gpusPerTask asks for (sbatch --gpus-per-task=<type>:<n>), e.g. "h100"'),
   mem: z.string().regex(MEM, 'a size such as "16G", "4000M" or "4000" (megabytes)').optional().describe('Memory per task (sbatch --mem)'),
   constraint: z.string().min(1).optional().describe('Node features (sbatch --constraint), e.g. "a100|v100"'),
   extraArgs: z
@@ -41,6 +54,8 @@ const resourceFields = {
 
 const resources = z.object(resourceFields).strict();
 export type Resources = z.output<typeof resources>;
+
+const JOB_KINDS: readonly JobKind[] = ['search', 'train', 'evaluate'];
 
 export const slurmOptions = z
   .object({
@@ -74,7 +89,29 @@ export const slurmOptions = z
         'How long a task that Slurm says has ended may stay without a result file before it is recorded failed (network file systems show new files late)',
       ),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    // Checked on each kind's resources as submitted (own fields over the common ones).
+    const merged = JOB_KINDS.map((kind) => ({ kind, r: resourcesFor(o, kind) }));
+    const asksGpusPerTask = (r: Resources) => (r.gpusPerTask ?? 0) > 0;
+    if (o.gpuType !== undefined && !merged.some(({ r }) => asksGpusPerTask(r))) {
+      ctx.addIssue({ code: 'custom', path: ['gpuType'], message: 'gpuType names the type of the GPUs gpusPerTask asks for: give gpusPerTask > 0 too (or gpus: "<type>:<count>" for --gres)' });
+    }
+    for (const { kind, r } of merged) {
+      const own = o[kind];
+      if (own?.gpuType !== undefined && !asksGpusPerTask(r)) {
+        ctx.addIssue({ code: 'custom', path: [kind, 'gpuType'], message: `gpuType names the type of the GPUs gpusPerTask asks for: ${kind} jobs ask for none (give gpusPerTask > 0 too)` });
+      }
+      if (asksGpusPerTask(r) && r.gpus !== undefined && r.gpus !== 0) {
+        const where = own?.gpusPerTask !== undefined ? [kind, 'gpusPerTask'] : own?.gpus !== undefined ? [kind, 'gpus'] : ['gpusPerTask'];
+        ctx.addIssue({
+          code: 'custom',
+          path: where,
+          message: `${kind} jobs would ask for GPUs twice (gpus: --gres=gpu:${r.gpus}, and gpusPerTask: ${r.gpusPerTask}): give one of them (gpus: 0 or gpusPerTask: 0 under a job kind turns a common one off)`,
+        });
+      }
+    }
+  });
 
 export type SlurmOptions = z.output<typeof slurmOptions>;
 
@@ -98,6 +135,9 @@ export function sbatchResourceArgs(r: Resources): string[] {
   if (r.time) out.push(`--time=${r.time}`);
   if (r.cpus) out.push(`--cpus-per-task=${r.cpus}`);
   if (r.gpus !== undefined && r.gpus !== 0) out.push(`--gres=gpu:${r.gpus}`);
+  // Slurm refuses --gpus-per-task without a task count (23.11: "used without either --gpus or
+  // -n/--ntasks is not allowed"); each array task runs one worker, one task.
+  if (r.gpusPerTask) out.push('--ntasks=1', `--gpus-per-task=${r.gpuType ? `${r.gpuType}:` : ''}${r.gpusPerTask}`);
   if (r.mem) out.push(`--mem=${r.mem}`);
   if (r.constraint) out.push(`--constraint=${r.constraint}`);
   out.push(...(r.extraArgs ?? []));
