@@ -10,10 +10,10 @@ const CIFAR_MEAN = [0.4914, 0.4822, 0.4465];
 const CIFAR_STD = [0.247, 0.2435, 0.2616];
 
 /**
- * Activates backend plugin `@naslab/backend-<name>` with `threads`; returns undefined, or why it
- * cannot run here (not installed or built, or its probe's reason).
+ * Activates backend plugin `@naslab/backend-<name>` with `threads` (and the plugin's `options`);
+ * returns undefined, or why it cannot run here (not installed or built, or its probe's reason).
  */
-export async function activateBackend(name, threads) {
+export async function activateBackend(name, threads, options = {}) {
   let plugin;
   try {
     plugin = (await import(`@naslab/backend-${name}`)).default;
@@ -21,7 +21,7 @@ export async function activateBackend(name, threads) {
     return `@naslab/backend-${name} not installed/built (${e.message.split('\n')[0]})`;
   }
   const { instantiatePlugin } = await import('@naslab/core');
-  const backend = await instantiatePlugin(plugin, {}, name);
+  const backend = await instantiatePlugin(plugin, options, name);
   const probe = await backend.probe();
   if (!probe.available) return `unavailable: ${probe.reason}`;
   await backend.activate({ threads });

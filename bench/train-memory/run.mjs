@@ -32,14 +32,17 @@ if (why) throw new Error(`backend ${backend}: ${why}`);
 const { step, rng, batches } = await dartsTrainStep({ seed: 'train-memory', channels, cells, size, depth, batch, count: 8 });
 
 const MiB = 2 ** 20;
+// On libtorch: the tensors held in ATen (device handles), which tf.memory() does not see apart.
+const lt = backend.startsWith('libtorch') ? await import('@naslab/backend-libtorch') : undefined;
 const samples = [];
 const sample = (s) => {
   const m = tf.memory();
-  samples.push({ step: s, tensors: m.numTensors, bytes: m.numBytes, rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed });
+  const d = lt?.deviceStats();
+  samples.push({ step: s, tensors: m.numTensors, bytes: m.numBytes, rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, handles: d?.handles ?? 0 });
 };
 console.log(`${backend}: DARTS V2, C=${channels}, L=${cells}, ${size}×${size}×${depth}, batch ${batch}, ${steps} steps`);
-console.log('| step | tensors | tensor MB | RSS MB | JS heap MB | s/step (since last) |');
-console.log('|---|---|---|---|---|---|');
+console.log('| step | tensors | device tensors | tensor MB | RSS MB | JS heap MB | s/step (since last) |');
+console.log('|---|---|---|---|---|---|---|');
 const started = performance.now();
 let last = started;
 let loss = 0;
@@ -53,7 +56,7 @@ for (let s = 1; s <= steps; s++) {
     const now = performance.now();
     const per = (now - last) / 1000 / (s - samples.at(-2).step);
     last = now;
-    console.log(`| ${s} | ${r.tensors} | ${(r.bytes / MiB).toFixed(1)} | ${(r.rss / MiB).toFixed(0)} | ${(r.heap / MiB).toFixed(0)} | ${per.toFixed(3)} |`);
+    console.log(`| ${s} | ${r.tensors} | ${lt ? r.handles : '–'} | ${(r.bytes / MiB).toFixed(1)} | ${(r.rss / MiB).toFixed(0)} | ${(r.heap / MiB).toFixed(0)} | ${per.toFixed(3)} |`);
   }
 }
 // Least-squares slope over the second half: robust to the one-off growth of the first steps.
@@ -69,5 +72,5 @@ const slope = (key) => {
 const first = samples[1] ?? samples[0];
 const end = samples.at(-1);
 console.log(`\nfinal loss ${loss.toFixed(4)}; ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
-console.log(`from step ${first.step} to ${end.step}: tensors ${first.tensors} → ${end.tensors}, tensor MB ${(first.bytes / MiB).toFixed(1)} → ${(end.bytes / MiB).toFixed(1)}, RSS MB ${(first.rss / MiB).toFixed(0)} → ${(end.rss / MiB).toFixed(0)}, peak RSS MB ${(Math.max(...samples.map((r) => r.rss)) / MiB).toFixed(0)}`);
-console.log(`growth per 1,000 steps over steps ${half[0].step}–${end.step}: tensors ${slope('tensors').toFixed(2)}, tensor MB ${(slope('bytes') / MiB).toFixed(3)}, RSS MB ${(slope('rss') / MiB).toFixed(1)}, JS heap MB ${(slope('heap') / MiB).toFixed(1)}`);
+console.log(`from step ${first.step} to ${end.step}: tensors ${first.tensors} → ${end.tensors}${lt ? `, device tensors ${first.handles} → ${end.handles}` : ''}, tensor MB ${(first.bytes / MiB).toFixed(1)} → ${(end.bytes / MiB).toFixed(1)}, RSS MB ${(first.rss / MiB).toFixed(0)} → ${(end.rss / MiB).toFixed(0)}, peak RSS MB ${(Math.max(...samples.map((r) => r.rss)) / MiB).toFixed(0)}`);
+console.log(`growth per 1,000 steps over steps ${half[0].step}–${end.step}: tensors ${slope('tensors').toFixed(2)}${lt ? `, device tensors ${slope('handles').toFixed(2)}` : ''}, tensor MB ${(slope('bytes') / MiB).toFixed(3)}, RSS MB ${(slope('rss') / MiB).toFixed(1)}, JS heap MB ${(slope('heap') / MiB).toFixed(1)}`);

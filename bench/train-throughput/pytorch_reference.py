@@ -112,15 +112,23 @@ def main():
     p.add_argument('--steps', type=int, default=10)
     p.add_argument('--channels', type=int, default=16)
     p.add_argument('--cells', type=int, default=8)
+    p.add_argument('--device', default='cpu')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    net = NetworkCIFAR(a.channels, 10, a.cells)
+    dev = torch.device(a.device)
+    if dev.type == 'cuda':
+        # What the libtorch backend does by default: deterministic cuDNN, float32 (no TF32).
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+    net = NetworkCIFAR(a.channels, 10, a.cells).to(dev)
     net.train()
     opt = torch.optim.SGD(net.parameters(), lr=0.025, momentum=0.9, weight_decay=3e-4)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.randn(a.batch, 3, 32, 32)
-    y = torch.randint(0, 10, (a.batch,))
+    x = torch.randn(a.batch, 3, 32, 32, device=dev)
+    y = torch.randint(0, 10, (a.batch,), device=dev)
 
     def step():
         opt.zero_grad()
@@ -140,7 +148,7 @@ def main():
         'imagesPerSecond': a.batch * a.steps / seconds,
         'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         'params': sum(q.numel() for q in net.parameters()),
-        'note': f'torch {torch.__version__}, {a.threads} threads, OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY", "default")}',
+        'note': f'torch {torch.__version__}, {torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"{a.threads} threads"}, OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY", "default")}',
     }))
 
 

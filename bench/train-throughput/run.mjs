@@ -5,6 +5,9 @@
  *
  *   npm run build && node bench/train-throughput/run.mjs [--backends wasm,cpu] [--threads 2]
  *       [--batch 64] [--steps wasm=3,cpu=1] [--cpu-batch 64] [--no-pytorch] [--runs 5]
+ *       [--device cuda] [--python /usr/bin/python3]
+ *
+ * --device cuda trains libtorch (and PyTorch) on the GPU (cuDNN deterministic, no TF32, on both).
  *
  * Each backend runs in its own process (fresh TensorFlow.js, its own peak RSS). Prints one
  * table per run and, with --runs N, the medians; this is a benchmark, not a test.
@@ -24,7 +27,7 @@ const DEFAULT_STEPS = { libtorch: 3, 'tfjs-node-gpu': 10, 'tfjs-node': 10, wasm:
 const GENOTYPE_CHANNELS = 16;
 const CELLS = 8;
 
-if (args[0] === '--child') await child(args[1], Number(args[2]), Number(args[3]), Number(args[4]));
+if (args[0] === '--child') await child(args[1], Number(args[2]), Number(args[3]), Number(args[4]), args[5] ?? 'cpu');
 else await main();
 
 async function main() {
@@ -49,7 +52,7 @@ async function main() {
       for (;;) {
         const b = batches[name];
         process.stderr.write(`… run ${run}/${runs}: ${name} (batch ${b}, ${steps[name] ?? 3} timed steps)\n`);
-        const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', name, String(b), String(steps[name] ?? 3), String(threads)], {
+        const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', name, String(b), String(steps[name] ?? 3), String(threads), opt('device', 'cpu')], {
           encoding: 'utf8',
           maxBuffer: 1 << 24,
           timeout: childTimeout,
@@ -121,7 +124,7 @@ function printMedians(all, threads) {
 
 function pytorch(batch, threads, steps) {
   const script = join(here, 'pytorch_reference.py');
-  const r = spawnSync('/usr/bin/python3', [script, '--batch', String(batch), '--threads', String(threads), '--steps', String(steps), '--channels', String(GENOTYPE_CHANNELS), '--cells', String(CELLS)], {
+  const r = spawnSync(opt('python', '/usr/bin/python3'), [script, '--batch', String(batch), '--threads', String(threads), '--steps', String(steps), '--channels', String(GENOTYPE_CHANNELS), '--cells', String(CELLS), '--device', opt('device', 'cpu')], {
     encoding: 'utf8',
     // GNU OpenMP's default busy-waiting collapses (≈ 25× slower measured) when the cores are shared.
     env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
@@ -131,8 +134,8 @@ function pytorch(batch, threads, steps) {
   return JSON.parse(line);
 }
 
-async function child(name, batch, steps, threads) {
-  const skipped = await activateBackend(name, threads);
+async function child(name, batch, steps, threads, device) {
+  const skipped = await activateBackend(name, threads, device === 'cpu' ? {} : { device });
   if (skipped) {
     console.log(JSON.stringify({ backend: name, skipped }));
     return;

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The GPU check of @naslab/backend-libtorch, in one go, on a machine with a GPU and PyTorch but no
+# package registry. Prepare the bundle where npm works (`npm run build && node
+# bench/gpu-check/make-bundle.mjs [--node]`), then on the GPU machine, from the repository root:
+#
+#   OUT=/some/folder bash bench/gpu-check/run.sh [--device cuda] [--batch 96]
+#
+# It unpacks the bundle, compiles the addon against that machine's PyTorch (g++ only, no CUDA
+# headers needed), runs the kernel and read checks on the GPU, 10 training steps on the GPU and on
+# the CPU (losses compared), and bench/train-throughput next to the same network in that PyTorch on
+# the same GPU; everything lands in $OUT, the table in $OUT/gpu-table.md.
+set -euo pipefail
+DEVICE=cuda; BATCH=96
+while [ $# -gt 0 ]; do case "$1" in --device) DEVICE=$2; shift 2;; --batch) BATCH=$2; shift 2;; *) echo "unknown $1"; exit 2;; esac; done
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${OUT:-$HERE/out}; mkdir -p "$OUT"
+WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
+tar xJf "$HERE/bundle.tar.xz" -C "$WORK"
+cd "$WORK"
+NODE=$(command -v node || echo "$WORK/node/bin/node")
+[ -x "$NODE" ] || { echo "no Node: rebuild the bundle with --node"; exit 2; }
+PY=
+for p in python3 python /usr/bin/python3; do if command -v "$p" >/dev/null && "$p" -c 'import torch' 2>/dev/null; then PY=$(command -v "$p"); break; fi; done
+[ -n "$PY" ] || { echo "no Python with torch"; exit 2; }
+TORCH=$("$PY" -c 'import torch, os; print(os.path.dirname(torch.__file__))')
+ABI=$("$PY" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
+TORCH_VERSION=$("$PY" -c 'import torch; print(torch.__version__)')
+CUDA_LIBS=; CUDA_DEF=
+if [ -e "$TORCH/lib/libtorch_cuda.so" ]; then CUDA_LIBS="-Wl,--no-as-needed -ltorch_cuda -lc10_cuda -Wl,--as-needed"; CUDA_DEF=-DNASLAB_WITH_CUDA=1; fi
+ADDON=plugins/backends/libtorch/build/Release/naslab_libtorch.node
+mkdir -p "$(dirname "$ADDON")"
+echo "== compiling the addon against PyTorch $TORCH_VERSION ($TORCH, cxx11 ABI $ABI${CUDA_DEF:+, CUDA})"
+start=$(date +%s)
+g++ -O3 -std=c++17 -shared -fPIC -fvisibility=hidden -Wno-deprecated-declarations -Wno-unused-parameter \
+  -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -D_GLIBCXX_USE_CXX11_ABI="$ABI" $CUDA_DEF \
+  -I node-headers -I node_modules/node-addon-api -I "$TORCH/include" -I "$TORCH/include/torch/csrc/api/include" \
+  plugins/backends/libtorch/native/addon.cc -o "$ADDON" \
+  -L "$TORCH/lib" -Wl,-rpath,"$TORCH/lib" -ltorch_cpu -lc10 $CUDA_LIBS 2> "$OUT/compile.log" || { tail -30 "$OUT/compile.log"; exit 1; }
+echo "   built in $(( $(date +%s) - start )) s"
+"$NODE" -e "const a=require('./$ADDON');console.log(JSON.stringify(a.info()), JSON.stringify(a.cudaDevices()))" | tee "$OUT/addon-info.txt"
+printf '{"built":true,"libtorch":{"source":"pytorch","dir":"%s","torchVersion":"%s","cxx11Abi":%s,"cuda":%s}}\n' "$TORCH" "$TORCH_VERSION" "$ABI" "$([ -n "$CUDA_DEF" ] && echo true || echo false)" > plugins/backends/libtorch/addon-status.json
+THREADS=$(nproc)
+status=0
+echo "== kernels and reads on $DEVICE"
+"$NODE" bench/gpu-check/cuda-check.mjs kernels --device "$DEVICE" --threads "$THREADS" | tee "$OUT/kernels.json" || status=1
+echo "== 10 training steps on $DEVICE and on the CPU"
+"$NODE" bench/gpu-check/cuda-check.mjs losses --device "$DEVICE" --batch "$BATCH" --threads "$THREADS" > "$OUT/losses-device.json" || status=1
+"$NODE" bench/gpu-check/cuda-check.mjs losses --device cpu --batch "$BATCH" --threads "$THREADS" > "$OUT/losses-cpu.json" || status=1
+"$NODE" bench/gpu-check/cuda-check.mjs compare "$OUT/losses-device.json" "$OUT/losses-cpu.json" | tee "$OUT/losses-compare.json" || status=1
+echo "== throughput, batch $BATCH"
+"$NODE" bench/train-throughput/run.mjs --backends libtorch --device "$DEVICE" --batch "$BATCH" --threads "$THREADS" --runs 3 \
+  --steps libtorch=20 --pytorch-steps 20 --python "$PY" 2>/dev/null | tee "$OUT/throughput.txt" || status=1
+{
+  echo "GPU check, $(date -u +%Y-%m-%d), $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1), PyTorch $TORCH_VERSION, batch $BATCH"
+  echo; sed -n '/^| backend/,$p' "$OUT/throughput.txt" | tail -n 4
+  echo; echo "losses ($DEVICE vs cpu, 10 steps): $(cat "$OUT/losses-compare.json")"
+  echo; echo "kernels: $(head -c 600 "$OUT/kernels.json")"
+} > "$OUT/gpu-table.md"
+cat "$OUT/gpu-table.md"
+exit $status
