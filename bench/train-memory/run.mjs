@@ -38,11 +38,11 @@ const samples = [];
 const sample = (s) => {
   const m = tf.memory();
   const d = lt?.deviceStats();
-  samples.push({ step: s, tensors: m.numTensors, bytes: m.numBytes, rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, handles: d?.handles ?? 0 });
+  samples.push({ step: s, tensors: m.numTensors, bytes: m.numBytes, rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, handles: d?.handles ?? 0, cached: d?.cpuCachedBytes ?? 0 });
 };
 console.log(`${backend}: DARTS V2, C=${channels}, L=${cells}, ${size}×${size}×${depth}, batch ${batch}, ${steps} steps`);
-console.log('| step | tensors | device tensors | tensor MB | RSS MB | JS heap MB | s/step (since last) |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| step | tensors | device tensors | tensor MB | RSS MB | of which cached for reuse MB | JS heap MB | s/step (since last) |');
+console.log('|---|---|---|---|---|---|---|---|');
 const started = performance.now();
 let last = started;
 let loss = 0;
@@ -56,7 +56,7 @@ for (let s = 1; s <= steps; s++) {
     const now = performance.now();
     const per = (now - last) / 1000 / (s - samples.at(-2).step);
     last = now;
-    console.log(`| ${s} | ${r.tensors} | ${lt ? r.handles : '–'} | ${(r.bytes / MiB).toFixed(1)} | ${(r.rss / MiB).toFixed(0)} | ${(r.heap / MiB).toFixed(0)} | ${per.toFixed(3)} |`);
+    console.log(`| ${s} | ${r.tensors} | ${lt ? r.handles : '–'} | ${(r.bytes / MiB).toFixed(1)} | ${(r.rss / MiB).toFixed(0)} | ${lt ? (r.cached / MiB).toFixed(0) : '–'} | ${(r.heap / MiB).toFixed(0)} | ${per.toFixed(3)} |`);
   }
 }
 // Least-squares slope over the second half: robust to the one-off growth of the first steps.

@@ -43,6 +43,20 @@ describe('manifests', () => {
     expect(m.scoring).toBe('final');
   });
 
+  it('takes backend options: one reference, or a list tried in order, each label once', () => {
+    const one = parseManifestText(`${valid}backend: { id: libtorch, options: { device: cuda } }\n`, 'm.yaml');
+    expect(one.backends).toEqual(['libtorch']);
+    expect(one.backendRefs.map((b) => [b.id, b.label, b.options])).toEqual([['libtorch', 'libtorch', { device: 'cuda' }]]);
+    const list = parseManifestText(`${valid}backend: [{ id: libtorch, name: gpu, options: { device: cuda } }, libtorch]\n`, 'm.yaml');
+    expect(list.backends).toEqual(['gpu', 'libtorch']);
+    expect(list.backendRefs[1]).toMatchObject({ id: 'libtorch', options: {}, path: ['backend', 1] });
+    expect(parseManifestText(valid, 'm.yaml').backendRefs).toMatchObject([{ id: 'auto', options: {} }]);
+    const twice = problemsOf(`${valid}backend: [{ id: libtorch, options: { device: cuda } }, libtorch]\n`);
+    expect(twice[0]).toMatchObject({ path: 'backend[1]' });
+    expect(twice[0]!.message).toMatch(/backend label "libtorch" is used twice/);
+    expect(problemsOf(`${valid}backend: { id: auto, options: { device: cuda } }\n`)[0]!.message).toMatch(/`auto` takes no options/);
+  });
+
   it('hashes the normalised content, not the formatting', () => {
     const a = parseManifestText(valid, 'a.yaml');
     const b = parseManifestText(valid.replace('seeds: 3', 'seeds: [0, 1, 2]').replace('epochs: 5', 'epochs:   5   # comment'), 'b.yaml');

@@ -45,6 +45,14 @@ describe('selectBackend', () => {
     expect(lines).toEqual(['debug backend libtorch unavailable: libtorch missing']);
   });
 
+  it('records the device the activated backend reports', async () => {
+    const gpu: Backend = { ...fake('gpu', 100, true, []), activate: async () => ({ device: 'cuda:0 (Test GPU)' }) };
+    const s = await selectBackend([gpu], 'auto');
+    expect(s).toMatchObject({ name: 'gpu', device: 'cuda:0 (Test GPU)' });
+    expect((await selectBackend([fake('plain', 1, true, [])], 'auto')).device).toBeUndefined();
+    await tf.setBackend('cpu');
+  });
+
   it("'ordered' keeps the manifest's order; tfjs cpu is the last resort", async () => {
     const log: string[] = [];
     expect((await selectBackend([fake('a', 1, true, log), fake('b', 99, true, log)], 'ordered')).name).toBe('a');

@@ -153,12 +153,17 @@ export function resolveDevice(device: LibtorchDevice | undefined, addon: NativeA
   return device === 'cuda' ? 'cuda:0' : device;
 }
 
-/** The device tensors live on (`cpu`, `cuda:0`…), with the GPU's name: for results' provenance. */
+/**
+ * The device tensors live on, for results' provenance: `cpu`, or `cuda:0 (NVIDIA H100 80GB HBM3)`
+ * with `CUDA_VISIBLE_DEVICES=3` added when set (a worker's cuda:0 is then the node's GPU 3).
+ */
 export function deviceDescription(): string {
   if (!activeDevice.startsWith('cuda')) return activeDevice;
   const index = Number(activeDevice.split(':')[1] ?? 0);
   const gpu = loadAddon()?.cudaDevices().devices.find((d) => d.index === index);
-  return gpu?.name ? `${activeDevice} (${gpu.name})` : activeDevice;
+  const visible = process.env.CUDA_VISIBLE_DEVICES;
+  const details = [gpu?.name, visible !== undefined ? `CUDA_VISIBLE_DEVICES=${visible}` : undefined].filter(Boolean);
+  return details.length ? `${activeDevice} (${details.join(', ')})` : activeDevice;
 }
 
 /** Names of the kernels that have an ATen implementation. */

@@ -10,8 +10,8 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { version_core } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import plugin, { libtorchBackend, probeLibtorch, TESTED_TFJS_VERSION } from './index.js';
-import { loadAddon } from './native.js';
+import plugin, { createLibtorchBackend, CUDA_FIX, cudaDevices, describeDevices, libtorchBackend, probeLibtorch, resolveDevice, TESTED_TFJS_VERSION } from './index.js';
+import { loadAddon, probeNative } from './native.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -48,6 +48,35 @@ describe('plugin definition', () => {
       tf.dispose(y);
       await tf.setBackend('cpu');
     }
+  });
+});
+
+describe('devices', () => {
+  const addon = loadAddon();
+  it('resolves device names, and says why CUDA is not usable where it is not', async () => {
+    if (!addon) return expect(probeNative().available).toBe(false);
+    expect(resolveDevice(undefined, addon)).toBe('cpu');
+    expect(resolveDevice('cuda', addon)).toBe('cuda:0');
+    expect(resolveDevice('cuda:3', addon)).toBe('cuda:3');
+    expect(() => resolveDevice('gpu' as never, addon)).toThrow(/cpu, cuda, cuda:N or auto/);
+    const info = addon.info();
+    const gpus = cudaDevices();
+    expect(gpus.usable).toBe(info.cuda && info.cudaDevices > 0);
+    expect(resolveDevice('auto', addon)).toBe(gpus.usable ? 'cuda:0' : 'cpu');
+    const backend = createLibtorchBackend({ device: 'cuda:7' });
+    const p = await backend.probe();
+    expect(p.available).toBe(false);
+    expect(p.reason).toMatch(/libtorch backend on cuda:7 unavailable: /);
+    expect(p.detail).toMatch(/libtorch/);
+    if (!gpus.usable) {
+      expect(p.reason).toContain(gpus.reason!);
+      expect(p.fix).toBe(CUDA_FIX);
+      // The addon itself refuses, with the reason, rather than crashing.
+      expect(() => addon.setDevice('cuda:0')).toThrow(info.cudaLinked ? /no usable CUDA runtime or GPU/ : /CPU-only libtorch/);
+      expect(() => addon.setDevice('mps')).toThrow(/only cpu and cuda/);
+      expect(describeDevices()).toMatch(/^cpu \(no CUDA: /);
+    }
+    expect(addon.info().device).toBe('cpu');
   });
 });
 
