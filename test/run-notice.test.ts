@@ -11,7 +11,7 @@ describe('naslab run: one backend notice per run, and the time per job kind', ()
     expect(r.code, r.stderr).toBe(0);
     const notices = r.stderr.match(/^notice: training runs on the cpu backend .*$/gm) ?? [];
     expect(notices).toEqual([
-      "notice: training runs on the cpu backend (≈ 0.1 % of PyTorch's training speed), a fallback; libtorch (1–1.37× PyTorch's training speed) would train about 1000–1370× faster.",
+      "notice: training runs on the cpu backend (≈ 0.1 % of PyTorch's training speed), a fallback; libtorch (1.09–1.46× PyTorch's training speed) would train about 1090–1460× faster.",
     ]);
     // Before the first job's line, with the reason and the fix.
     expect(r.stderr.indexOf('notice:')).toBeLessThan(r.stderr.indexOf('[1/'));
@@ -20,7 +20,7 @@ describe('naslab run: one backend notice per run, and the time per job kind', ()
     expect(r.stderr).toMatch(/^ {2}fix: unset NASLAB_LIBTORCH_DISABLE \(set to 1, it turns the libtorch backend off\)/m);
     expect(r.stderr).not.toMatch(/apt-get|pip install/);
     expect(r.stderr).not.toMatch(/backend \S+ unavailable/);
-    expect(r.stdout.match(/^backend: cpu, about 1000–1370× slower than libtorch; fix: unset NASLAB_LIBTORCH_DISABLE /gm)).toHaveLength(1);
+    expect(r.stdout.match(/^backend: cpu, about 1090–1460× slower than libtorch; fix: unset NASLAB_LIBTORCH_DISABLE /gm)).toHaveLength(1);
     // The summary's wall time per kind: 4 searches (2 methods × 2 seeds), 6 trainings (2 + 1 architectures per seed), 6 evaluations.
     expect(r.stdout).toMatch(/^wall time /m);
     expect(r.stdout).toMatch(/^ {2}search\s+4 jobs\s+total .+ mean .+$/m);

@@ -2,12 +2,12 @@
 //
 // Tensor data lives where the kernels run. Every tensor argument is either a Float32Array owned
 // by the JS side (the tfjs cpu backend's storage; on the CPU it is viewed with at::from_blob, never
-// copied) or a handle: a JS External that owns a flat, contiguous float32 at::Tensor on the CPU or
-// a CUDA device. An output argument is either a Float32Array to write into (CPU only: small
+// copied) or a handle: a number naming a flat, contiguous float32 at::Tensor the addon holds, on the
+// CPU or a CUDA device. An output argument is either a Float32Array to write into (CPU only: small
 // results the JS kernels read next) or null: the kernel then allocates the output on the current
 // device, or adopts ATen's result when it already has the right layout, and returns it as a handle
 // (one handle, or an array of handles in argument order when several outputs are null). Handles
-// are freed deterministically by release() (tfjs' disposeData); their finalizer is the backstop.
+// are freed deterministically by release() (tfjs' disposeData).
 //
 // Layout: tfjs tensors are NHWC; a NHWC buffer is viewed as an NCHW tensor with channels-last
 // strides, which is the layout ATen's CPU (oneDNN) and cuDNN convolution and pooling kernels prefer.
@@ -24,11 +24,13 @@
 #include <c10/core/Allocator.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <array>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <unordered_map>
 #include <cmath>
@@ -173,35 +175,73 @@ at::Device gDevice = at::kCPU;
 // to float32), the ops autocast would run in half precision.
 bool gHalf = false;
 
-struct Handle {
-  at::Tensor t;  // flat, contiguous, float32
-};
-
 std::atomic<int64_t> gHandles{0}, gHandleBytes{0}, gPeakHandleBytes{0}, gUploads{0}, gUploadBytes{0}, gReads{0}, gReadBytes{0};
 
-void forget(Handle* h) {
-  if (!h->t.defined()) return;
-  gHandles--;
-  gHandleBytes -= h->t.numel() * 4;
-  h->t = at::Tensor();
-}
+// Handles are numbers: a slot in this table and the slot's generation (generation * 2^24 + slot).
+// A number costs the garbage collector nothing; a JS External with a finalizer per tensor left
+// its bookkeeping to V8's major collections, and a training run's malloc'd memory crept up by
+// ~50 MB per 1,000 steps in between. Released slots are reused under a new generation, so a
+// stale handle is an error, never another tensor. Only the JS thread touches the table.
+class HandleTable {
+ public:
+  static constexpr double kSlots = 16777216.0;  // 2^24
+
+  double add(at::Tensor t) {
+    uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+    } else {
+      if (tensors_.size() >= static_cast<size_t>(kSlots)) throw std::runtime_error("more than 2^24 live tensors");
+      slot = static_cast<uint32_t>(tensors_.size());
+      tensors_.emplace_back();
+      generations_.push_back(1);
+    }
+    gHandles++;
+    const int64_t bytes = (gHandleBytes += t.numel() * 4);
+    if (bytes > gPeakHandleBytes) gPeakHandleBytes = bytes;
+    tensors_[slot] = std::move(t);
+    return generations_[slot] * kSlots + slot;
+  }
+
+  // The live tensor behind `h`, or nullptr (released, or not a handle).
+  at::Tensor* find(double h) {
+    if (!(h >= kSlots) || h != static_cast<double>(static_cast<int64_t>(h))) return nullptr;
+    const auto id = static_cast<int64_t>(h);
+    const auto slot = static_cast<size_t>(id % static_cast<int64_t>(kSlots));
+    const auto generation = static_cast<uint32_t>(id / static_cast<int64_t>(kSlots));
+    if (slot >= tensors_.size() || generations_[slot] != generation || !tensors_[slot].defined()) return nullptr;
+    return &tensors_[slot];
+  }
+
+  void release(double h) {
+    at::Tensor* t = find(h);
+    if (!t) return;
+    gHandles--;
+    gHandleBytes -= t->numel() * 4;
+    *t = at::Tensor();
+    const auto slot = static_cast<uint32_t>(static_cast<int64_t>(h) % static_cast<int64_t>(kSlots));
+    generations_[slot] = generations_[slot] >= (1u << 28) ? 1 : generations_[slot] + 1;
+    free_.push_back(slot);
+  }
+
+ private:
+  std::deque<at::Tensor> tensors_;  // a deque: references stay valid as it grows
+  std::vector<uint32_t> generations_;
+  std::vector<uint32_t> free_;
+};
+
+HandleTable gHandleTable;
 
 Napi::Value wrap(Napi::Env env, at::Tensor t) {
   if (t.scalar_type() != at::kFloat) t = t.to(at::kFloat);
-  auto* h = new Handle{t.contiguous().view({-1})};
-  gHandles++;
-  const int64_t bytes = (gHandleBytes += h->t.numel() * 4);
-  if (bytes > gPeakHandleBytes) gPeakHandleBytes = bytes;
-  return Napi::External<Handle>::New(env, h, [](Napi::Env, Handle* p) {
-    forget(p);
-    delete p;
-  });
+  return Napi::Number::New(env, gHandleTable.add(t.contiguous().view({-1})));
 }
 
-Handle* handleOf(const Napi::Value& v, const char* what) {
-  Handle* h = v.As<Napi::External<Handle>>().Data();
-  if (!h->t.defined()) throw Napi::Error::New(v.Env(), std::string(what) + ": tensor already released");
-  return h;
+const at::Tensor& handleOf(const Napi::Value& v, const char* what) {
+  at::Tensor* t = gHandleTable.find(v.As<Napi::Number>().DoubleValue());
+  if (!t) throw Napi::Error::New(v.Env(), std::string(what) + ": not a live tensor handle (released already?)");
+  return *t;
 }
 
 bool isNothing(const Napi::Value& v) { return v.IsNull() || v.IsUndefined(); }
@@ -223,12 +263,12 @@ float* f32ptr(const Napi::Value& v, int64_t expected, const char* what, int64_t*
 // Float32Array is viewed in place on the CPU and uploaded (counted) on a CUDA device; the JS side
 // caches its uploads, so this happens once per tensor.
 at::Tensor flatIn(const Napi::Value& v, int64_t n, const char* what) {
-  if (v.IsExternal()) {
-    Handle* h = handleOf(v, what);
-    if (n >= 0 && h->t.numel() != n)
+  if (v.IsNumber()) {
+    const at::Tensor& t = handleOf(v, what);
+    if (n >= 0 && t.numel() != n)
       throw Napi::RangeError::New(v.Env(), std::string(what) + ": expected " + std::to_string(n) + " elements, got " +
-                                               std::to_string(h->t.numel()));
-    return h->t;
+                                               std::to_string(t.numel()));
+    return t;
   }
   int64_t len = 0;
   float* p = f32ptr(v, n, what, &len);
@@ -849,10 +889,10 @@ Napi::Value Upload(const Napi::CallbackInfo& info) {
 // Args: (handle) -> a new Float32Array with the tensor's values (waits for the device).
 Napi::Value Read(const Napi::CallbackInfo& info) {
   try {
-    Handle* h = handleOf(info[0], "read");
-    const int64_t n = h->t.numel();
+    const at::Tensor& t = handleOf(info[0], "read");
+    const int64_t n = t.numel();
     Napi::Float32Array a = Napi::Float32Array::New(info.Env(), static_cast<size_t>(n));
-    if (n > 0) at::from_blob(a.Data(), {n}, kF32).copy_(h->t);
+    if (n > 0) at::from_blob(a.Data(), {n}, kF32).copy_(t);
     gReads++;
     gReadBytes += n * 4;
     return a;
@@ -866,15 +906,29 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
 // Args: (handle, offset, n) -> a handle on elements [offset, offset + n) sharing the storage.
 Napi::Value SliceFlat(const Napi::CallbackInfo& info) {
   return guarded(info, [&](Call& c) {
-    at::Tensor t = handleOf(info[0], "sliceFlat")->t;
+    at::Tensor t = handleOf(info[0], "sliceFlat");
     c.made.push_back(t.narrow(0, info[1].As<Napi::Number>().Int64Value(), info[2].As<Napi::Number>().Int64Value()));
   });
 }
 
 // Args: (handle): frees the tensor now (its storage, unless a view still shares it).
 Napi::Value Release(const Napi::CallbackInfo& info) {
-  if (info[0].IsExternal()) forget(info[0].As<Napi::External<Handle>>().Data());
+  if (info[0].IsNumber()) gHandleTable.release(info[0].As<Napi::Number>().DoubleValue());
   return info.Env().Undefined();
+}
+
+// glibc's view of the process heap (diagnostics for memory benchmarks): bytes taken from the system
+// by the arenas, in mmapped chunks, in use, and free inside the arenas (fragmentation).
+Napi::Value MallocStats(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  const struct mallinfo2 m = mallinfo2();
+  o.Set("arenaBytes", static_cast<double>(m.arena));
+  o.Set("mmappedBytes", static_cast<double>(m.hblkhd));
+  o.Set("inUseBytes", static_cast<double>(m.uordblks));
+  o.Set("freeBytes", static_cast<double>(m.fordblks));
+#endif
+  return o;
 }
 
 Napi::Value Counters(const Napi::CallbackInfo& info) {
@@ -1054,6 +1108,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sliceFlat", Napi::Function::New(env, SliceFlat));
   exports.Set("release", Napi::Function::New(env, Release));
   exports.Set("counters", Napi::Function::New(env, Counters));
+  exports.Set("mallocStats", Napi::Function::New(env, MallocStats));
   exports.Set("cudaDevices", Napi::Function::New(env, CudaDevices));
   exports.Set("setDevice", Napi::Function::New(env, SetDevice));
   exports.Set("setMathMode", Napi::Function::New(env, SetMathMode));

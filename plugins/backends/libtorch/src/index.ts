@@ -27,7 +27,7 @@ export {
   type LibtorchOptions,
 } from './backend.js';
 export type { AddonCounters, CudaDevice, ProbeResult } from './native.js';
-export type { Handle } from './storage.js';
+export type { Handle } from './native.js';
 
 /** The tfjs version this backend was tested with; it reads the cpu backend's storage directly. */
 export const TESTED_TFJS_VERSION = '4.22.0';
@@ -121,10 +121,10 @@ export const CUDA_FIX =
   'install a CUDA build of PyTorch (`pip install torch`, whose default Linux wheels bring libtorch_cuda) and `npm rebuild @naslab/backend-libtorch`; check the GPU with `nvidia-smi`';
 
 /**
- * bench/train-throughput, 3 runs at 2 threads (2026-12-07, device-resident tensors): 101 %, 136 %,
- * 137 % of PyTorch 1.13 on the same machine.
+ * bench/train-throughput, 3 runs each (2026-12-07, device-resident tensors, PyTorch 1.13 on the
+ * same machine): 135 %, 119 %, 109 % at 2 threads; 142 %, 136 %, 146 % at 1 thread.
  */
-export const LIBTORCH_SPEED: BackendSpeed = { vsPyTorch: [1, 1.37], measured: 'bench/train-throughput (DARTS network, 2 threads, batch 64)' };
+export const LIBTORCH_SPEED: BackendSpeed = { vsPyTorch: [1.09, 1.46], measured: 'bench/train-throughput (DARTS network, 1–2 threads, batch 64)' };
 
 /** Rank under `backend: auto`: first wherever its addon loads. */
 export const LIBTORCH_PRIORITY = 100;

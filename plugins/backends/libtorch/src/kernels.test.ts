@@ -477,6 +477,21 @@ if (!probe.available) {
       x.dispose();
     });
 
+    it('refuses a released handle, also after its slot is reused', () => {
+      const addon = loadAddon()!;
+      const h = addon.upload(Float32Array.from([1, 2, 3]));
+      expect(Array.from(addon.read(h))).toEqual([1, 2, 3]);
+      addon.release(h);
+      expect(() => addon.read(h)).toThrow(/not a live tensor handle/);
+      const again = addon.upload(Float32Array.from([4, 5]));
+      expect(again).not.toBe(h);
+      expect(() => addon.read(h)).toThrow(/not a live tensor handle/);
+      expect(() => addon.unary(0, h, null, 3)).toThrow(/not a live tensor handle/);
+      expect(Array.from(addon.read(again))).toEqual([4, 5]);
+      addon.release(again);
+      addon.release(again); // twice: nothing happens
+    });
+
     it('a contiguous slice of device data is a view that outlives its source', async () => {
       await tf.setBackend('libtorch');
       const x = tf.randomNormal([64, 64, 4]);

@@ -11,8 +11,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
-import type { NativeAddon } from './native.js';
-import { handleOf, nativeInput, writeHandle, type Handle, type NativeInput } from './storage.js';
+import type { Handle, NativeAddon } from './native.js';
+import { handleOf, nativeInput, writeHandle, type NativeInput } from './storage.js';
 
 export interface KernelArgs {
   inputs: Record<string, TensorInfo> | TensorInfo[];

@@ -4,7 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describeLibtorch, type LibtorchSource } from '../scripts/libtorch-discovery.mjs';
-import type { Handle } from './storage.js';
+
+/**
+ * An ATen tensor the addon holds (flat, contiguous, float32, on the current device), named by a
+ * number: a slot of the addon's table and its generation, so a released handle is refused.
+ */
+export type Handle = number & { readonly __libtorchHandle: never };
 
 type In = Float32Array | Handle;
 /** An output: a Float32Array to write into (CPU only), or null for a new device tensor returned as a handle. */
@@ -82,9 +87,11 @@ export interface NativeAddon {
   read(h: Handle): Float32Array;
   /** Elements [offset, offset + n) as a handle sharing the storage. */
   sliceFlat(h: Handle, offset: number, n: number): Handle;
-  /** Frees the tensor now (its finalizer would, later). */
+  /** Frees the tensor now; the handle is refused from then on. */
   release(h: Handle): void;
   counters(): AddonCounters;
+  /** glibc's heap: bytes its arenas took from the system, mmapped, in use, free inside arenas (empty elsewhere). */
+  mallocStats(): { arenaBytes?: number; mmappedBytes?: number; inUseBytes?: number; freeBytes?: number };
   cudaDevices(): { devices: CudaDevice[]; error?: string };
   /** `cpu`, `cuda` or `cuda:N`; throws with the reason when CUDA is not usable. */
   setDevice(device: string): void;

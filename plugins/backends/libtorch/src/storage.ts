@@ -8,12 +8,8 @@
 import type { backend_util, DataType, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
-import type { NativeAddon } from './native.js';
+import type { Handle, NativeAddon } from './native.js';
 
-/** An ATen tensor owned by the addon (a JS External): flat, contiguous, float32, on the current device. */
-export interface Handle {
-  readonly __libtorchHandle: never;
-}
 
 /** What a storage entry of this backend holds: the cpu backend's fields, and the handle when there is one. */
 export interface StoredData {
