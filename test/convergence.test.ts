@@ -40,10 +40,16 @@ store: results
     // It trained on the fastest backend that can run here: libtorch wherever its addon is built
     // (CI installs libtorch-dev), so this is also the end-to-end convergence test of that backend.
     const db = new Database(join(dir, 'results', 'naslab.db'), { readonly: true });
-    const rows = db.prepare(`SELECT result FROM jobs WHERE kind = 'train' AND status = 'done'`).all() as { result: string }[];
+    const rows = db.prepare(`SELECT result, provenance FROM jobs WHERE kind = 'train' AND status = 'done'`).all() as { result: string; provenance: string }[];
     db.close();
     expect(rows).toHaveLength(1);
     const trainedOn = (JSON.parse(rows[0]!.result) as { backend: string }).backend;
+    // `backend: auto` binds no backend in the manifest: the provenance names the one that trained,
+    // its package and version, and the device it ran on.
+    const provenance = JSON.parse(rows[0]!.provenance) as { backend: string; device?: string; plugins: Record<string, string> };
+    expect(provenance.backend).toBe(trainedOn);
+    expect(provenance.plugins[`@naslab/backend-${trainedOn}`], JSON.stringify(provenance.plugins)).toMatch(/^\d+\.\d+\.\d+/);
+    if (trainedOn === 'libtorch') expect(provenance.device).toBe('cpu');
     const available = (JSON.parse((await plugins).stdout) as { kind: string; id: string; available?: boolean }[])
       .filter((p) => p.kind === 'backend' && p.available)
       .map((p) => p.id);

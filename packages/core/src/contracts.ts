@@ -213,6 +213,8 @@ export interface TrainResult {
   readonly backend: string;
   /** The device it ran on, when the backend says (`cuda:0 (NVIDIA H100 80GB HBM3)`, `cpu`). */
   readonly device?: string;
+  /** The backend's package, `name@version`, when known (`backend: auto` binds none in the manifest). */
+  readonly backendPackage?: string;
   readonly wallSeconds: number;
   /** Final weights, relative to the job's artefact folder, if saved. */
   readonly weightsFile?: string;
@@ -390,5 +392,7 @@ export interface Backend {
   readonly priority?: number;
   /** Measured speed (core sets it from the plugin's definition). */
   readonly speed?: BackendSpeed;
+  /** The package that provides it, `name@version` (core sets it): recorded with the results it trains. */
+  readonly package?: string;
   probe(): Promise<BackendProbe>;
 }

@@ -39,9 +39,12 @@ function gitCommit(dir: string): string | undefined {
 }
 
 /** What produced a job's result. */
-export function provenanceOf(study: Study, _job: PlannedJob, backend?: string, threads?: number, device?: string): Provenance {
+export function provenanceOf(study: Study, _job: PlannedJob, backend?: string, threads?: number, device?: string, backendPackage?: string): Provenance {
   const plugins: Record<string, string> = {};
   for (const b of study.host.all()) plugins[b.loaded.packageName] = b.loaded.version;
+  // With `backend: auto` the backend that trained is bound to no manifest entry: add its package.
+  const at = backendPackage?.lastIndexOf('@') ?? -1;
+  if (backendPackage && at > 0) plugins[backendPackage.slice(0, at)] ??= backendPackage.slice(at + 1);
   return {
     plugins,
     core: CORE_VERSION,
@@ -87,7 +90,7 @@ export interface SearchJobResult {
 }
 
 /** Stored result of a train job. */
-export type TrainJobResult = Omit<EvaluationResult, 'source'> & { readonly arch: string; readonly wallSeconds: number; readonly device?: string };
+export type TrainJobResult = Omit<EvaluationResult, 'source'> & { readonly arch: string; readonly wallSeconds: number; readonly device?: string; readonly backendPackage?: string };
 
 /** Stored result of an evaluate job. */
 export type EvaluateJobResult = EvaluationResult & {
@@ -186,9 +189,9 @@ export async function runJob(job: PlannedJob, env: JobEnvironment): Promise<JobO
     child.register(Tokens.Trainer, { useFactory: (c) => study.host.instantiate(c, 'trainer', label) });
   }
   try {
-    const { result, backend, device } = await executeJob(job, env, child, jobContext);
+    const { result, backend, device, backendPackage } = await executeJob(job, env, child, jobContext);
     const seconds = (performance.now() - started) / 1000;
-    store.finishJob(job.id, result, seconds, provenanceOf(study, job, backend, threads, device));
+    store.finishJob(job.id, result, seconds, provenanceOf(study, job, backend, threads, device, backendPackage));
     env.events?.emit('job-end', { job, status: 'done', seconds });
     return { id: job.id, status: 'done' };
   } catch (e) {
@@ -228,7 +231,7 @@ async function executeJob(
   env: JobEnvironment,
   c: DependencyContainer,
   ctx: JobContext,
-): Promise<{ result: Json; backend?: string; device?: string }> {
+): Promise<{ result: Json; backend?: string; device?: string; backendPackage?: string }> {
   const { study } = env;
   const space = await spaceFor(study, c, job.method);
   if (job.kind === 'search') return { result: (await runSearch(job, env, c, ctx, space)) as unknown as Json };
@@ -236,7 +239,7 @@ async function executeJob(
   const arch = space.parse(archText);
   if (job.kind === 'train') {
     const r = await runTrain(job, env, c, ctx, space, arch, archText);
-    return { result: r as unknown as Json, backend: r.backend, device: r.device };
+    return { result: r as unknown as Json, backend: r.backend, device: r.device, backendPackage: r.backendPackage };
   }
   const r = await runEvaluate(job, env, c, space, arch, archText);
   return { result: r as unknown as Json, backend: r.backend };
@@ -360,6 +363,7 @@ async function runTrain(
     flops: r.flops,
     backend: r.backend,
     ...(r.device !== undefined ? { device: r.device } : {}),
+    ...(r.backendPackage !== undefined ? { backendPackage: r.backendPackage } : {}),
     wallSeconds: r.wallSeconds,
   };
 }
@@ -458,7 +462,7 @@ export async function studyBackends(study: Study, c: DependencyContainer = study
   if (!manifest.backends.includes('auto')) {
     return manifest.backends.map((b) => {
       const bound = host.get('backend', b);
-      return lazyBackend(bound.loaded.definition.id, bound.loaded.definition.priority, () => host.instantiate(c, 'backend', b), bound.loaded.definition.speed);
+      return lazyBackend(bound.loaded.definition.id, bound.loaded.definition.priority, () => host.instantiate(c, 'backend', b), bound.loaded.definition.speed, `${bound.loaded.packageName}@${bound.loaded.version}`);
     });
   }
   const found: Backend[] = [];
@@ -477,7 +481,7 @@ export async function studyBackends(study: Study, c: DependencyContainer = study
         return def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) });
       };
       const problem = declaredBackendProblem(pkg.dir, declared);
-      found.push(problem ? unavailableBackend(declared, problem) : lazyBackend(declared.id, declared.priority, create, declared.speed));
+      found.push(problem ? unavailableBackend(declared, problem) : lazyBackend(declared.id, declared.priority, create, declared.speed, `${pkg.name}@${pkg.version}`));
       continue;
     }
     let loaded: Awaited<ReturnType<typeof loadPlugin<"backend">>>;
@@ -487,7 +491,7 @@ export async function studyBackends(study: Study, c: DependencyContainer = study
       continue; // another kind, or not loadable here: `naslab plugins` says why
     }
     const def = loaded.definition;
-    found.push(lazyBackend(def.id, def.priority, () => Promise.resolve(def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) })), def.speed));
+    found.push(lazyBackend(def.id, def.priority, () => Promise.resolve(def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) })), def.speed, `${pkg.name}@${pkg.version}`));
   }
   return found.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
 }
@@ -506,10 +510,10 @@ function unavailableBackend(declared: DeclaredBackend, problem: BackendProbe): B
  * A backend created on first use: ranking reads only the definition; `probe` and whatever the
  * trainer calls (the engine's `activate`) create the plugin first.
  */
-export function lazyBackend(name: string, priority: number, create: () => Promise<Backend>, speed?: BackendSpeed): Backend {
+export function lazyBackend(name: string, priority: number, create: () => Promise<Backend>, speed?: BackendSpeed, pkg?: string): Backend {
   let made: Promise<Backend> | undefined;
   const get = () => (made ??= create());
-  return new Proxy((speed ? { name, priority, speed } : { name, priority }) as Backend, {
+  return new Proxy({ name, priority, ...(speed ? { speed } : {}), ...(pkg ? { package: pkg } : {}) } as Backend, {
     get(target, key) {
       if (key in target) return (target as unknown as Record<string | symbol, unknown>)[key];
       if (key === 'then' || typeof key === 'symbol') return undefined;

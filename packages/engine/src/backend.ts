@@ -26,6 +26,8 @@ export interface BackendSelection {
   readonly name: string;
   /** The device it runs on, when the backend says (`cuda:0 (NVIDIA H100 80GB HBM3)`). */
   readonly device?: string;
+  /** Its package, `name@version`, when core knows it. */
+  readonly package?: string;
   /** Backends skipped, with why. */
   readonly skipped: ReadonlyArray<{ name: string } & BackendProbe>;
 }
@@ -61,7 +63,7 @@ export async function selectBackend(
       continue;
     }
     await tf.ready();
-    return { name: backend.name, ...(device !== undefined ? { device } : {}), skipped };
+    return { name: backend.name, ...(device !== undefined ? { device } : {}), ...(backend.package ? { package: backend.package } : {}), skipped };
   }
   throw new Error(`no backend could be activated: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}`);
 }

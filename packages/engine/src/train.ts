@@ -308,6 +308,7 @@ export async function trainFromScratch(ctx: TrainContext<unknown, EngineProtocol
     flops,
     backend: selection.name,
     ...(selection.device !== undefined ? { device: selection.device } : {}),
+    ...(selection.package !== undefined ? { backendPackage: selection.package } : {}),
     wallSeconds: (performance.now() - started) / 1000,
     weightsFile: 'checkpoint.json',
   };
