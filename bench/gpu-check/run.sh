@@ -22,23 +22,24 @@ NODE=$(command -v node || echo "$WORK/node/bin/node")
 PY=
 for p in python3 python /usr/bin/python3; do if command -v "$p" >/dev/null && "$p" -c 'import torch' 2>/dev/null; then PY=$(command -v "$p"); break; fi; done
 [ -n "$PY" ] || { echo "no Python with torch"; exit 2; }
-TORCH=$("$PY" -c 'import torch, os; print(os.path.dirname(torch.__file__))')
-ABI=$("$PY" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
 TORCH_VERSION=$("$PY" -c 'import torch; print(torch.__version__)')
-CUDA_LIBS=; CUDA_DEF=
-if [ -e "$TORCH/lib/libtorch_cuda.so" ]; then CUDA_LIBS="-Wl,--no-as-needed -ltorch_cuda -lc10_cuda -Wl,--as-needed"; CUDA_DEF=-DNASLAB_WITH_CUDA=1; fi
+# The flags the install script would use, from the same discovery: that PyTorch's include and lib
+# folders with an rpath, its C++ ABI, libtorch_cuda when it has one.
+paths() { NASLAB_LIBTORCH_SOURCE=pytorch NASLAB_PYTHON="$PY" "$NODE" plugins/backends/libtorch/scripts/libtorch-paths.mjs "$1"; }
+INCLUDES=$(paths include | sed -E 's/(^| )/\1-I/g'); DEFINES=$(paths defines | sed -E 's/(^| )/\1-D/g'); LIBS=$(paths libs)
+[ -n "$INCLUDES" ] || { echo "no usable libtorch in $PY's PyTorch"; exit 2; }
 ADDON=plugins/backends/libtorch/build/Release/naslab_libtorch.node
 mkdir -p "$(dirname "$ADDON")"
-echo "== compiling the addon against PyTorch $TORCH_VERSION ($TORCH, cxx11 ABI $ABI${CUDA_DEF:+, CUDA})"
+echo "== compiling the addon against PyTorch $TORCH_VERSION ($DEFINES)"
 start=$(date +%s)
+# shellcheck disable=SC2086 # the flag lists split on spaces
 g++ -O3 -std=c++17 -shared -fPIC -fvisibility=hidden -Wno-deprecated-declarations -Wno-unused-parameter \
-  -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -D_GLIBCXX_USE_CXX11_ABI="$ABI" $CUDA_DEF \
-  -I node-headers -I node_modules/node-addon-api -I "$TORCH/include" -I "$TORCH/include/torch/csrc/api/include" \
-  plugins/backends/libtorch/native/addon.cc -o "$ADDON" \
-  -L "$TORCH/lib" -Wl,-rpath,"$TORCH/lib" -ltorch_cpu -lc10 $CUDA_LIBS 2> "$OUT/compile.log" || { tail -30 "$OUT/compile.log"; exit 1; }
+  -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED $DEFINES \
+  -I node-headers -I node_modules/node-addon-api $INCLUDES \
+  plugins/backends/libtorch/native/addon.cc -o "$ADDON" $LIBS 2> "$OUT/compile.log" || { tail -30 "$OUT/compile.log"; exit 1; }
 echo "   built in $(( $(date +%s) - start )) s"
 "$NODE" -e "const a=require('./$ADDON');console.log(JSON.stringify(a.info()), JSON.stringify(a.cudaDevices()))" | tee "$OUT/addon-info.txt"
-printf '{"built":true,"libtorch":{"source":"pytorch","dir":"%s","torchVersion":"%s","cxx11Abi":%s,"cuda":%s}}\n' "$TORCH" "$TORCH_VERSION" "$ABI" "$([ -n "$CUDA_DEF" ] && echo true || echo false)" > plugins/backends/libtorch/addon-status.json
+printf '{"built":true,"libtorch":{"source":"pytorch","torchVersion":"%s"}}\n' "$TORCH_VERSION" > plugins/backends/libtorch/addon-status.json
 THREADS=$(nproc)
 status=0
 echo "== kernels and reads on $DEVICE"
