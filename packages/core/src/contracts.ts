@@ -213,8 +213,8 @@ export interface TrainResult {
   readonly backend: string;
   /** The device it ran on, when the backend says (`cuda:0 (NVIDIA H100 80GB HBM3)`, `cpu`). */
   readonly device?: string;
-  /** The backend's package, `name@version`, when known (`backend: auto` binds none in the manifest). */
-  readonly backendPackage?: string;
+  /** The backend's package, when known (`backend: auto` binds none in the manifest). */
+  readonly backendPackage?: PackageVersion;
   readonly wallSeconds: number;
   /** Final weights, relative to the job's artefact folder, if saved. */
   readonly weightsFile?: string;
@@ -382,6 +382,12 @@ export interface BackendSpeed {
   readonly measured: string;
 }
 
+/** A package and its version, as provenance records them. */
+export interface PackageVersion {
+  readonly name: string;
+  readonly version: string;
+}
+
 /**
  * A compute backend for the trainer. Core knows how to rank and probe one; how to make it the
  * active one is the trainer's business (`@naslab/engine` adds `activate` by declaration merging).
@@ -392,7 +398,7 @@ export interface Backend {
   readonly priority?: number;
   /** Measured speed (core sets it from the plugin's definition). */
   readonly speed?: BackendSpeed;
-  /** The package that provides it, `name@version` (core sets it): recorded with the results it trains. */
-  readonly package?: string;
+  /** The package that provides it (core sets it): recorded with the results it trains. */
+  readonly package?: PackageVersion;
   probe(): Promise<BackendProbe>;
 }

@@ -9,7 +9,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { declaredBackend, declaredBackendProblem, type DeclaredBackend } from './backend-metadata.js';
 import { unimplementedCapabilities } from './capabilities.js';
 import { interruptedSinceProgress } from './checkpoint-progress.js';
-import type { Backend, BackendProbe, BackendSpeed, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
+import type { Backend, BackendProbe, BackendSpeed, PackageVersion, Benchmark, Dataset, EvaluationResult, SearchResult, SearchSpace, Trick } from './contracts.js';
 import { DivergedError, InputError } from './errors.js';
 import { methodSpace } from './manifest.js';
 import type { StudyEvents } from './events.js';
@@ -39,12 +39,11 @@ function gitCommit(dir: string): string | undefined {
 }
 
 /** What produced a job's result. */
-export function provenanceOf(study: Study, _job: PlannedJob, backend?: string, threads?: number, device?: string, backendPackage?: string): Provenance {
+export function provenanceOf(study: Study, _job: PlannedJob, backend?: string, threads?: number, device?: string, backendPackage?: PackageVersion): Provenance {
   const plugins: Record<string, string> = {};
   for (const b of study.host.all()) plugins[b.loaded.packageName] = b.loaded.version;
   // With `backend: auto` the backend that trained is bound to no manifest entry: add its package.
-  const at = backendPackage?.lastIndexOf('@') ?? -1;
-  if (backendPackage && at > 0) plugins[backendPackage.slice(0, at)] ??= backendPackage.slice(at + 1);
+  if (backendPackage) plugins[backendPackage.name] ??= backendPackage.version;
   return {
     plugins,
     core: CORE_VERSION,
@@ -90,7 +89,7 @@ export interface SearchJobResult {
 }
 
 /** Stored result of a train job. */
-export type TrainJobResult = Omit<EvaluationResult, 'source'> & { readonly arch: string; readonly wallSeconds: number; readonly device?: string; readonly backendPackage?: string };
+export type TrainJobResult = Omit<EvaluationResult, 'source'> & { readonly arch: string; readonly wallSeconds: number; readonly device?: string };
 
 /** Stored result of an evaluate job. */
 export type EvaluateJobResult = EvaluationResult & {
@@ -231,15 +230,16 @@ async function executeJob(
   env: JobEnvironment,
   c: DependencyContainer,
   ctx: JobContext,
-): Promise<{ result: Json; backend?: string; device?: string; backendPackage?: string }> {
+): Promise<{ result: Json; backend?: string; device?: string; backendPackage?: PackageVersion }> {
   const { study } = env;
   const space = await spaceFor(study, c, job.method);
   if (job.kind === 'search') return { result: (await runSearch(job, env, c, ctx, space)) as unknown as Json };
   const archText = architectureOf(env.store, job);
   const arch = space.parse(archText);
   if (job.kind === 'train') {
-    const r = await runTrain(job, env, c, ctx, space, arch, archText);
-    return { result: r as unknown as Json, backend: r.backend, device: r.device, backendPackage: r.backendPackage };
+    const { backendPackage, ...r } = await runTrain(job, env, c, ctx, space, arch, archText);
+    // The package goes to the provenance, not into the result.
+    return { result: r as unknown as Json, backend: r.backend, device: r.device, backendPackage };
   }
   const r = await runEvaluate(job, env, c, space, arch, archText);
   return { result: r as unknown as Json, backend: r.backend };
@@ -324,7 +324,7 @@ async function runTrain(
   space: SearchSpace<unknown>,
   arch: unknown,
   archText: string,
-): Promise<TrainJobResult> {
+): Promise<TrainJobResult & { backendPackage?: PackageVersion }> {
   const { study, store } = env;
   const { host } = study;
   const dataset = (await host.instantiate(c, 'dataset', job.dataset)) as Dataset;
@@ -462,7 +462,7 @@ export async function studyBackends(study: Study, c: DependencyContainer = study
   if (!manifest.backends.includes('auto')) {
     return manifest.backends.map((b) => {
       const bound = host.get('backend', b);
-      return lazyBackend(bound.loaded.definition.id, bound.loaded.definition.priority, () => host.instantiate(c, 'backend', b), bound.loaded.definition.speed, `${bound.loaded.packageName}@${bound.loaded.version}`);
+      return lazyBackend(bound.loaded.definition.id, bound.loaded.definition.priority, () => host.instantiate(c, 'backend', b), bound.loaded.definition.speed, { name: bound.loaded.packageName, version: bound.loaded.version });
     });
   }
   const found: Backend[] = [];
@@ -481,7 +481,7 @@ export async function studyBackends(study: Study, c: DependencyContainer = study
         return def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) });
       };
       const problem = declaredBackendProblem(pkg.dir, declared);
-      found.push(problem ? unavailableBackend(declared, problem) : lazyBackend(declared.id, declared.priority, create, declared.speed, `${pkg.name}@${pkg.version}`));
+      found.push(problem ? unavailableBackend(declared, problem) : lazyBackend(declared.id, declared.priority, create, declared.speed, { name: pkg.name, version: pkg.version }));
       continue;
     }
     let loaded: Awaited<ReturnType<typeof loadPlugin<"backend">>>;
@@ -491,7 +491,7 @@ export async function studyBackends(study: Study, c: DependencyContainer = study
       continue; // another kind, or not loadable here: `naslab plugins` says why
     }
     const def = loaded.definition;
-    found.push(lazyBackend(def.id, def.priority, () => Promise.resolve(def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) })), def.speed, `${pkg.name}@${pkg.version}`));
+    found.push(lazyBackend(def.id, def.priority, () => Promise.resolve(def.create({ options: def.options ? def.options.parse({}) : {}, label: def.id, resolve: (t) => c.resolve(t) })), def.speed, { name: pkg.name, version: pkg.version }));
   }
   return found.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
 }
@@ -510,7 +510,7 @@ function unavailableBackend(declared: DeclaredBackend, problem: BackendProbe): B
  * A backend created on first use: ranking reads only the definition; `probe` and whatever the
  * trainer calls (the engine's `activate`) create the plugin first.
  */
-export function lazyBackend(name: string, priority: number, create: () => Promise<Backend>, speed?: BackendSpeed, pkg?: string): Backend {
+export function lazyBackend(name: string, priority: number, create: () => Promise<Backend>, speed?: BackendSpeed, pkg?: PackageVersion): Backend {
   let made: Promise<Backend> | undefined;
   const get = () => (made ??= create());
   return new Proxy({ name, priority, ...(speed ? { speed } : {}), ...(pkg ? { package: pkg } : {}) } as Backend, {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { discoverPlugins, instantiatePlugin, lazyBackend, loadPlugin, type Backend, type BackendProbe, type Logger } from '@naslab/core';
+import { discoverPlugins, instantiatePlugin, lazyBackend, loadPlugin, type Backend, type BackendProbe, type Logger, type PackageVersion } from '@naslab/core';
 import { createCpuBackend } from './cpu-backend.js';
 
 /**
@@ -26,8 +26,8 @@ export interface BackendSelection {
   readonly name: string;
   /** The device it runs on, when the backend says (`cuda:0 (NVIDIA H100 80GB HBM3)`). */
   readonly device?: string;
-  /** Its package, `name@version`, when core knows it. */
-  readonly package?: string;
+  /** Its package, when core knows it. */
+  readonly package?: PackageVersion;
   /** Backends skipped, with why. */
   readonly skipped: ReadonlyArray<{ name: string } & BackendProbe>;
 }

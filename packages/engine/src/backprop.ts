@@ -32,7 +32,7 @@ interface EngineInternals {
  * The nodes on a path from one of `xs` to `y`, in tape order, each with only the inputs that
  * depend on `xs` (what tfjs' getFilteredNodesXToY selects).
  */
-export function nodesFromXsToY(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor): TapeNode[] {
+function nodesFromXsToY(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor): TapeNode[] {
   const fromXs = new Set(xs.map((x) => x.id));
   const nodesFromXs = new Set<number>();
   for (const node of tape) {

@@ -24,7 +24,6 @@
 #include <c10/core/Allocator.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <dlfcn.h>
-#include <malloc.h>
 
 #include <array>
 #include <atomic>
@@ -917,20 +916,6 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// glibc's view of the process heap (diagnostics for memory benchmarks): bytes taken from the system
-// by the arenas, in mmapped chunks, in use, and free inside the arenas (fragmentation).
-Napi::Value MallocStats(const Napi::CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(info.Env());
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
-  const struct mallinfo2 m = mallinfo2();
-  o.Set("arenaBytes", static_cast<double>(m.arena));
-  o.Set("mmappedBytes", static_cast<double>(m.hblkhd));
-  o.Set("inUseBytes", static_cast<double>(m.uordblks));
-  o.Set("freeBytes", static_cast<double>(m.fordblks));
-#endif
-  return o;
-}
-
 Napi::Value Counters(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("handles", static_cast<double>(gHandles.load()));
@@ -1030,13 +1015,6 @@ Napi::Value SetMathMode(const Napi::CallbackInfo& info) {
   });
 }
 
-// Waits for the device's queued kernels (timing).
-Napi::Value Synchronize(const Napi::CallbackInfo& info) {
-  return guarded(info, [&](Call&) {
-    if (gDevice.is_cuda()) at::empty({1}, kF32.device(gDevice)).cpu();
-  });
-}
-
 // Args: (bytes): how much freed CPU memory the allocator keeps for reuse (0: none, and frees what
 // it keeps). Installs the caching allocator on first use.
 Napi::Value SetCpuCache(const Napi::CallbackInfo& info) {
@@ -1108,11 +1086,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sliceFlat", Napi::Function::New(env, SliceFlat));
   exports.Set("release", Napi::Function::New(env, Release));
   exports.Set("counters", Napi::Function::New(env, Counters));
-  exports.Set("mallocStats", Napi::Function::New(env, MallocStats));
   exports.Set("cudaDevices", Napi::Function::New(env, CudaDevices));
   exports.Set("setDevice", Napi::Function::New(env, SetDevice));
   exports.Set("setMathMode", Napi::Function::New(env, SetMathMode));
-  exports.Set("synchronize", Napi::Function::New(env, Synchronize));
   exports.Set("setCpuCache", Napi::Function::New(env, SetCpuCache));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));

@@ -80,10 +80,10 @@ export type LibtorchPluginOptions = Pick<LibtorchOptions, 'minElements' | 'threa
  * A naslab backend on libtorch. `device: cuda…` is unavailable (with the reason) where libtorch
  * cannot use a GPU; `auto` takes one when it can.
  */
-export function createLibtorchBackend(opts: LibtorchPluginOptions = {}, name = BACKEND_NAME): Backend {
+export function createLibtorchBackend(opts: LibtorchPluginOptions = {}): Backend {
   const device = (opts.device ?? 'cpu') as LibtorchDevice;
   return {
-    name,
+    name: BACKEND_NAME,
     priority: LIBTORCH_PRIORITY,
     speed: LIBTORCH_SPEED,
     async probe(): Promise<BackendProbe> {
@@ -101,8 +101,7 @@ export function createLibtorchBackend(opts: LibtorchPluginOptions = {}, name = B
       return { available, ...found };
     },
     async activate({ threads }: { threads?: number }): Promise<{ device: string }> {
-      const { device: _d, ...rest } = opts;
-      await activateLibtorch({ ...rest, device, threads: threads ?? opts.threads });
+      await activateLibtorch({ ...opts, device, threads: threads ?? opts.threads });
       return { device: deviceDescription() };
     },
   };

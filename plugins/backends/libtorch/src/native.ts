@@ -90,13 +90,10 @@ export interface NativeAddon {
   /** Frees the tensor now; the handle is refused from then on. */
   release(h: Handle): void;
   counters(): AddonCounters;
-  /** glibc's heap: bytes its arenas took from the system, mmapped, in use, free inside arenas (empty elsewhere). */
-  mallocStats(): { arenaBytes?: number; mmappedBytes?: number; inUseBytes?: number; freeBytes?: number };
   cudaDevices(): { devices: CudaDevice[]; error?: string };
   /** `cpu`, `cuda` or `cuda:N`; throws with the reason when CUDA is not usable. */
   setDevice(device: string): void;
   setMathMode(mode: { mixedPrecision?: boolean; cudnnBenchmark?: boolean; cudnnDeterministic?: boolean; tf32?: boolean }): void;
-  synchronize(): void;
   /** Bytes of freed CPU tensor memory kept for reuse (installs the caching allocator; 0: keep none). */
   setCpuCache(bytes: number): void;
   setNumThreads(n: number): void;

@@ -39,25 +39,14 @@ export class DeviceData implements StoredData {
   get values(): Float32Array {
     if (this.cached === undefined) {
       this.cached = this.addon.read(this.handle!);
-      if (!this.keepOnRead) this.dropHandle();
+      if (!this.keepOnRead) releaseEntry(this, this.addon);
     }
     return this.cached;
   }
 
   set values(v: Float32Array) {
     this.cached = v;
-    this.dropHandle();
-  }
-
-  /** Whether the values were read to JS already. */
-  get hasValues(): boolean {
-    return this.cached !== undefined;
-  }
-
-  dropHandle(): void {
-    if (this.handle === undefined) return;
-    this.addon.release(this.handle);
-    this.handle = undefined;
+    releaseEntry(this, this.addon);
   }
 }
 
@@ -93,12 +82,9 @@ export function writeHandle(backend: MathBackendCPU, handle: Handle, shape: numb
   return { dataId, shape, dtype: 'float32' };
 }
 
-/** Frees the device copy of an entry that left the storage. */
+/** Frees an entry's device copy: when it leaves the storage, or when its JS values replace it. */
 export function releaseEntry(entry: StoredData | undefined, addon: NativeAddon): void {
-  if (entry === undefined) return;
-  if (entry instanceof DeviceData) entry.dropHandle();
-  else if (entry.handle !== undefined) {
-    addon.release(entry.handle);
-    entry.handle = undefined;
-  }
+  if (entry?.handle === undefined) return;
+  addon.release(entry.handle);
+  entry.handle = undefined;
 }
